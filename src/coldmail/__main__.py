@@ -1,0 +1,3 @@
+from coldmail.cli import main
+
+main()

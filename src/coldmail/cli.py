@@ -1,0 +1,493 @@
+"""The command line (see ../shared/cli-contract.md). Thin: it parses, calls the services, prints."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import traceback
+from collections.abc import Callable
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import wraps
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from coldmail import __version__
+from coldmail.addresses import InvalidAddress
+from coldmail.config import ConfigError
+from coldmail.csvfile import CsvFileError
+from coldmail.prospects import ImportError_, RowError
+from coldmail.templating import TemplateProblem
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=False,
+    invoke_without_command=True,
+    help="B2B cold email with provenance, justification and opt-outs that stick.",
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+contacts_app = typer.Typer(help="Look at contacts.", no_args_is_help=True)
+suppression_app = typer.Typer(help="The suppression list: never write to these again.", no_args_is_help=True)
+requests_app = typer.Typer(help="Data-subject requests and their deadlines.", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+lists_app = typer.Typer(help="Prospect lists: purpose, targeting and legitimate-interests assessment.", no_args_is_help=True)
+app.add_typer(contacts_app, name="contacts")
+app.add_typer(suppression_app, name="suppression")
+app.add_typer(requests_app, name="requests")
+app.add_typer(audit_app, name="audit")
+app.add_typer(lists_app, name="lists")
+
+USAGE_ERRORS = (CsvFileError, ImportError_, InvalidAddress, ConfigError, TemplateProblem, RowError, LookupError, ValueError)
+
+
+class Exit(Exception):
+    def __init__(self, code: int):
+        self.code = code
+
+
+def fail(message: str, code: int = 2) -> None:
+    err.print(f"coldmail: {message}", markup=False)
+    raise Exit(code)
+
+
+def command(fn: Callable) -> Callable:
+    """Turn known errors into a one-line message and exit code 2; never show a traceback."""
+
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exit as exc:
+            raise typer.Exit(exc.code) from None
+        except USAGE_ERRORS as exc:
+            err.print(f"coldmail: {exc}", markup=False)
+            raise typer.Exit(2) from None
+        except (KeyboardInterrupt, typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            log = _log_path()
+            try:
+                log.parent.mkdir(parents=True, exist_ok=True)
+                with log.open("a", encoding="utf-8") as fh:
+                    fh.write(f"--- {datetime.now(UTC).isoformat()} {' '.join(sys.argv)}\n")
+                    fh.write(traceback.format_exc())
+            except OSError:
+                pass
+            err.print(f"coldmail: unexpected error: {type(exc).__name__}: {exc}. Details: {log}", markup=False)
+            raise typer.Exit(3) from None
+
+    return wrapper
+
+
+def _log_path() -> Path:
+    from coldmail.config import default_home
+
+    return default_home() / "coldmail.log"
+
+
+_WS = None
+
+
+def ws():
+    """The workspace, opened (and migrated) on first use in this process."""
+    global _WS
+    if _WS is None:
+        from coldmail.workspace import open_workspace
+
+        _WS = open_workspace()
+    return _WS
+
+
+def out_json(data) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+
+
+@contextmanager
+def progress_bar(label: str, enabled: bool | None = None):
+    """A rich progress bar on stderr when it is a terminal; yields an update(done, total) callback.
+
+    The bar appears on the first update, so an error found before any work prints alone."""
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    if enabled is None:
+        enabled = err.is_terminal
+    state: dict = {}
+
+    def update(done: int, total: int) -> None:
+        if not enabled:
+            return
+        if "progress" not in state:
+            progress = Progress(
+                TextColumn(label), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
+                console=err, transient=False,
+            )
+            progress.start()
+            state["progress"], state["task"] = progress, progress.add_task(label, total=total or None)
+        state["progress"].update(state["task"], completed=done, total=total or None)
+
+    try:
+        yield update
+    finally:
+        if "progress" in state:
+            state["progress"].stop()
+
+
+# ---------------------------------------------------------------------------- root
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    """With no command, open the terminal UI."""
+    if version:
+        typer.echo(f"coldmail {__version__}")
+        raise typer.Exit(0)
+    if ctx.invoked_subcommand is None:
+        _run_tui()
+
+
+@command
+def _run_tui() -> None:
+    from coldmail.tui.app import run
+
+    run(ws())
+
+
+@app.command()
+@command
+def init(
+    company: Annotated[str | None, typer.Option(help="The controller: your company's legal name.")] = None,
+    sender_name: Annotated[str | None, typer.Option(help="Who signs the emails.")] = None,
+    sender_email: Annotated[str | None, typer.Option(help="The From address.")] = None,
+    postal_address: Annotated[str | None, typer.Option(help="Postal address shown in every email.")] = None,
+    privacy_url: Annotated[str | None, typer.Option(help="Link to the full privacy notice.")] = None,
+    dpo_email: Annotated[str | None, typer.Option(help="Data protection officer or privacy contact.")] = None,
+    country: Annotated[str | None, typer.Option(help="The controller's country (ISO code).")] = None,
+    unsubscribe_url: Annotated[str | None, typer.Option(help="https unsubscribe endpoint, if you run one.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the identity as JSON.")] = False,
+) -> None:
+    """Record the controller identity that every email and every answer shows."""
+    from coldmail.identity import init_workspace
+
+    controller, path, created = init_workspace(
+        ws(),
+        company=company,
+        sender_name=sender_name,
+        sender_email=sender_email,
+        postal_address=postal_address,
+        privacy_url=privacy_url,
+        dpo_email=dpo_email,
+        country=country,
+        unsubscribe_url=unsubscribe_url,
+    )
+    if json_out:
+        out_json({"workspace": str(path.parent), "config": str(path), **controller.model_dump()})
+    else:
+        err.print(f"{'Created' if created else 'Updated'} {path}", markup=False)
+
+
+# ---------------------------------------------------------------------------- import & contacts
+
+
+@app.command("import")
+@command
+def import_cmd(
+    file: Annotated[Path, typer.Argument(help="CSV file (UTF-8, UTF-8 BOM or Excel cp1252; , ; or tab).")],
+    list_name: Annotated[str, typer.Option("--list", help="The prospect list; created if new.")],
+    source: Annotated[str, typer.Option(help="Default source for rows without one.")] = "",
+    justification: Annotated[str, typer.Option(help="Default justification for rows without one.")] = "",
+    purpose: Annotated[str, typer.Option(help="The list's purpose, if the list is new.")] = "",
+    source_url: Annotated[str, typer.Option(help="Default source URL.")] = "",
+    public: Annotated[
+        bool | None, typer.Option("--public/--not-public", help="Whether the source is publicly available.")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Import prospects from a CSV file: all or nothing; bad rows are reported by line."""
+    from coldmail.prospects import import_csv
+
+    with progress_bar(f"Importing {file.name}") as update:
+        result = import_csv(
+            ws(),
+            path=file,
+            list_name=list_name,
+            source=source,
+            justification=justification,
+            purpose=purpose,
+            source_url=source_url,
+            source_public=public,
+            on_progress=update,
+        )
+    if json_out:
+        out_json(result.to_json())
+    else:
+        err.print(
+            f"{result.imported} imported, {result.updated} updated, {result.duplicates} duplicates, "
+            f"{result.suppressed} suppressed, {len(result.rejected)} rejected into list {list_name!r}.",
+            markup=False,
+        )
+        if result.dropped_columns:
+            err.print(f"Not stored (data minimisation): {', '.join(result.dropped_columns)}", markup=False)
+        for rej in result.rejected[:50]:
+            err.print(f"  line {rej['row']}: {rej['reason']}", markup=False)
+        if len(result.rejected) > 50:
+            err.print(f"  … and {len(result.rejected) - 50} more (use --json for all)", markup=False)
+    if result.rejected:
+        raise Exit(1)
+
+
+@contacts_app.command("show")
+@command
+def contacts_show(
+    email: Annotated[str, typer.Argument()],
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Show a contact with its provenance, justification, messages and requests."""
+    from coldmail.privacy import show_contact
+
+    contact = show_contact(ws(), email)
+    if contact is None:
+        fail(f"no contact {email!r}")
+    if json_out:
+        out_json(contact.to_json())
+        return
+    data = contact.to_json()
+    width = max(len(k) for k in data)
+    for key, value in data.items():
+        if isinstance(value, list):
+            value = ", ".join(json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else str(v) for v in value) or "-"
+        typer.echo(f"{key.ljust(width)}  {value if value not in (None, '') else '-'}")
+
+
+# ---------------------------------------------------------------------------- lists
+
+
+@lists_app.command("list")
+@command
+def lists_list(json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """All lists with their contact counts and whether the LIA is complete."""
+    from coldmail.prospects import all_lists
+
+    rows = all_lists(ws())
+    if json_out:
+        out_json([{"name": r.name, "purpose": r.purpose, "contacts": r.contacts, "lia_complete": r.lia_complete} for r in rows])
+        return
+    for r in rows:
+        typer.echo(f"{r.name}\t{r.contacts} contacts\tLIA {'complete' if r.lia_complete else 'MISSING'}\t{r.purpose}")
+
+
+@lists_app.command("set")
+@command
+def lists_set(
+    name: Annotated[str, typer.Argument()],
+    purpose: Annotated[str | None, typer.Option()] = None,
+    geography: Annotated[str | None, typer.Option()] = None,
+    industry: Annotated[str | None, typer.Option()] = None,
+    company_size: Annotated[str | None, typer.Option()] = None,
+    roles: Annotated[str | None, typer.Option()] = None,
+    lia_purpose: Annotated[str | None, typer.Option(help="LIA part 1: the legitimate interest pursued.")] = None,
+    lia_necessity: Annotated[str | None, typer.Option(help="LIA part 2: why email is necessary for it.")] = None,
+    lia_balancing: Annotated[str | None, typer.Option(help="LIA part 3: why it does not override the person's interests.")] = None,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Set a list's purpose, targeting criteria and legitimate-interests assessment."""
+    from coldmail.prospects import update_list
+
+    fields = {k: v for k, v in dict(
+        purpose=purpose, geography=geography, industry=industry, company_size=company_size, roles=roles,
+        lia_purpose=lia_purpose, lia_necessity=lia_necessity, lia_balancing=lia_balancing,
+    ).items() if v is not None}
+    view = update_list(ws(), name=name, **fields)
+    if json_out:
+        out_json({k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in view.__dict__.items()})
+    else:
+        err.print(f"List {view.name!r} updated; LIA {'complete' if view.lia_complete else 'incomplete'}.", markup=False)
+
+
+# ---------------------------------------------------------------------------- data-subject questions
+
+
+@app.command()
+@command
+def where(
+    email: Annotated[str, typer.Argument()],
+    language: Annotated[str | None, typer.Option("--language", "--lang", help="Answer in this language.")] = None,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Answer "where did you get my data?" from the records, ready to send."""
+    from coldmail.privacy import where as where_
+
+    data = where_(ws(), email, language=language)
+    if json_out:
+        out_json(data)
+    else:
+        typer.echo(data["text"], nl=False)
+
+
+@app.command()
+@command
+def erase(
+    email: Annotated[str, typer.Argument()],
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Erase a person's data, keeping only a suppression fingerprint."""
+    from coldmail.privacy import erase as erase_
+
+    result = erase_(ws(), email)
+    if json_out:
+        out_json(result.to_json())
+    else:
+        held = "Erased the contact" if result.erased else "No contact was held"
+        err.print(f"{held}; the address is suppressed by fingerprint {result.fingerprint[:16]}…", markup=False)
+    if not result.checkpoint_complete:
+        err.print("warning: another process holds the database open; its WAL could not be emptied yet.", markup=False)
+
+
+@requests_app.command("list")
+@command
+def requests_list(
+    only_open: Annotated[bool, typer.Option("--open", help="Only open requests.")] = False,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Requests, overdue first."""
+    from coldmail.privacy import list_requests
+
+    rows = list_requests(ws(), only_open=only_open)
+    if json_out:
+        out_json([{k: r[k] for k in ("id", "email", "kind", "status", "received_at", "due_at")} for r in rows])
+        return
+    if not rows:
+        err.print("No requests.", markup=False)
+    for r in rows:
+        flag = "OVERDUE " if r["overdue"] else ""
+        typer.echo(f"#{r['id']}\t{flag}{r['status']}\t{r['kind']}\t{r['email'] or '(erased)'}\tdue {r['due_at'][:10]}")
+
+
+@requests_app.command("open")
+@command
+def requests_open(
+    email: Annotated[str, typer.Argument()],
+    kind: Annotated[str, typer.Option(help="source, access, erasure, objection or rectification")],
+    received: Annotated[str | None, typer.Option(help="When it was received (ISO date); default now.")] = None,
+    note: Annotated[str, typer.Option(help="How the request arrived, identity checks…")] = "",
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Open a data-subject request by hand; it is due one calendar month after receipt."""
+    from coldmail.privacy import open_request_cmd
+
+    received_at = None
+    if received:
+        try:
+            received_at = datetime.fromisoformat(received.replace("Z", "+00:00"))
+        except ValueError:
+            fail(f"--received {received!r} is not an ISO date such as 2026-01-31")
+        if received_at.tzinfo is None:
+            received_at = received_at.replace(tzinfo=UTC)
+    item = open_request_cmd(ws(), email=email, kind=kind, received_at=received_at, note=note)
+    if json_out:
+        out_json(item)
+    else:
+        err.print(f"Request #{item['id']} ({item['kind']}) opened; due {item['due_at'][:10]}.", markup=False)
+
+
+# ---------------------------------------------------------------------------- suppression
+
+
+@suppression_app.command("add")
+@command
+def suppression_add(
+    target: Annotated[str, typer.Argument(metavar="EMAIL|@DOMAIN")],
+    reason: Annotated[str, typer.Option(help="Why (opt-out, complaint, bounce, erasure…).")],
+    evidence: Annotated[str, typer.Option(help="The evidence: a note, or the reply that asked.")] = "",
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Never write to this address or domain again."""
+    from coldmail import suppression
+
+    view, created = suppression.add(ws(), target=target, reason=reason, evidence=evidence)
+    if json_out:
+        out_json({**view.to_json(), "created": created})
+    else:
+        what = view.email or f"@{view.domain}"
+        err.print(f"{what} {'suppressed' if created else 'was already suppressed'} ({view.reason}).", markup=False)
+
+
+@suppression_app.command("check")
+@command
+def suppression_check(
+    email: Annotated[str, typer.Argument()],
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Is this address suppressed (directly or through its domain)? Exit code 0 either way."""
+    from coldmail import suppression
+
+    view = suppression.check(ws(), email)
+    data = {"suppressed": view is not None, "reason": view.reason if view else None,
+            "since": view.since.isoformat() if view else None}
+    if json_out:
+        out_json(data)
+    elif view:
+        typer.echo(f"suppressed since {data['since']}: {view.reason}")
+    else:
+        typer.echo("not suppressed")
+
+
+@suppression_app.command("list")
+@command
+def suppression_list(
+    search: Annotated[str, typer.Option(help="Only entries containing this text.")] = "",
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Every suppression; erased people appear as a fingerprint only."""
+    from coldmail import suppression
+
+    rows = suppression.list_all(ws(), search=search)
+    if json_out:
+        out_json([r.to_json() for r in rows])
+        return
+    for r in rows:
+        who = r.email or (f"@{r.domain}" if r.domain else f"(fingerprint {r.fingerprint[:12]}…)")
+        typer.echo(f"{who}\t{r.reason}\t{r.since.isoformat()}")
+
+
+# ---------------------------------------------------------------------------- audit
+
+
+@audit_app.command("verify")
+@command
+def audit_verify(json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Check the hash chain: any edited, removed or inserted entry is reported (exit code 1)."""
+    from coldmail import audit
+    from coldmail.db import session_scope
+
+    with session_scope(ws().engine, write=False) as session:
+        result = audit.verify(session)
+    if json_out:
+        out_json({"ok": result.ok, "entries": result.entries, "problems": result.problems})
+    elif result.ok:
+        typer.echo(f"audit log intact: {result.entries} entries")
+    else:
+        for p in result.problems:
+            typer.echo(p)
+    if not result.ok:
+        raise Exit(1)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING)
+    app()

@@ -1,0 +1,105 @@
+"""Workspace location and `coldmail.toml`: the controller identity and policies every email uses."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import tomllib
+from pathlib import Path
+
+import platformdirs
+import tomli_w
+from pydantic import BaseModel, Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+CONFIG_NAME = "coldmail.toml"
+DB_NAME = "coldmail.db"
+
+
+class ConfigError(Exception):
+    """The workspace configuration is missing or unreadable; the message names the file."""
+
+
+class Environment(BaseSettings):
+    """What the environment says: where the workspace is, which database, who is acting."""
+
+    model_config = SettingsConfigDict(env_prefix="COLDMAIL_", extra="ignore")
+
+    home: Path | None = None
+    database_url: str | None = None
+    user: str | None = None
+
+
+class Controller(BaseModel):
+    """The data controller's identity, shown in every email and every answer (GDPR Art. 13/14(1)(a))."""
+
+    company: str = ""
+    sender_name: str = ""
+    sender_email: str = ""
+    postal_address: str = ""
+    privacy_url: str = ""
+    dpo_email: str = ""
+    country: str = ""
+    unsubscribe_url: str = ""
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.company and self.sender_email and self.postal_address)
+
+
+class Retention(BaseModel):
+    """How long contact data is kept; the notice and the answers quote these figures."""
+
+    never_contacted_months: int = Field(default=6, ge=1, le=36)
+    no_reply_months: int = Field(default=24, ge=1, le=36)
+    replied_months: int = Field(default=36, ge=1, le=36)
+
+
+class Config(BaseModel):
+    controller: Controller = Field(default_factory=Controller)
+    retention: Retention = Field(default_factory=Retention)
+    recipients: list[str] = Field(default_factory=list)
+    supervisory_authority: str = ""
+
+
+def default_home() -> Path:
+    env = Environment()
+    if env.home:
+        return Path(env.home).expanduser()
+    return Path(platformdirs.user_data_dir("coldmail", appauthor=False))
+
+
+def load_config(home: Path) -> Config:
+    path = home / CONFIG_NAME
+    if not path.exists():
+        return Config()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return Config.model_validate(data)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"{path}: {problems}") from exc
+
+
+def save_config(home: Path, config: Config) -> Path:
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / CONFIG_NAME
+    tmp = path.with_suffix(".toml.tmp")
+    tmp.write_text(tomli_w.dumps(config.model_dump(mode="json")), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def current_actor() -> str:
+    """Who is acting, for `collected_by` and the audit log."""
+    env = Environment()
+    if env.user:
+        return env.user
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no passwd entry in some containers
+        return os.environ.get("USER", "unknown")

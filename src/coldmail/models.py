@@ -1,0 +1,167 @@
+"""The tables. A contact cannot exist without a source and a justification, and nothing
+beyond what outreach needs is stored about a person (data minimisation)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything we store is UTC."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def _ts(nullable: bool = False, index: bool = False):
+    return Field(
+        default=None if nullable else None,
+        sa_type=DateTime(timezone=True),
+        nullable=nullable,
+        index=index,
+    )
+
+
+class Meta(SQLModel, table=True):
+    """Workspace-wide values shared by every process using the database (e.g. the fingerprint key)."""
+
+    __tablename__ = "meta"
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=512)
+
+
+class ProspectList(SQLModel, table=True):
+    """A targeted list: its purpose, criteria and legitimate-interests assessment (LIA)."""
+
+    __tablename__ = "lists"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    purpose: str = Field(default="", max_length=1000)
+    geography: str = Field(default="", max_length=300)
+    industry: str = Field(default="", max_length=300)
+    company_size: str = Field(default="", max_length=100)
+    roles: str = Field(default="", max_length=300)
+    lia_purpose: str = Field(default="", max_length=2000)
+    lia_necessity: str = Field(default="", max_length=2000)
+    lia_balancing: str = Field(default="", max_length=2000)
+    lia_recorded_by: str = Field(default="", max_length=100)
+    lia_recorded_at: datetime | None = _ts(nullable=True)
+    created_by: str = Field(max_length=100)
+    created_at: datetime = _ts()
+
+
+class Contact(SQLModel, table=True):
+    """One person, with where their data came from and why writing to them is legitimate."""
+
+    __tablename__ = "contacts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True)
+    fingerprint: str = Field(max_length=64, index=True)
+    first_name: str = Field(default="", max_length=100)
+    last_name: str = Field(default="", max_length=100)
+    company: str = Field(default="", max_length=200)
+    role: str = Field(default="", max_length=200)
+    country: str = Field(default="", max_length=2)
+    website: str = Field(default="", max_length=300)
+    list_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("lists.id"), nullable=False, index=True)
+    )
+    source: str = Field(max_length=300)
+    source_url: str = Field(default="", max_length=500)
+    source_public: bool | None = Field(default=None, nullable=True)
+    collected_at: datetime = _ts()
+    collected_by: str = Field(max_length=100)
+    justification: str = Field(max_length=1000)
+    status: str = Field(default="new", max_length=20, index=True)
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class ListMember(SQLModel, table=True):
+    """Which lists a contact is on; the first list is the one recorded on the contact."""
+
+    __tablename__ = "list_members"
+    __table_args__ = (Index("ix_list_members_contact_id", "contact_id"),)
+
+    list_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("lists.id"), primary_key=True, nullable=False)
+    )
+    contact_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True, nullable=False
+        )
+    )
+    added_at: datetime = _ts()
+
+
+class Suppression(SQLModel, table=True):
+    """An address or a whole domain never to be written to. The keyed fingerprint outlives erasure."""
+
+    __tablename__ = "suppressions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=10)  # "email" or "domain"
+    value: str | None = Field(default=None, max_length=254, nullable=True)
+    fingerprint: str = Field(max_length=64, unique=True)
+    reason: str = Field(max_length=200)
+    evidence: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    reply_id: int | None = Field(default=None, nullable=True)
+    created_by: str = Field(max_length=100)
+    created_at: datetime = _ts()
+
+
+class AuditEntry(SQLModel, table=True):
+    """An append-only, hash-chained record of what was done, by whom, to what."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _ts()
+    actor: str = Field(max_length=100)
+    action: str = Field(max_length=50, index=True)
+    subject: str = Field(default="", max_length=200, index=True)
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64, unique=True)
+
+
+class DataRequest(SQLModel, table=True):
+    """A data-subject request (source, access, erasure, objection, rectification) and its deadline."""
+
+    __tablename__ = "requests"
+    __table_args__ = (UniqueConstraint("reply_id", name="uq_requests_reply_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("contacts.id", ondelete="SET NULL"), nullable=True, index=True
+        ),
+    )
+    email: str | None = Field(default=None, max_length=254, nullable=True)
+    fingerprint: str = Field(max_length=64, index=True)
+    kind: str = Field(max_length=20)
+    status: str = Field(default="open", max_length=20, index=True)
+    received_at: datetime = _ts()
+    due_at: datetime = _ts(index=True)
+    extended_due_at: datetime | None = _ts(nullable=True)
+    extension_reason: str = Field(default="", max_length=1000)
+    verified: bool = Field(default=False)
+    verification_note: str = Field(default="", max_length=1000)
+    note: str = Field(default="", max_length=2000)
+    answer: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    answered_at: datetime | None = _ts(nullable=True)
+    handled_by: str = Field(default="", max_length=100)
+    reply_id: int | None = Field(default=None, nullable=True)

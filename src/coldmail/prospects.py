@@ -1,0 +1,442 @@
+"""Prospect lists and the CSV import: every contact arrives with a source and a justification,
+suppressed people never arrive, and columns we do not need are dropped and reported."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pycountry
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session
+
+from coldmail import audit, csvfile
+from coldmail.addresses import InvalidAddress, normalize_email
+from coldmail.db import session_scope
+from coldmail.models import Contact, ListMember, ProspectList, utcnow
+from coldmail.suppression import candidate_fingerprints, fingerprint, suppressed_fingerprints
+from coldmail.workspace import Workspace
+
+BATCH = 1000
+MAX_LEN = {
+    "first_name": 100,
+    "last_name": 100,
+    "company": 200,
+    "role": 200,
+    "website": 300,
+    "source": 300,
+    "source_url": 500,
+    "justification": 1000,
+}
+_COUNTRY_ALIASES = {"UK": "GB", "ENGLAND": "GB", "SCOTLAND": "GB", "WALES": "GB", "USA": "US", "EL": "GR"}
+_TRUE = {"1", "true", "yes", "y", "public", "ja", "oui", "si", "sí"}
+_FALSE = {"0", "false", "no", "n", "private", "not public", "nein", "non"}
+
+
+class ImportError_(Exception):
+    """The import as a whole cannot run (unknown file, no email column...); nothing was changed."""
+
+
+class RowError(ValueError):
+    """One row cannot be imported; the message names the field."""
+
+
+# ---------------------------------------------------------------------------- lists
+
+
+@dataclass(frozen=True)
+class ListView:
+    id: int
+    name: str
+    purpose: str
+    geography: str
+    industry: str
+    company_size: str
+    roles: str
+    lia_purpose: str
+    lia_necessity: str
+    lia_balancing: str
+    lia_recorded_by: str
+    lia_recorded_at: datetime | None
+    contacts: int = 0
+
+    @property
+    def lia_complete(self) -> bool:
+        return bool(self.lia_purpose and self.lia_necessity and self.lia_balancing)
+
+
+def _list_view(row: ProspectList, contacts: int = 0) -> ListView:
+    return ListView(
+        id=row.id,
+        name=row.name,
+        purpose=row.purpose,
+        geography=row.geography,
+        industry=row.industry,
+        company_size=row.company_size,
+        roles=row.roles,
+        lia_purpose=row.lia_purpose,
+        lia_necessity=row.lia_necessity,
+        lia_balancing=row.lia_balancing,
+        lia_recorded_by=row.lia_recorded_by,
+        lia_recorded_at=row.lia_recorded_at,
+        contacts=contacts,
+    )
+
+
+def get_or_create_list(session: Session, *, name: str, actor: str, purpose: str = "") -> ProspectList:
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise ImportError_("a list name of 1 to 100 characters is required (--list)")
+    row = session.execute(select(ProspectList).where(ProspectList.name == name)).scalars().first()
+    if row is None:
+        row = ProspectList(name=name, purpose=purpose.strip()[:1000], created_by=actor, created_at=utcnow())
+        session.add(row)
+        session.flush()
+        audit.record(session, actor=actor, action="list.create", subject=f"list:{row.id}", detail={"name": name})
+    elif purpose and not row.purpose:
+        row.purpose = purpose.strip()[:1000]
+    return row
+
+
+def update_list(ws: Workspace, *, name: str, **fields: str) -> ListView:
+    """Set a list's purpose, targeting criteria and legitimate-interests assessment."""
+    allowed = {
+        "purpose", "geography", "industry", "company_size", "roles",
+        "lia_purpose", "lia_necessity", "lia_balancing",
+    }
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"unknown list fields: {', '.join(sorted(unknown))}")
+    with session_scope(ws.engine) as session:
+        row = get_or_create_list(session, name=name, actor=ws.actor)
+        changed = {k: v.strip() for k, v in fields.items() if v is not None}
+        for key, value in changed.items():
+            limit = ProspectList.model_fields[key].metadata
+            max_len = next((m.max_length for m in limit if hasattr(m, "max_length")), 2000)
+            if len(value) > max_len:
+                raise ValueError(f"{key}: at most {max_len} characters")
+            setattr(row, key, value)
+        if any(k.startswith("lia_") for k in changed):
+            row.lia_recorded_by = ws.actor
+            row.lia_recorded_at = utcnow()
+        audit.record(
+            session, actor=ws.actor, action="list.update", subject=f"list:{row.id}",
+            detail={"fields": sorted(changed)},
+        )
+        session.flush()
+        return _list_view(row, _count_members(session, row.id))
+
+
+def _count_members(session: Session, list_id: int) -> int:
+    return session.execute(
+        select(func.count()).select_from(ListMember).where(ListMember.list_id == list_id)
+    ).scalar_one()
+
+
+def get_list(ws: Workspace, name: str) -> ListView | None:
+    with session_scope(ws.engine, write=False) as session:
+        row = session.execute(select(ProspectList).where(ProspectList.name == name)).scalars().first()
+        return _list_view(row, _count_members(session, row.id)) if row else None
+
+
+def all_lists(ws: Workspace) -> list[ListView]:
+    with session_scope(ws.engine, write=False) as session:
+        counts = dict(
+            session.execute(
+                select(ListMember.list_id, func.count()).group_by(ListMember.list_id)
+            ).all()
+        )
+        rows = session.execute(select(ProspectList).order_by(ProspectList.name)).scalars()
+        return [_list_view(r, counts.get(r.id, 0)) for r in rows]
+
+
+# ---------------------------------------------------------------------------- cleaning
+
+
+def clean_text(value: str, field_name: str) -> str:
+    """Collapse line breaks and control characters to spaces; reject over-long values.
+
+    A CR or LF in a name could otherwise become a new email header later."""
+    if not value.isprintable():
+        value = "".join(
+            " " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in value
+        )
+        value = " ".join(value.split())
+    value = value.strip()
+    limit = MAX_LEN.get(field_name)
+    if limit and len(value) > limit:
+        raise RowError(f"{field_name} is {len(value)} characters long; at most {limit} are allowed")
+    return value
+
+
+def normalize_country(value: str) -> str:
+    value = value.strip()
+    if not value:
+        return ""
+    upper = value.upper()
+    if upper in _COUNTRY_ALIASES:
+        return _COUNTRY_ALIASES[upper]
+    try:
+        return pycountry.countries.lookup(value).alpha_2
+    except LookupError:
+        raise RowError(f"country {value!r} is not a known country name or ISO code") from None
+
+
+def parse_public(value: str) -> bool | None:
+    folded = value.strip().lower()
+    if not folded:
+        return None
+    if folded in _TRUE:
+        return True
+    if folded in _FALSE:
+        return False
+    raise RowError(f"source_public {value!r} should be yes or no")
+
+
+def parse_collected_at(value: str) -> datetime | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise RowError(f"collected_at {value!r} is not an ISO date such as 2026-03-14") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    if parsed > datetime.now(UTC):
+        raise RowError(f"collected_at {value!r} is in the future")
+    return parsed.astimezone(UTC)
+
+
+# ---------------------------------------------------------------------------- import
+
+
+@dataclass
+class ImportResult:
+    imported: int = 0
+    updated: int = 0
+    duplicates: int = 0
+    suppressed: int = 0
+    rejected: list[dict] = field(default_factory=list)
+    dropped_columns: list[str] = field(default_factory=list)
+    list_name: str = ""
+
+    def to_json(self) -> dict:
+        return {
+            "imported": self.imported,
+            "updated": self.updated,
+            "duplicates": self.duplicates,
+            "suppressed": self.suppressed,
+            "rejected": self.rejected,
+            "dropped_columns": self.dropped_columns,
+        }
+
+
+@dataclass
+class _Defaults:
+    source: str
+    justification: str
+    source_url: str
+    source_public: bool | None
+    actor: str
+    now: datetime
+
+
+def _prepare(values: dict[str, str], defaults: _Defaults) -> dict:
+    """One CSV row -> a contact record, or RowError naming the field."""
+    try:
+        email = normalize_email(values.get("email", ""))
+    except InvalidAddress as exc:
+        raw = values.get("email", "").strip()
+        raise RowError(f"email {raw[:80]!r}: {exc}" if raw else "email is empty") from None
+    rec = {"email": email}
+    for name in ("first_name", "last_name", "company", "role", "website", "source", "source_url", "justification"):
+        rec[name] = clean_text(values.get(name, ""), name)
+    rec["source"] = rec["source"] or defaults.source
+    rec["justification"] = rec["justification"] or defaults.justification
+    rec["source_url"] = rec["source_url"] or defaults.source_url
+    if not rec["source"]:
+        raise RowError("no source: give a source column or --source")
+    if not rec["justification"]:
+        raise RowError("no justification: give a justification column or --justification")
+    rec["country"] = normalize_country(values.get("country", ""))
+    public = parse_public(values.get("source_public", ""))
+    rec["source_public"] = defaults.source_public if public is None else public
+    rec["collected_at"] = parse_collected_at(values.get("collected_at", "")) or defaults.now
+    return rec
+
+
+def _upsert_members(session: Session, rows: list[dict]) -> None:
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    maker = pg_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(maker(ListMember).on_conflict_do_nothing(), rows)
+
+
+_UPDATE_FIELDS = ("first_name", "last_name", "company", "role", "country", "website")
+
+
+def _flush_batch(
+    session: Session,
+    *,
+    batch: list[tuple[int, dict]],
+    key: bytes,
+    list_id: int,
+    first_new_id: int,
+    defaults: _Defaults,
+    result: ImportResult,
+) -> None:
+    # 1. Suppression: the address, its domain or a parent domain.
+    fps_by_row = [candidate_fingerprints(key, rec["email"]) for _, rec in batch]
+    blocked = suppressed_fingerprints(session, (fp for fps in fps_by_row for fp in fps))
+    kept: dict[str, dict] = {}
+    for (_line, rec), fps in zip(batch, fps_by_row, strict=True):
+        if blocked.intersection(fps):
+            result.suppressed += 1
+            continue
+        if rec["email"] in kept:
+            result.duplicates += 1
+            first = kept[rec["email"]]
+            for name in _UPDATE_FIELDS:
+                if rec[name]:
+                    first[name] = rec[name]
+            continue
+        rec["fingerprint"] = fps[0]
+        kept[rec["email"]] = rec
+    if not kept:
+        return
+    # 2. Which are already held: from before this import (updated) or earlier in this file (duplicate).
+    existing = dict(
+        session.execute(select(Contact.email, Contact.id).where(Contact.email.in_(list(kept)))).all()
+    )
+    new_rows, changes = [], []
+    for email, rec in kept.items():
+        cid = existing.get(email)
+        if cid is None:
+            new_rows.append(
+                {
+                    **{k: rec[k] for k in (
+                        "email", "fingerprint", "first_name", "last_name", "company", "role",
+                        "country", "website", "source", "source_url", "source_public",
+                        "collected_at", "justification",
+                    )},
+                    "list_id": list_id,
+                    "collected_by": defaults.actor,
+                    "status": "new",
+                    "created_at": defaults.now,
+                    "updated_at": defaults.now,
+                }
+            )
+        else:
+            if cid >= first_new_id:
+                result.duplicates += 1
+            else:
+                result.updated += 1
+            # A repeat refreshes the person's details and keeps the first provenance.
+            changes.append({"b_id": cid, **{f"b_{k}": rec[k] for k in _UPDATE_FIELDS}, "b_now": defaults.now})
+    members = [{"list_id": list_id, "contact_id": cid, "added_at": defaults.now} for cid in
+               (existing[e] for e in kept if e in existing)]
+    if new_rows:
+        ids = session.execute(
+            insert(Contact).returning(Contact.id, sort_by_parameter_order=True), new_rows
+        ).scalars().all()
+        result.imported += len(ids)
+        members.extend({"list_id": list_id, "contact_id": cid, "added_at": defaults.now} for cid in ids)
+    if changes:
+        stmt = (
+            update(Contact.__table__)
+            .where(Contact.__table__.c.id == bindparam("b_id"))
+            .values(
+                **{
+                    k: func.coalesce(func.nullif(bindparam(f"b_{k}"), ""), Contact.__table__.c[k])
+                    for k in _UPDATE_FIELDS
+                },
+                updated_at=bindparam("b_now"),
+            )
+        )
+        session.connection().execute(stmt, changes)
+    _upsert_members(session, members)
+
+
+def import_csv(
+    ws: Workspace,
+    *,
+    path: Path,
+    list_name: str,
+    source: str = "",
+    justification: str = "",
+    purpose: str = "",
+    source_url: str = "",
+    source_public: bool | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> ImportResult:
+    """Import a prospect CSV into a list, all or nothing.
+
+    Raises csvfile.CsvFileError or ImportError_ when the file as a whole is unusable; bad rows
+    are returned in `rejected` with their line numbers and do not stop the others."""
+    stream = csvfile.open_csv(Path(path))
+    defaults = _Defaults(
+        source=clean_text(source, "source"),
+        justification=clean_text(justification, "justification"),
+        source_url=clean_text(source_url, "source_url"),
+        source_public=source_public,
+        actor=ws.actor,
+        now=utcnow(),
+    )
+    result = ImportResult(dropped_columns=stream.headers.dropped, list_name=list_name)
+    key = ws.fingerprint_key
+    progress = (lambda done: on_progress(done, stream.size)) if on_progress else None
+    with session_scope(ws.engine) as session:
+        plist = get_or_create_list(session, name=list_name, actor=ws.actor, purpose=purpose)
+        first_new_id = (session.execute(select(func.max(Contact.id))).scalar() or 0) + 1
+        batch: list[tuple[int, dict]] = []
+        for line, values, extra in csvfile.iter_rows(stream, progress):
+            try:
+                if extra:
+                    raise RowError(f"the row has {extra} more cell(s) than the header")
+                batch.append((line, _prepare(values, defaults)))
+            except RowError as exc:
+                result.rejected.append({"row": line, "reason": str(exc)})
+                continue
+            if len(batch) >= BATCH:
+                _flush_batch(session, batch=batch, key=key, list_id=plist.id,
+                             first_new_id=first_new_id, defaults=defaults, result=result)
+                batch = []
+        _flush_batch(session, batch=batch, key=key, list_id=plist.id,
+                     first_new_id=first_new_id, defaults=defaults, result=result)
+        audit.record(
+            session,
+            actor=ws.actor,
+            action="import",
+            subject=f"list:{plist.id}",
+            detail={
+                "file": Path(path).name,
+                "list": plist.name,
+                **{k: v for k, v in result.to_json().items() if k != "rejected"},
+                "rejected": len(result.rejected),
+            },
+        )
+    if on_progress:
+        on_progress(stream.size, stream.size)
+    return result
+
+
+def preview_csv(path: Path, *, rows: int = 5) -> tuple[csvfile.CsvStream, list[dict[str, str]]]:
+    """The header mapping and the first rows, for the TUI's import preview."""
+    stream = csvfile.open_csv(Path(path))
+    sample = []
+    for _line, values, _extra in csvfile.iter_rows(stream):
+        sample.append(values)
+        if len(sample) >= rows:
+            break
+    return stream, sample
+
+
+def email_fingerprint(ws: Workspace, email: str) -> str:
+    return fingerprint(ws.fingerprint_key, normalize_email(email))

@@ -1,0 +1,172 @@
+"""Contacts: a paged table (never the whole database), search, and the provenance of the one in view."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from coldmail import contacts, privacy, suppression
+from coldmail.contacts import ContactFilter, ContactRow
+from coldmail.privacy import ContactView
+
+PAGE = 100
+
+
+class ContactsPageLoaded(Message):
+    def __init__(self, rows: list[ContactRow], reset: bool):
+        super().__init__()
+        self.rows, self.reset = rows, reset
+
+
+class ContactLoaded(Message):
+    def __init__(self, contact: ContactView | None):
+        super().__init__()
+        self.contact = contact
+
+
+def describe(c: ContactView) -> str:
+    public = {True: "yes", False: "no", None: "not recorded"}[c.source_public]
+    lines = [
+        f"[b]{c.name or c.email}[/b]  {c.email}",
+        f"{c.role or '-'} at {c.company or '-'} ({c.country or 'country unknown'})",
+        "",
+        "[b]Provenance[/b]",
+        f"  Source:     {c.source}",
+        f"  URL:        {c.source_url or '-'}",
+        f"  Public:     {public}",
+        f"  Collected:  {c.collected_at:%Y-%m-%d} by {c.collected_by}",
+        f"  Lists:      {', '.join(c.lists)}",
+        "",
+        "[b]Justification[/b]",
+        f"  {c.justification}",
+        "",
+        f"[b]Status[/b]  {c.status}"
+        + (f"  [red]SUPPRESSED ({c.suppression_reason})[/red]" if c.suppressed else ""),
+    ]
+    if c.requests:
+        lines += ["", "[b]Requests[/b]"]
+        lines += [f"  #{r['id']} {r['kind']} {r['status']} due {r['due_at'][:10]}" for r in c.requests]
+    return "\n".join(lines)
+
+
+class ContactsScreen(Screen):
+    BINDINGS = [
+        Binding("slash", "search", "Search", id="contacts.search"),
+        Binding("w", "where", "Where?", id="contacts.where"),
+        Binding("x", "suppress", "Suppress", id="contacts.suppress"),
+        Binding("r", "refresh", "Refresh", id="contacts.refresh"),
+    ]
+
+    def __init__(self):
+        super().__init__()
+        self.flt = ContactFilter()
+        self.last_id = 0
+        self.exhausted = False
+        self.current: ContactView | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(placeholder="Search email prefix, name or company; Enter to apply", id="search")
+        with Horizontal(id="contacts-body"):
+            yield DataTable(id="contacts-table", cursor_type="row", zebra_stripes=True)
+            yield Static("Select a contact to see where its data came from.", id="contact-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("Email", "Name", "Company", "Role", "CC", "Status")
+        self.load_page(reset=True)
+        table.focus()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="contacts-page")
+    def load_page(self, reset: bool) -> None:
+        after = 0 if reset else self.last_id
+        rows = contacts.page(self.app.ws, after_id=after, limit=PAGE, flt=self.flt)
+        self.post_message(ContactsPageLoaded(rows, reset))
+
+    def on_contacts_page_loaded(self, message: ContactsPageLoaded) -> None:
+        table = self.query_one(DataTable)
+        if message.reset:
+            table.clear()
+            self.last_id = 0
+        for r in message.rows:
+            if str(r.id) in table.rows:
+                continue
+            status = "suppressed" if r.status == "suppressed" else r.status
+            table.add_row(r.email, r.name, r.company, r.role, r.country, status, key=str(r.id))
+            self.last_id = max(self.last_id, r.id)
+        self.exhausted = len(message.rows) < PAGE or bool(self.flt.search)
+        if message.reset and not message.rows:
+            self.query_one("#contact-detail", Static).update(
+                "No contacts yet. Import a CSV: coldmail import FILE.csv --list NAME --source … --justification …"
+            )
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        table = self.query_one(DataTable)
+        if event.cursor_row >= table.row_count - 10 and not self.exhausted:
+            self.exhausted = True  # until the next page arrives
+            self.load_page(reset=False)
+        email = table.get_row(event.row_key)[0]
+        self.load_contact(email)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="contact-detail")
+    def load_contact(self, email: str) -> None:
+        self.post_message(ContactLoaded(privacy.show_contact(self.app.ws, email)))
+
+    def on_contact_loaded(self, message: ContactLoaded) -> None:
+        self.current = message.contact
+        detail = self.query_one("#contact-detail", Static)
+        detail.update(describe(message.contact) if message.contact else "This contact was erased.")
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    @on(Input.Submitted, "#search")
+    def _search(self, event: Input.Submitted) -> None:
+        self.flt = ContactFilter(search=event.value)
+        self.load_page(reset=True)
+        self.query_one(DataTable).focus()
+
+    def action_refresh(self) -> None:
+        self.load_page(reset=True)
+
+    def action_where(self) -> None:
+        if self.current is None:
+            self.notify("Select a contact first.", severity="warning")
+            return
+        self.show_where(self.current.email)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="where")
+    def show_where(self, email: str) -> None:
+        from coldmail.tui.screens.text_modal import TextModal
+
+        answer = privacy.where(self.app.ws, email)
+        self.app.call_from_thread(
+            self.app.push_screen, TextModal(f"Where did you get my data? — {email}", answer["text"])
+        )
+
+    def action_suppress(self) -> None:
+        if self.current is None:
+            self.notify("Select a contact first.", severity="warning")
+            return
+        from coldmail.tui.screens.prompt_modal import PromptModal
+
+        email = self.current.email
+
+        def done(reason: str | None) -> None:
+            if reason:
+                self.do_suppress(email, reason)
+
+        self.app.push_screen(PromptModal(f"Suppress {email}", "Reason (e.g. asked by phone not to be contacted)"), done)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="suppress")
+    def do_suppress(self, email: str, reason: str) -> None:
+        suppression.add(self.app.ws, target=email, reason=reason, evidence="added in the TUI")
+        self.app.call_from_thread(self.notify, f"{email} suppressed.")
+        self.load_contact(email)

@@ -1,0 +1,32 @@
+"""Keys and what they do."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, Markdown
+
+HELP = """\
+# coldmail keys
+
+| key | what it does |
+|---|---|
+| `/` | search contacts (email prefix, name or company) |
+| `w` | "where did you get my data?" for the selected contact |
+| `x` | suppress the selected contact, with a reason |
+| `r` | reload |
+| `ctrl+p` | command palette |
+| `?` / `F1` | this help |
+| `q` | quit |
+"""
+
+
+class HelpModal(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q", "dismiss", "Close", id="help.close")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box"):
+            yield Label("Help (Escape to close)")
+            yield Markdown(HELP)

@@ -1,0 +1,225 @@
+"""CSV import: provenance required, minimisation, encodings, delimiters, dedupe, suppression, atomicity."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from coldmail import suppression
+from coldmail.csvfile import CsvFileError, map_headers
+from coldmail.db import session_scope
+from coldmail.models import Contact, ListMember
+from coldmail.privacy import show_contact
+from coldmail.prospects import import_csv
+from conftest import write_csv
+
+SRC = dict(source="company website", justification="runs logistics at a mid-size shipper")
+
+
+def count_contacts(ws) -> int:
+    with session_scope(ws.engine, write=False) as s:
+        return s.execute(select(func.count()).select_from(Contact)).scalar_one()
+
+
+def test_import_stores_provenance_and_drops_unneeded_columns(any_ws, tmp_path):
+    f = write_csv(
+        tmp_path / "p.csv",
+        "Email Address,First Name,Last Name,Company Name,Job Title,Country,Phone,Birthday,source_url\n"
+        "Ana.Lopez@Acme.example,Ana,López,Acme,Head of Ops,Spain,+34 600,1990-01-01,https://acme.example/team\n",
+    )
+    result = import_csv(any_ws, path=f, list_name="ops", **SRC, source_public=True)
+    assert result.imported == 1 and not result.rejected
+    assert result.dropped_columns == ["Phone", "Birthday"]
+    c = show_contact(any_ws, "ana.lopez@acme.example")
+    assert (c.email, c.first_name, c.last_name, c.company, c.role, c.country) == (
+        "ana.lopez@acme.example", "Ana", "López", "Acme", "Head of Ops", "ES",
+    )
+    assert c.source == "company website" and c.source_url == "https://acme.example/team"
+    assert c.source_public is True and c.collected_by == "tester" and c.list == "ops"
+    assert c.justification == SRC["justification"]
+    # Minimisation: nothing of the dropped columns reached the database.
+    with session_scope(any_ws.engine, write=False) as s:
+        row = s.execute(select(Contact)).scalars().one()
+        assert "+34 600" not in repr(row.model_dump()) and "1990" not in repr(row.model_dump())
+
+
+def test_rows_without_source_or_justification_are_rejected_with_their_line(ws, tmp_path):
+    f = write_csv(
+        tmp_path / "p.csv",
+        "email,source,justification\n"
+        "a@x.example,event attendee list,speaker on logistics\n"
+        "b@x.example,,speaker on logistics\n"
+        "c@x.example,event attendee list,\n",
+    )
+    result = import_csv(ws, path=f, list_name="l")
+    assert result.imported == 1
+    assert [r["row"] for r in result.rejected] == [3, 4]
+    assert "source" in result.rejected[0]["reason"] and "justification" in result.rejected[1]["reason"]
+    # Defaults fill the gaps.
+    result = import_csv(ws, path=f, list_name="l", source="referral", justification="asked by a colleague")
+    assert result.imported == 2 and result.updated == 1 and not result.rejected
+    assert show_contact(ws, "b@x.example").source == "referral"
+
+
+def test_duplicates_in_file_and_database_keep_first_provenance(any_ws, tmp_path):
+    first = write_csv(tmp_path / "1.csv", "email,first_name,source\nbo@y.example,Bo,LinkedIn profile\n")
+    import_csv(any_ws, path=first, list_name="a", justification="CTO of a target account")
+    again = write_csv(
+        tmp_path / "2.csv",
+        "email,first_name,company,source\n"
+        "BO@y.example,Bob,Ycorp,bought list from DataVendor\n"
+        "new@y.example,Nia,Ycorp,bought list from DataVendor\n"
+        "new@y.example,Nia,Ycorp,bought list from DataVendor\n",
+    )
+    result = import_csv(any_ws, path=again, list_name="b", justification="same account")
+    assert (result.imported, result.updated, result.duplicates) == (1, 1, 1)
+    bo = show_contact(any_ws, "bo@y.example")
+    assert bo.first_name == "Bob" and bo.company == "Ycorp"  # details refreshed
+    assert bo.source == "LinkedIn profile" and bo.list == "a"  # first provenance kept
+    assert bo.lists == ["a", "b"]
+    assert count_contacts(any_ws) == 2
+
+
+def test_duplicates_across_batches_are_counted_as_duplicates(ws, tmp_path, monkeypatch):
+    monkeypatch.setattr("coldmail.prospects.BATCH", 2)
+    f = write_csv(tmp_path / "p.csv", "email\n" + "".join(f"u{i % 3}@z.example\n" for i in range(7)))
+    result = import_csv(ws, path=f, list_name="l", **SRC)
+    assert (result.imported, result.updated, result.duplicates) == (3, 0, 4)
+
+
+def test_suppressed_addresses_and_domains_are_skipped(any_ws, tmp_path):
+    suppression.add(any_ws, target="gone@q.example", reason="opt-out")
+    suppression.add(any_ws, target="@blocked.example", reason="asked for the whole company")
+    f = write_csv(
+        tmp_path / "p.csv",
+        "email\ngone@q.example\nGONE@Q.EXAMPLE\nceo@blocked.example\nx@eu.blocked.example\nok@q.example\n",
+    )
+    result = import_csv(any_ws, path=f, list_name="l", **SRC)
+    assert result.suppressed == 4 and result.imported == 1
+    assert show_contact(any_ws, "gone@q.example") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        ("email;first_name;company\nzoe@a.example;Zoë;Müller GmbH\n", "utf-8"),
+        ("\ufeffemail,first_name,company\nzoe@a.example,Zoë,Müller GmbH\n", "utf-8"),
+        ("email\tfirst_name\tcompany\r\nzoe@a.example\tZoë\tMüller GmbH\r\n", "cp1252"),
+        ("E-mail;Vorname;Firma\r\nzoe@a.example;Zoë;Müller GmbH\r\n", "cp1252"),
+        ("email\tfirst_name\tcompany\nzoe@a.example\tZoë\tMüller GmbH\n", "utf-16"),
+    ],
+)
+def test_encodings_and_delimiters(ws, tmp_path, text, encoding):
+    f = write_csv(tmp_path / "p.csv", text, encoding)
+    result = import_csv(ws, path=f, list_name="l", **SRC)
+    assert result.imported == 1, result
+    c = show_contact(ws, "zoe@a.example")
+    assert (c.first_name, c.company) == ("Zoë", "Müller GmbH")
+
+
+def test_export_headers_of_common_tools_are_understood():
+    apollo = ["First Name", "Last Name", "Title", "Company", "Company Name for Emails", "Email",
+              "Email Status", "Person Linkedin Url", "Website", "Country", "Company Country", "Mobile Phone"]
+    m = map_headers(apollo)
+    assert {apollo[i]: f for i, f in m.columns.items()} == {
+        "First Name": "first_name", "Last Name": "last_name", "Title": "role", "Company": "company",
+        "Email": "email", "Person Linkedin Url": "source_url", "Website": "website", "Country": "country",
+    }
+    assert "Mobile Phone" in m.dropped and "Company Name for Emails" in m.dropped
+    sales_nav = ["First Name", "Last Name", "Job Title", "Company Name", "LinkedIn Profile URL", "Email Address"]
+    fields = set(map_headers(sales_nav).columns.values())
+    assert fields == {"first_name", "last_name", "role", "company", "source_url", "email"}
+
+
+def test_names_with_line_breaks_and_control_characters_are_cleaned(ws, tmp_path):
+    f = write_csv(
+        tmp_path / "p.csv",
+        'email,first_name,company\n"evil@a.example","Eve\r\nBcc: all@victim.example","Acme\x07\x1b[31m"\n',
+    )
+    result = import_csv(ws, path=f, list_name="l", **SRC)
+    assert result.imported == 1
+    c = show_contact(ws, "evil@a.example")
+    assert "\n" not in c.first_name and "\r" not in c.first_name
+    assert c.first_name == "Eve Bcc: all@victim.example"
+    assert all(ch.isprintable() for ch in c.company)
+
+
+def test_over_long_values_are_rejected_not_truncated(ws, tmp_path):
+    f = write_csv(tmp_path / "p.csv", f"email,company\nlong@a.example,{'A' * 201}\nfine@a.example,Acme\n")
+    result = import_csv(ws, path=f, list_name="l", **SRC)
+    assert result.imported == 1
+    assert result.rejected == [{"row": 2, "reason": "company is 201 characters long; at most 200 are allowed"}]
+
+
+def test_bad_values_are_reported_per_row(ws, tmp_path):
+    f = write_csv(
+        tmp_path / "p.csv",
+        "email,country,collected_at,source_public\n"
+        "a@b.example,Narnia,,\n"
+        "b@b.example,DE,yesterday,\n"
+        "c@b.example,DE,,maybe\n"
+        "not an email,DE,,\n"
+        "d@b.example,UK,2026-01-02,yes\n"
+        "e@b.example,DE,,,extra\n",
+    )
+    result = import_csv(ws, path=f, list_name="l", **SRC)
+    assert result.imported == 1
+    reasons = {r["row"]: r["reason"] for r in result.rejected}
+    assert set(reasons) == {2, 3, 4, 5, 7}
+    assert "Narnia" in reasons[2] and "collected_at" in reasons[3] and "source_public" in reasons[4]
+    assert "email" in reasons[5] and "more cell" in reasons[7]
+    d = show_contact(ws, "d@b.example")
+    assert d.country == "GB" and d.source_public is True and d.collected_at.date().isoformat() == "2026-01-02"
+
+
+def test_line_numbers_count_multiline_cells(ws, tmp_path):
+    f = write_csv(tmp_path / "p.csv", 'email,company\nok@a.example,"Two\nLines"\nbad,Acme\n')
+    result = import_csv(ws, path=f, list_name="l", **SRC)
+    assert result.rejected[0]["row"] == 4
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "no such file"),
+        (b"", "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+        (b"name,company\nAna,Acme\n", "no email column"),
+        (b"email|first_name\na@b.example|Ana\n", "other than comma"),
+    ],
+)
+def test_unusable_files_change_nothing(ws, tmp_path, content, message):
+    f = tmp_path / "p.csv"
+    if content is not None:
+        f.write_bytes(content)
+    with pytest.raises(CsvFileError, match=message):
+        import_csv(ws, path=f, list_name="never", **SRC)
+    assert count_contacts(ws) == 0
+
+
+def test_import_is_all_or_nothing(ws, tmp_path, monkeypatch):
+    f = write_csv(tmp_path / "p.csv", "email\n" + "".join(f"p{i}@a.example\n" for i in range(50)))
+    calls = {"n": 0}
+    real = __import__("coldmail.prospects", fromlist=["_flush_batch"])._flush_batch
+
+    def failing(session, **kw):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("disk full")
+        return real(session, **kw)
+
+    monkeypatch.setattr("coldmail.prospects.BATCH", 10)
+    monkeypatch.setattr("coldmail.prospects._flush_batch", failing)
+    with pytest.raises(RuntimeError):
+        import_csv(ws, path=f, list_name="l", **SRC)
+    assert count_contacts(ws) == 0
+    with session_scope(ws.engine, write=False) as s:
+        assert s.execute(select(func.count()).select_from(ListMember)).scalar_one() == 0
+
+
+def test_progress_is_reported(ws, tmp_path):
+    f = write_csv(tmp_path / "p.csv", "email\n" + "".join(f"p{i}@a.example\n" for i in range(3000)))
+    seen = []
+    import_csv(ws, path=f, list_name="l", **SRC, on_progress=lambda d, t: seen.append((d, t)))
+    size = f.stat().st_size
+    assert seen[-1] == (size, size) and len(seen) >= 2
