@@ -27,8 +27,7 @@ def normalize_email(raw: str) -> str:
         and len(match.group(1)) <= 64
         and len(value) <= 254
         and "--" not in match.group(2)
-        and match.group(3) not in _SPECIAL
-        and not any(match.group(2).endswith("." + s) for s in _SPECIAL)
+        and match.group(3) not in _SPECIAL  # every special-use name is a single label
     ):
         return value
     if not value:

@@ -37,12 +37,14 @@ contacts_app = typer.Typer(help="Look at contacts.", no_args_is_help=True)
 suppression_app = typer.Typer(help="The suppression list: never write to these again.", no_args_is_help=True)
 requests_app = typer.Typer(help="Data-subject requests and their deadlines.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+templates_app = typer.Typer(help="Email templates: list and check them.", no_args_is_help=True)
 lists_app = typer.Typer(help="Prospect lists: purpose, targeting and legitimate-interests assessment.", no_args_is_help=True)
 app.add_typer(contacts_app, name="contacts")
 app.add_typer(suppression_app, name="suppression")
 app.add_typer(requests_app, name="requests")
 app.add_typer(audit_app, name="audit")
 app.add_typer(lists_app, name="lists")
+app.add_typer(templates_app, name="templates")
 
 USAGE_ERRORS = (CsvFileError, ImportError_, InvalidAddress, ConfigError, TemplateProblem, RowError, LookupError, ValueError)
 
@@ -403,6 +405,69 @@ def requests_open(
         out_json(item)
     else:
         err.print(f"Request #{item['id']} ({item['kind']}) opened; due {item['due_at'][:10]}.", markup=False)
+
+
+# ---------------------------------------------------------------------------- templates
+
+
+@app.command()
+@command
+def render(
+    template: Annotated[str, typer.Argument(help="Template name, e.g. first_touch.")],
+    to: Annotated[str, typer.Option("--to", help="The contact to render for.")],
+    campaign: Annotated[str | None, typer.Option(help="Render as this campaign would (its context).")] = None,
+    language: Annotated[str | None, typer.Option("--language", "--lang", help="Notice language override.")] = None,
+) -> None:
+    """Print the full message, headers included, exactly as it would be sent to that contact."""
+    from coldmail.rendering import compose_for
+
+    extra = None
+    if campaign:
+        from coldmail.campaigns import campaign_context
+
+        extra = campaign_context(ws(), campaign)
+    composed = compose_for(ws(), template=template, email=to, language=language, extra=extra)
+    sys.stdout.write(composed.raw.decode("ascii", "replace").replace("\r\n", "\n"))
+
+
+@templates_app.command("list")
+@command
+def templates_list() -> None:
+    """The email templates available (workspace ones override shipped ones by name)."""
+    from coldmail.rendering import template_names
+
+    for name in template_names(ws().home / "templates"):
+        typer.echo(name)
+
+
+@templates_app.command("check")
+@command
+def templates_check(
+    names: Annotated[list[str] | None, typer.Argument(help="Templates to check; default all.")] = None,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Lint templates: undefined variables, missing subjects, spam phrasing, fake urgency."""
+    from coldmail.lint import check_all
+
+    results = check_all(ws().home / "templates", names or None)
+    if json_out:
+        out_json({n: [i.__dict__ for i in issues] for n, issues in results.items()})
+    else:
+        for n, issues in results.items():
+            typer.echo(f"{n}: {'ok' if not issues else f'{len(issues)} issue(s)'}")
+            for i in issues:
+                typer.echo(f"  {i}")
+    if any(i.severity == "error" for issues in results.values() for i in issues):
+        raise Exit(1)
+
+
+@app.command()
+@command
+def notice(language: Annotated[str, typer.Option("--language", "--lang")] = "en") -> None:
+    """Print the full Art. 14 privacy notice for the workspace (Markdown), for your website."""
+    from coldmail.notice import render_notice
+
+    typer.echo(render_notice(ws(), language=language), nl=False)
 
 
 # ---------------------------------------------------------------------------- suppression

@@ -68,16 +68,14 @@ class Contact(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, unique=True)
-    fingerprint: str = Field(max_length=64, index=True)
+    fingerprint: str = Field(max_length=64)
     first_name: str = Field(default="", max_length=100)
     last_name: str = Field(default="", max_length=100)
     company: str = Field(default="", max_length=200)
     role: str = Field(default="", max_length=200)
     country: str = Field(default="", max_length=2)
     website: str = Field(default="", max_length=300)
-    list_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("lists.id"), nullable=False, index=True)
-    )
+    list_id: int = Field(sa_column=Column(Integer, ForeignKey("lists.id"), nullable=False))
     source: str = Field(max_length=300)
     source_url: str = Field(default="", max_length=500)
     source_public: bool | None = Field(default=None, nullable=True)

@@ -3,26 +3,26 @@ suppressed people never arrive, and columns we do not need are dropped and repor
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 import pycountry
-from sqlalchemy import bindparam, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import DateTime, bindparam, func, select, update
 from sqlmodel import Session
 
 from coldmail import audit, csvfile
 from coldmail.addresses import InvalidAddress, normalize_email
 from coldmail.db import session_scope
 from coldmail.models import Contact, ListMember, ProspectList, utcnow
-from coldmail.suppression import candidate_fingerprints, fingerprint, suppressed_fingerprints
+from coldmail.suppression import candidate_fingerprints, fingerprint
 from coldmail.workspace import Workspace
 
-BATCH = 1000
+BATCH = 2000
 MAX_LEN = {
     "first_name": 100,
     "last_name": 100,
@@ -174,6 +174,7 @@ def clean_text(value: str, field_name: str) -> str:
     return value
 
 
+@lru_cache(maxsize=4096)
 def normalize_country(value: str) -> str:
     value = value.strip()
     if not value:
@@ -245,6 +246,11 @@ class _Defaults:
     source_public: bool | None
     actor: str
     now: datetime
+    now_db: object = None  # `now` as the database driver takes it
+    to_db: Callable = lambda v: v  # noqa: E731
+
+
+_TEXT_FIELDS = ("first_name", "last_name", "company", "role", "website", "source", "source_url", "justification")
 
 
 def _prepare(values: dict[str, str], defaults: _Defaults) -> dict:
@@ -255,8 +261,12 @@ def _prepare(values: dict[str, str], defaults: _Defaults) -> dict:
         raw = values.get("email", "").strip()
         raise RowError(f"email {raw[:80]!r}: {exc}" if raw else "email is empty") from None
     rec = {"email": email}
-    for name in ("first_name", "last_name", "company", "role", "website", "source", "source_url", "justification"):
-        rec[name] = clean_text(values.get(name, ""), name)
+    for name in _TEXT_FIELDS:
+        value = values.get(name, "")
+        if value and value.isprintable() and len(value) <= MAX_LEN[name]:
+            rec[name] = value.strip()
+        else:
+            rec[name] = clean_text(value, name) if value else ""
     rec["source"] = rec["source"] or defaults.source
     rec["justification"] = rec["justification"] or defaults.justification
     rec["source_url"] = rec["source_url"] or defaults.source_url
@@ -271,97 +281,138 @@ def _prepare(values: dict[str, str], defaults: _Defaults) -> dict:
     return rec
 
 
-def _upsert_members(session: Session, rows: list[dict]) -> None:
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
-    maker = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(maker(ListMember).on_conflict_do_nothing(), rows)
-
-
 _UPDATE_FIELDS = ("first_name", "last_name", "company", "role", "country", "website")
+_INSERT_FIELDS = (
+    "email", "fingerprint", "first_name", "last_name", "company", "role", "country", "website",
+    "source", "source_url", "source_public", "collected_at", "justification",
+)
+
+
+class _FingerprintCache:
+    """Suppression fingerprints for one import; a file's rows share few domains, so the domain
+    fingerprints are computed once per domain."""
+
+    def __init__(self, key: bytes):
+        self.key = key
+        self.domains: dict[str, list[str]] = {}
+
+    def for_email(self, email: str) -> list[str]:
+        domain = email.rsplit("@", 1)[1]
+        dfps = self.domains.get(domain)
+        if dfps is None:
+            if len(self.domains) > 200_000:
+                self.domains.clear()
+            dfps = self.domains[domain] = candidate_fingerprints(self.key, email)[1:]
+        return [fingerprint(self.key, email), *dfps]
+
+
+def _datetime_binder(engine):
+    """The dialect's own conversion of a datetime to a driver value (SQLite stores text)."""
+    proc = DateTime(timezone=True).dialect_impl(engine.dialect).bind_processor(engine.dialect)
+    return proc or (lambda v: v)
+
+
+def _in_values(conn, sql: str, values: list) -> list[tuple]:
+    """Run `sql` with `{in}` standing for a list of values, passed as one parameter rather than
+    thousands: json_each on SQLite, ANY(array) on PostgreSQL."""
+    if conn.dialect.name == "postgresql":
+        return conn.exec_driver_sql(sql.replace("{in}", "= ANY(%s)"), (values,)).all()
+    return conn.exec_driver_sql(sql.replace("{in}", "IN (SELECT value FROM json_each(?))"), (json.dumps(values),)).all()
+
+
+def _in_values_exec(conn, sql: str, params: tuple, values: list) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(sql.replace("{in}", "= ANY(%s)"), (*params, values))
+    else:
+        conn.exec_driver_sql(sql.replace("{in}", "IN (SELECT value FROM json_each(?))"), (*params, json.dumps(values)))
+
+
+def _insert_sql(conn) -> tuple[str, tuple[str, ...]]:
+    cols = (*_INSERT_FIELDS, "list_id", "collected_by", "status", "created_at", "updated_at")
+    mark = "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
+    return f"INSERT INTO contacts ({', '.join(cols)}) VALUES ({', '.join([mark] * len(cols))})", cols
 
 
 def _flush_batch(
     session: Session,
     *,
     batch: list[tuple[int, dict]],
-    key: bytes,
+    fps: _FingerprintCache,
     list_id: int,
     first_new_id: int,
     defaults: _Defaults,
     result: ImportResult,
 ) -> None:
-    # 1. Suppression: the address, its domain or a parent domain.
-    fps_by_row = [candidate_fingerprints(key, rec["email"]) for _, rec in batch]
-    blocked = suppressed_fingerprints(session, (fp for fps in fps_by_row for fp in fps))
+    if not batch:
+        return
+    conn = session.connection()
+    table = Contact.__table__
+    # 1. Suppression: the address, its domain or a parent domain; one query for the batch.
+    fps_by_row = [fps.for_email(rec["email"]) for _, rec in batch]
+    blocked = {fp for (fp,) in _in_values(
+        conn, "SELECT fingerprint FROM suppressions WHERE fingerprint {in}",
+        list({fp for row in fps_by_row for fp in row}),
+    )}
     kept: dict[str, dict] = {}
-    for (_line, rec), fps in zip(batch, fps_by_row, strict=True):
-        if blocked.intersection(fps):
+    for (_line, rec), row_fps in zip(batch, fps_by_row, strict=True):
+        if blocked and blocked.intersection(row_fps):
             result.suppressed += 1
             continue
-        if rec["email"] in kept:
+        first = kept.get(rec["email"])
+        if first is not None:
             result.duplicates += 1
-            first = kept[rec["email"]]
             for name in _UPDATE_FIELDS:
                 if rec[name]:
                     first[name] = rec[name]
             continue
-        rec["fingerprint"] = fps[0]
+        rec["fingerprint"] = row_fps[0]
         kept[rec["email"]] = rec
     if not kept:
         return
     # 2. Which are already held: from before this import (updated) or earlier in this file (duplicate).
-    existing = dict(
-        session.execute(select(Contact.email, Contact.id).where(Contact.email.in_(list(kept)))).all()
-    )
+    emails = list(kept)
+    existing = dict(_in_values(conn, "SELECT email, id FROM contacts WHERE email {in}", emails))
     new_rows, changes = [], []
     for email, rec in kept.items():
         cid = existing.get(email)
         if cid is None:
-            new_rows.append(
-                {
-                    **{k: rec[k] for k in (
-                        "email", "fingerprint", "first_name", "last_name", "company", "role",
-                        "country", "website", "source", "source_url", "source_public",
-                        "collected_at", "justification",
-                    )},
-                    "list_id": list_id,
-                    "collected_by": defaults.actor,
-                    "status": "new",
-                    "created_at": defaults.now,
-                    "updated_at": defaults.now,
-                }
-            )
+            collected = defaults.now_db if rec["collected_at"] is defaults.now else defaults.to_db(rec["collected_at"])
+            new_rows.append((
+                email, rec["fingerprint"], rec["first_name"], rec["last_name"], rec["company"], rec["role"],
+                rec["country"], rec["website"], rec["source"], rec["source_url"], rec["source_public"],
+                collected, rec["justification"], list_id, defaults.actor, "new", defaults.now_db, defaults.now_db,
+            ))
+            continue
+        if cid >= first_new_id:
+            result.duplicates += 1
         else:
-            if cid >= first_new_id:
-                result.duplicates += 1
-            else:
-                result.updated += 1
-            # A repeat refreshes the person's details and keeps the first provenance.
-            changes.append({"b_id": cid, **{f"b_{k}": rec[k] for k in _UPDATE_FIELDS}, "b_now": defaults.now})
-    members = [{"list_id": list_id, "contact_id": cid, "added_at": defaults.now} for cid in
-               (existing[e] for e in kept if e in existing)]
+            result.updated += 1
+        # A repeat refreshes the person's details and keeps the first provenance.
+        change = {f"b_{k}": rec[k] for k in _UPDATE_FIELDS}
+        change.update(b_id=cid, b_now=defaults.now)
+        changes.append(change)
     if new_rows:
-        ids = session.execute(
-            insert(Contact).returning(Contact.id, sort_by_parameter_order=True), new_rows
-        ).scalars().all()
-        result.imported += len(ids)
-        members.extend({"list_id": list_id, "contact_id": cid, "added_at": defaults.now} for cid in ids)
+        conn.exec_driver_sql(_insert_sql(conn)[0], new_rows)
+        result.imported += len(new_rows)
     if changes:
         stmt = (
-            update(Contact.__table__)
-            .where(Contact.__table__.c.id == bindparam("b_id"))
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
             .values(
-                **{
-                    k: func.coalesce(func.nullif(bindparam(f"b_{k}"), ""), Contact.__table__.c[k])
-                    for k in _UPDATE_FIELDS
-                },
+                **{k: func.coalesce(func.nullif(bindparam(f"b_{k}"), ""), table.c[k]) for k in _UPDATE_FIELDS},
                 updated_at=bindparam("b_now"),
             )
         )
-        session.connection().execute(stmt, changes)
-    _upsert_members(session, members)
+        conn.execute(stmt, changes)
+    # 3. List membership for every kept row, new or old, in one statement.
+    mark = "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
+    _in_values_exec(
+        conn,
+        f"INSERT INTO list_members (list_id, contact_id, added_at) SELECT {mark}, id, {mark} FROM contacts "
+        "WHERE email {in} ON CONFLICT DO NOTHING",
+        (list_id, defaults.now_db),
+        emails,
+    )
 
 
 def import_csv(
@@ -390,9 +441,14 @@ def import_csv(
         now=utcnow(),
     )
     result = ImportResult(dropped_columns=stream.headers.dropped, list_name=list_name)
-    key = ws.fingerprint_key
+    defaults.to_db = _datetime_binder(ws.engine)
+    defaults.now_db = defaults.to_db(defaults.now)
+    fps = _FingerprintCache(ws.fingerprint_key)
     progress = (lambda done: on_progress(done, stream.size)) if on_progress else None
     with session_scope(ws.engine) as session:
+        if session.get_bind().dialect.name == "sqlite":
+            # A bigger page cache keeps the email index in memory during large imports.
+            session.connection().exec_driver_sql("PRAGMA cache_size=-65536")
         plist = get_or_create_list(session, name=list_name, actor=ws.actor, purpose=purpose)
         first_new_id = (session.execute(select(func.max(Contact.id))).scalar() or 0) + 1
         batch: list[tuple[int, dict]] = []
@@ -405,10 +461,10 @@ def import_csv(
                 result.rejected.append({"row": line, "reason": str(exc)})
                 continue
             if len(batch) >= BATCH:
-                _flush_batch(session, batch=batch, key=key, list_id=plist.id,
+                _flush_batch(session, batch=batch, fps=fps, list_id=plist.id,
                              first_new_id=first_new_id, defaults=defaults, result=result)
                 batch = []
-        _flush_batch(session, batch=batch, key=key, list_id=plist.id,
+        _flush_batch(session, batch=batch, fps=fps, list_id=plist.id,
                      first_new_id=first_new_id, defaults=defaults, result=result)
         audit.record(
             session,

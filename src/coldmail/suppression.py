@@ -6,7 +6,6 @@ which is all that remains after erasure, so an erased person is still never impo
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from coldmail.workspace import Workspace
 
 def fingerprint(key: bytes, value: str) -> str:
     """Keyed hash of a normalised address, or of `@domain` for a domain."""
-    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.digest(key, value.encode("utf-8"), "sha256").hex()
 
 
 def candidate_fingerprints(key: bytes, email: str) -> list[str]:

@@ -3,10 +3,19 @@ never a blank), autoescaped for HTML, and with workspace templates overriding th
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 from pathlib import Path
 
-from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateError, UndefinedError
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateNotFound,
+    UndefinedError,
+)
 from jinja2.sandbox import SandboxedEnvironment
 
 
@@ -39,15 +48,72 @@ def environment(workspace_templates: Path | None = None) -> SandboxedEnvironment
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        cache_size=1000,
     )
     return env
 
 
+@lru_cache(maxsize=1)
+def layout_environment() -> Environment:
+    """The layout (notice, opt-out, HTML frame) ships with coldmail and cannot be overridden, so it
+    is trusted code and renders without the sandbox's per-attribute checks."""
+    return Environment(
+        loader=FileSystemLoader(str(shipped_templates_dir())),
+        undefined=StrictUndefined,
+        autoescape=_autoescape,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+
+
+def render_layout(name: str, context: dict) -> str:
+    try:
+        return layout_environment().get_template(name).render(context)
+    except UndefinedError as exc:
+        raise TemplateProblem(f"{name}: {exc.message}") from None
+
+
+def reload() -> None:
+    """Forget compiled templates, e.g. after a rep edits one in the TUI."""
+    environment.cache_clear()
+    _CACHE.clear()
+
+
+_CACHE: dict[tuple[str, Path | None], tuple[float, object]] = {}
+_MISSING_TTL = 2.0  # seconds a "no such template" answer is trusted
+
+
+def _lookup(name: str, workspace_templates: Path | None):
+    """The compiled template, or None when it does not exist. Unlike Jinja's own cache this also
+    remembers absence (briefly), and it notices a template edited on disk (one stat per use)."""
+    key = (name, workspace_templates)
+    hit = _CACHE.get(key)
+    now = time.monotonic()
+    if hit is not None:
+        checked, template = hit
+        if template is None and now - checked < _MISSING_TTL:
+            return None
+        if template is not None and template.is_up_to_date:
+            return template
+    try:
+        template = environment(workspace_templates).get_template(name)
+    except TemplateNotFound:
+        template = None
+    if len(_CACHE) > 2000:
+        _CACHE.clear()
+    _CACHE[key] = (now, template)
+    return template
+
+
 def render(name: str, context: dict, *, workspace_templates: Path | None = None, who: str = "") -> str:
     """Render one template; errors name the template and, when given, the contact."""
-    env = environment(workspace_templates)
     try:
-        return env.get_template(name).render(context)
+        template = _lookup(name, workspace_templates)
+        if template is None:
+            raise TemplateProblem(f"no template {name!r}")
+        return template.render(context)
     except UndefinedError as exc:
         target = f" for {who}" if who else ""
         raise TemplateProblem(f"{name}{target}: {exc.message}") from None
@@ -56,9 +122,7 @@ def render(name: str, context: dict, *, workspace_templates: Path | None = None,
 
 
 def template_exists(name: str, *, workspace_templates: Path | None = None) -> bool:
-    env = environment(workspace_templates)
     try:
-        env.get_template(name)
+        return _lookup(name, workspace_templates) is not None
     except TemplateError:
         return False
-    return True

@@ -96,8 +96,6 @@ def upgrade() -> None:
     sa.UniqueConstraint('email')
     )
     with op.batch_alter_table('contacts', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_contacts_fingerprint'), ['fingerprint'], unique=False)
-        batch_op.create_index(batch_op.f('ix_contacts_list_id'), ['list_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_contacts_status'), ['status'], unique=False)
 
     op.create_table('list_members',
@@ -182,8 +180,6 @@ def downgrade() -> None:
     op.drop_table('list_members')
     with op.batch_alter_table('contacts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contacts_status'))
-        batch_op.drop_index(batch_op.f('ix_contacts_list_id'))
-        batch_op.drop_index(batch_op.f('ix_contacts_fingerprint'))
 
     op.drop_table('contacts')
     op.drop_table('suppressions')

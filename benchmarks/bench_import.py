@@ -1,0 +1,83 @@
+"""CSV import against sqlite3's own `.import` of the same file, and peak memory at 1M rows.
+
+    python benchmarks/bench_import.py [--rows 100000] [--memory-rows 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _common import record, tempdir, timed, workspace, write_prospects  # noqa: E402
+
+CHILD = """
+import sys, resource, time
+sys.path.insert(0, {bench!r})
+from _common import workspace
+from coldmail.prospects import import_csv
+from pathlib import Path
+ws = workspace(Path({home!r}))
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t = time.perf_counter()
+r = import_csv(ws, path=Path({csv!r}), list_name="bench")
+print(r.imported, time.perf_counter() - t, base, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def sqlite_cli_import(csv: Path, db: Path) -> float:
+    script = (
+        "CREATE TABLE contacts(email TEXT UNIQUE, first_name TEXT, last_name TEXT, company TEXT, role TEXT,"
+        " country TEXT, source TEXT, justification TEXT);\n"
+        f".import --csv --skip 1 {csv} contacts\n"
+    )
+    t = time.perf_counter()
+    subprocess.run(["sqlite3", str(db)], input=script, text=True, check=True)
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=100_000)
+    ap.add_argument("--memory-rows", type=int, default=1_000_000)
+    args = ap.parse_args()
+    from coldmail.prospects import import_csv
+
+    lines = [f"Machine: {platform.machine()}, Python {platform.python_version()}; {time.strftime('%Y-%m-%d')}", ""]
+    with tempdir() as tmp:
+        csv = write_prospects(tmp / "p.csv", args.rows)
+        if not shutil.which("sqlite3"):
+            sys.exit("sqlite3 CLI not found: apt-get install sqlite3")
+        ref = sqlite_cli_import(csv, tmp / "ref.db")
+        ws = workspace(tmp / "ws")
+        secs, result = timed(import_csv, ws, path=csv, list_name="bench")
+        assert result.imported == args.rows, result.to_json()
+        lines += [
+            f"| rows | sqlite3 .import | coldmail import | ratio (goal <= 5x) |",
+            "|---|---|---|---|",
+            f"| {args.rows:,} | {ref:.2f} s | {secs:.2f} s ({args.rows / secs:,.0f} rows/s) | {secs / ref:.1f}x |",
+            "",
+        ]
+        ws.close()
+        if args.memory_rows:
+            big = write_prospects(tmp / "big.csv", args.memory_rows)
+            out = subprocess.run(
+                [sys.executable, "-c", CHILD.format(bench=str(Path(__file__).parent), home=str(tmp / "ws2"), csv=str(big))],
+                capture_output=True, text=True, check=True,
+            ).stdout.split()
+            imported, secs_big, base_kb, peak_kb = int(out[0]), float(out[1]), int(out[2]), int(out[3])
+            lines += [
+                f"Peak memory importing {imported:,} rows: {peak_kb / 1024:.0f} MB "
+                f"(process before import: {base_kb / 1024:.0f} MB; goal < 300 MB); took {secs_big:.1f} s.",
+            ]
+    record("Import (issue 2)", lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,266 @@
+"""Rendering: the notice and opt-out are always there, headers cannot be injected, HTML is escaped."""
+
+from __future__ import annotations
+
+import email
+import os
+import re
+import shutil
+import subprocess
+from datetime import UTC, datetime
+from email import policy
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from coldmail import lint
+from coldmail.db import session_scope
+from coldmail.models import Contact
+from coldmail.notice import render_notice
+from coldmail.prospects import import_csv
+from coldmail.rendering import Thread, compose_for, render_for
+from coldmail.templating import TemplateProblem
+from conftest import write_csv
+
+GOLDEN = Path(__file__).parent / "golden"
+NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+
+PEOPLE = {
+    "en": ("hana@freightly.example", "Hana", "GB"),
+    "de": ("jonas@spedition.example", "Jonas", "DE"),
+    "fr": ("claire@transports.example", "Claire", "FR"),
+    "es": ("lucia@logistica.example", "Lucía", "ES"),
+    "he": ("noa@shipfast.example", "נועה", "IL"),
+    "lv": ("janis@kravas.example", "Jānis", "LV"),
+    "ar": ("omar@shahn.example", "عمر", "AE"),
+    "zh": ("wei@wuliu.example", "伟", "CN"),
+}
+
+# Each notice item, per language: (controller intro, justification label, source label, held label,
+# rights/privacy link label, opt-out phrase)
+MARKERS = {
+    "en": ("is writing to you because", "Where your details came from", "We hold only", "no thanks"),
+    "de": ("schreibt Ihnen, weil", "Ihre Daten stammen aus", "Wir speichern nur", "nein danke"),
+    "fr": ("vous écrit pour la raison suivante", "Nous avons trouvé vos coordonnées", "Nous ne conservons que", "non merci"),
+    "es": ("le escribe porque", "Obtuvimos sus datos", "Solo guardamos", "no, gracias"),
+    "he": ("פונה אליך כי", "מצאנו את פרטיך דרך", "אנו שומרים רק", "לא תודה"),
+    "lv": ("jums raksta, jo", "Jūsu datus atradām", "Mēs glabājam tikai", "nē, paldies"),
+    "ar": ("للسبب التالي", "حصلنا على بياناتك من", "لا نحتفظ إلا", "لا شكرًا"),
+    "zh": ("联系您的原因", "我们通过以下来源获得您的信息", "我们仅保存", "不用了，谢谢"),
+}
+
+
+@pytest.fixture
+def people(ws, tmp_path):
+    rows = "".join(
+        f"{mail},{first},Example,Example Co,Head of Operations,{cc},company website (team page),"
+        f"https://example.test/team,Leads operations at a firm that matches our customer profile\n"
+        for mail, first, cc in PEOPLE.values()
+    )
+    f = write_csv(tmp_path / "p.csv", "email,first_name,last_name,company,role,country,source,source_url,justification\n" + rows)
+    import_csv(ws, path=f, list_name="ops", purpose="route-planning software for freight firms", source_public=True)
+    return ws
+
+
+def parse(msg) -> email.message.EmailMessage:
+    return email.message_from_bytes(msg.as_bytes(), policy=policy.default)
+
+
+def normalise(raw: bytes) -> str:
+    return re.sub(r"=_cm_[0-9a-f]{24}", "=_cm_BOUNDARY", raw.decode("ascii")).replace("\r\n", "\n")
+
+
+@pytest.mark.parametrize("lang", ["en", "he"])
+def test_golden_messages(people, lang):
+    mail = PEOPLE[lang][0]
+    composed = compose_for(people, template="first_touch", email=mail, language=lang, now=NOW,
+                           message_id="<golden-1@acme-tools.example>")
+    got = normalise(composed.raw)
+    path = GOLDEN / f"first_touch.{lang}.eml"
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(got, encoding="utf-8")
+    assert got == path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("lang", list(PEOPLE))
+@pytest.mark.parametrize("privacy_url", [True, False])
+def test_every_first_touch_carries_the_notice_and_a_separate_opt_out(people, lang, privacy_url):
+    if not privacy_url:
+        people.config.controller.privacy_url = ""
+    mail, first, _cc = PEOPLE[lang]
+    m = parse(render_for(people, template="first_touch", email=mail, now=NOW))
+    text = m.get_body(("plain",)).get_content()
+    html_part = m.get_body(("html",)).get_content()
+    body, sep, notice = text.partition("\n-- \n")
+    assert sep, "the notice is set apart by a signature separator"
+    intro, source_label, held_label, optout = MARKERS[lang]
+    # The opt-out stands apart from the notice, in its own paragraph, before it.
+    assert optout in body and optout not in notice
+    assert any(optout in block for block in body.split("\n\n") if "http" not in block)
+    for needle in ("Acme Tools Ltd", "1 Main St", "sam@acme-tools.example", intro,
+                   "Leads operations at a firm that matches", source_label, "company website (team page)",
+                   held_label, "route-planning software"):
+        assert needle in notice, (lang, needle)
+    if privacy_url:
+        assert "https://acme-tools.example/privacy" in notice
+    else:
+        assert "24" in notice  # retention months, in full
+        assert "Information Commissioner" in notice or "authority" in notice.lower() or lang != "en"
+    if lang != "en":  # English follows for reps who write in English
+        assert "no thanks" in body and "We hold only" in notice
+    for label in (intro, source_label, held_label, optout):
+        assert label in html_part or label.replace('"', "&quot;") in html_part
+    assert m["Content-Language"].startswith(lang)
+    if lang in ("he", "ar"):
+        assert 'dir="rtl"' in html_part
+    assert first in text  # round-trips through MIME and the charset
+
+
+def test_list_unsubscribe_headers(people):
+    m = parse(render_for(people, template="first_touch", email=PEOPLE["en"][0]))
+    assert m["List-Unsubscribe"] == "<mailto:sam@acme-tools.example?subject=unsubscribe>"
+    assert m["List-Unsubscribe-Post"] is None
+    people.config.controller.unsubscribe_url = "https://acme-tools.example/u"
+    m = parse(render_for(people, template="first_touch", email=PEOPLE["en"][0]))
+    assert m["List-Unsubscribe"].startswith("<https://acme-tools.example/u?id=")
+    assert "mailto:" in m["List-Unsubscribe"]
+    assert m["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "hana" not in m["List-Unsubscribe"]  # the link carries a fingerprint, not the address
+    assert "https://acme-tools.example/u?id=" in m.get_body(("plain",)).get_content()
+
+
+def test_headers_and_threading(people):
+    thread = Thread(in_reply_to="<first@acme-tools.example>", references=("<first@acme-tools.example>",))
+    m = parse(render_for(people, template="follow_up_1", email=PEOPLE["en"][0], thread=thread, now=NOW))
+    assert m["From"] == "Sam Carter <sam@acme-tools.example>"
+    assert m["To"] == "Hana Example <hana@freightly.example>"
+    assert m["In-Reply-To"] == "<first@acme-tools.example>" and m["References"] == "<first@acme-tools.example>"
+    assert m["Message-ID"].endswith("@acme-tools.example>")
+    assert m["Date"] == "Mon, 23 Nov 2026 09:30:00 +0000"
+    assert m["Subject"].startswith("Re: ")
+    assert m.get_content_type() == "multipart/alternative"
+    assert [p.get_content_charset() for p in m.iter_parts()] == ["utf-8", "utf-8"]
+
+
+def _poison(ws, email_addr, **values):
+    """Put raw values in the database, as a buggy importer or a hand edit could."""
+    with session_scope(ws.engine) as s:
+        s.execute(update(Contact).where(Contact.email == email_addr).values(**values))
+
+
+def test_header_injection_through_names_and_subjects(people):
+    mail = PEOPLE["en"][0]
+    _poison(people, mail, first_name="Eve\r\nBcc: victim@evil.example", last_name="X\nSubject: pwned",
+            company="Acme\r\nX-Injected: yes")
+    raw = render_for(people, template="first_touch", email=mail).as_string()
+    headers = raw.split("\n\n", 1)[0]
+    assert "\nBcc:" not in headers and "\nX-Injected:" not in headers and "\nSubject: pwned" not in headers
+    m = parse(render_for(people, template="first_touch", email=mail))
+    assert m["Bcc"] is None and m["X-Injected"] is None
+    assert len(m.get_all("Subject")) == 1 and "\n" not in m["Subject"] and "\r" not in m["Subject"]
+
+
+def test_html_is_escaped(people):
+    mail = PEOPLE["en"][0]
+    _poison(people, mail, company="<script>alert(1)</script>", justification="<img src=x onerror=alert(1)>")
+    m = parse(render_for(people, template="first_touch", email=mail))
+    html_part = m.get_body(("html",)).get_content()
+    assert "<script>" not in html_part and "<img" not in html_part
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html_part
+
+
+def _custom_template(ws, name, body):
+    d = ws.home / "templates" / "email"
+    d.mkdir(parents=True, exist_ok=True)
+    (d / f"{name}.txt.j2").write_text(body, encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "evil",
+    [
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+        "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+        "{{ email.__class__.__base__.__subclasses__() }}",
+        "{% for c in [].__class__.__base__.__subclasses__() %}{{ c }}{% endfor %}",
+    ],
+)
+def test_sandbox_blocks_template_escapes(people, evil):
+    _custom_template(people, "evil", f"Subject: hi\n{evil}\n")
+    with pytest.raises(TemplateProblem):
+        render_for(people, template="evil", email=PEOPLE["en"][0])
+
+
+def test_missing_field_is_an_error_naming_field_and_contact(people):
+    mail = PEOPLE["en"][0]
+    _poison(people, mail, role="")
+    _custom_template(people, "strict", "Subject: Hello\nHi {{ first_name }}, as {{ role }} you…\n")
+    with pytest.raises(TemplateProblem, match=r"role.*|hana@freightly.example") as exc:
+        render_for(people, template="strict", email=mail)
+    assert "role" in str(exc.value) and mail in str(exc.value)
+    _custom_template(people, "strict", "Subject: Hello\nHi {{ first_name }}, as {{ role | default('a leader') }}…\n")
+    assert "as a leader" in parse(render_for(people, template="strict", email=mail)).get_body(("plain",)).get_content()
+
+
+def test_workspace_templates_override_shipped_ones(people):
+    _custom_template(people, "first_touch", "Subject: Our own words\nHello {{ first_name | default('there') }}.\n")
+    m = parse(render_for(people, template="first_touch", email=PEOPLE["en"][0]))
+    assert m["Subject"] == "Our own words"
+    assert "We hold only" in m.get_body(("plain",)).get_content()  # the layout stays
+
+
+def test_unknown_template_names_the_alternatives(people):
+    with pytest.raises(TemplateProblem, match="first_touch"):
+        render_for(people, template="nope", email=PEOPLE["en"][0])
+
+
+def test_lint_finds_problems():
+    src = (
+        "Subject: ACT NOW FOR 100% FREE SAVINGS!!\n"
+        "Hi {{ first_name }}, {{ favourite_colour }}\n"
+        "This is your last chance, only today.\n"
+    )
+    issues = lint.check_source("bad.txt.j2", src)
+    msgs = " | ".join(i.message for i in issues)
+    assert "undefined variable 'favourite_colour'" in msgs
+    assert "'first_name' is not set for every contact" in msgs
+    assert "capitals" in msgs and "exclamation" in msgs
+    assert "100% free" in msgs and "fake urgency: 'last chance'" in msgs and "'only today'" in msgs
+    missing = lint.check_source("nosubject.txt.j2", "Hello there\n")
+    assert any("missing subject" in i.message for i in missing)
+    assert lint.check_source("syntax.txt.j2", "Subject: x\n{{ oops\n")[0].message.startswith("syntax error")
+
+
+def test_shipped_templates_are_clean():
+    assert lint.check_all() == {"first_touch": [], "follow_up_1": [], "follow_up_2": []}
+
+
+def test_privacy_notice_covers_every_article_14_item(people):
+    text = render_notice(people)
+    for item in ("14(1)(a)", "14(1)(b)", "14(1)(c)", "14(1)(d)", "14(1)(e)", "14(1)(f)",
+                 "14(2)(a)", "14(2)(b)", "14(2)(c)", "14(2)(d)", "14(2)(e)", "14(2)(f)", "14(2)(g)"):
+        assert item in text, item
+    for needle in ("Acme Tools Ltd", "1 Main St", "privacy@acme-tools.example", "route-planning software",
+                   "company website (team page)", "publicly accessible", "6 months", "24 months",
+                   "Information Commissioner", "object"):
+        assert needle in text, needle
+
+
+@pytest.mark.parametrize("template", ["first_touch", "follow_up_1", "follow_up_2"])
+def test_spamassassin_scores_default_templates_below_2(people, tmp_path, template):
+    if not shutil.which("spamassassin"):
+        if os.environ.get("CI"):
+            pytest.fail("spamassassin is not installed; .ci/run installs it")
+        pytest.skip("spamassassin not installed")
+    msg = render_for(people, template=template, email=PEOPLE["en"][0])
+    home = tmp_path / "sa-home"
+    home.mkdir()
+    out = subprocess.run(
+        ["spamassassin", "-t", "-L"], input=msg.as_bytes(), capture_output=True, timeout=120,
+        env={**os.environ, "HOME": str(home)},
+    )
+    report = out.stdout.decode("utf-8", "replace")
+    m = re.search(r"X-Spam-Status: \w+, score=(-?[\d.]+)", report)
+    assert m, report[:2000]
+    assert float(m.group(1)) < 2.0, report[report.find("Content analysis details"):][:3000]
