@@ -37,6 +37,7 @@ contacts_app = typer.Typer(help="Look at contacts.", no_args_is_help=True)
 suppression_app = typer.Typer(help="The suppression list: never write to these again.", no_args_is_help=True)
 requests_app = typer.Typer(help="Data-subject requests and their deadlines.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+campaign_app = typer.Typer(help="Campaigns: a list, a template and follow-ups.", no_args_is_help=True)
 templates_app = typer.Typer(help="Email templates: list and check them.", no_args_is_help=True)
 lists_app = typer.Typer(help="Prospect lists: purpose, targeting and legitimate-interests assessment.", no_args_is_help=True)
 app.add_typer(contacts_app, name="contacts")
@@ -45,6 +46,7 @@ app.add_typer(requests_app, name="requests")
 app.add_typer(audit_app, name="audit")
 app.add_typer(lists_app, name="lists")
 app.add_typer(templates_app, name="templates")
+app.add_typer(campaign_app, name="campaign")
 
 USAGE_ERRORS = (CsvFileError, ImportError_, InvalidAddress, ConfigError, TemplateProblem, RowError, LookupError, ValueError)
 
@@ -468,6 +470,133 @@ def notice(language: Annotated[str, typer.Option("--language", "--lang")] = "en"
     from coldmail.notice import render_notice
 
     typer.echo(render_notice(ws(), language=language), nl=False)
+
+
+# ---------------------------------------------------------------------------- campaigns and sending
+
+
+def _parse_now(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        fail(f"--now {value!r} is not an ISO timestamp such as 2026-11-23T10:00:00+00:00")
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@campaign_app.command("create")
+@command
+def campaign_create(
+    name: Annotated[str, typer.Argument()],
+    list_name: Annotated[str, typer.Option("--list", help="The prospect list to write to.")],
+    template: Annotated[str, typer.Option(help="The first-touch template.")],
+    follow_up: Annotated[list[str] | None, typer.Option("--follow-up", help="TEMPLATE:DAYS, repeatable.")] = None,
+    sender: Annotated[str | None, typer.Option(help="Send from this mailbox (default: the controller's sender).")] = None,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Create a campaign."""
+    from coldmail import campaigns
+
+    view = campaigns.create(ws(), name=name, list_name=list_name, template=template, follow_ups=follow_up or [],
+                            sender_email=sender)
+    lists = {lv.name: lv for lv in __import__("coldmail.prospects", fromlist=["all_lists"]).all_lists(ws())}
+    if not lists[list_name].lia_complete:
+        err.print(f"warning: list {list_name!r} has no complete legitimate-interests assessment; "
+                  f"record it with `coldmail lists set {list_name} --lia-purpose … --lia-necessity … --lia-balancing …`",
+                  markup=False)
+    if json_out:
+        out_json(view.to_json())
+    else:
+        err.print(f"Campaign {view.name!r} created: {' -> '.join(s.template for s in view.steps)}", markup=False)
+
+
+@campaign_app.command("list")
+@command
+def campaign_list(json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Campaigns with their message counts by state."""
+    from coldmail import campaigns
+
+    rows = campaigns.all_campaigns(ws())
+    if json_out:
+        out_json([r.to_json() for r in rows])
+        return
+    for r in rows:
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(r.counts.items())) or "nothing queued yet"
+        typer.echo(f"{r.name}\t{r.status}{' (' + r.pause_reason + ')' if r.pause_reason else ''}\t{r.list_name}\t{counts}")
+
+
+@campaign_app.command("schedule")
+@command
+def campaign_schedule(
+    name: Annotated[str, typer.Argument()],
+    now: Annotated[str | None, typer.Option(help="Evaluate as if it were this time.")] = None,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """What is queued, when it may go, and why anything waits."""
+    from coldmail import campaigns
+
+    rows = campaigns.schedule(ws(), name, now=_parse_now(now))
+    if json_out:
+        out_json(rows)
+        return
+    for r in rows:
+        typer.echo(f"{r['not_before'][:16]}\tstep {r['step']}\t{r['state']}\t{r['email']}\t{r['reason']}")
+
+
+@campaign_app.command("pause")
+@command
+def campaign_pause(name: Annotated[str, typer.Argument()],
+                   reason: Annotated[str, typer.Option(help="Why.")] = "paused by hand") -> None:
+    """Pause a campaign."""
+    from coldmail import campaigns
+
+    campaigns.set_status(ws(), name, "paused", reason)
+    err.print(f"Campaign {name!r} paused.", markup=False)
+
+
+@campaign_app.command("resume")
+@command
+def campaign_resume(name: Annotated[str, typer.Argument()]) -> None:
+    """Resume a paused campaign."""
+    from coldmail import campaigns
+
+    campaigns.set_status(ws(), name, "active")
+    err.print(f"Campaign {name!r} resumed.", markup=False)
+
+
+@app.command()
+@command
+def send(
+    campaign: Annotated[str, typer.Argument()],
+    smtp: Annotated[str | None, typer.Option(help="smtp://HOST:PORT or smtps://HOST:465 (default: coldmail.toml).")] = None,
+    dry_run: Annotated[Path | None, typer.Option("--dry-run", help="Write .eml files here instead of sending.")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Send at most this many.")] = None,
+    now: Annotated[str | None, typer.Option(help="Evaluate schedule, windows and caps as if it were this time.")] = None,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Send the messages of a campaign that are due (suppression, windows and caps apply)."""
+    import asyncio
+
+    from coldmail.sending import send_campaign
+
+    with progress_bar(f"Sending {campaign}") as update:
+        summary = asyncio.run(send_campaign(ws(), name=campaign, smtp_url=smtp, dry_run_dir=dry_run, limit=limit,
+                                            now=_parse_now(now), on_progress=update))
+    if json_out:
+        out_json(summary.to_json())
+    else:
+        verb = "written to " + str(dry_run) if dry_run else "sent"
+        err.print(f"{summary.sent} {verb}, {summary.skipped_suppressed} skipped (suppressed), "
+                  f"{summary.deferred} deferred, {summary.blocked} blocked by country rules, "
+                  f"{summary.failed} failed, {summary.unknown} unknown.", markup=False)
+        for why, n in summary.reasons.most_common():
+            err.print(f"  deferred: {why} ({n})", markup=False)
+        for w in summary.warnings:
+            err.print(f"  check: {w}", markup=False)
+    if summary.stopped:
+        err.print(f"coldmail: stopped: {summary.stopped}", markup=False)
+        raise Exit(2)
 
 
 # ---------------------------------------------------------------------------- suppression

@@ -55,9 +55,44 @@ class Retention(BaseModel):
     replied_months: int = Field(default=36, ge=1, le=36)
 
 
+
+
+class Smtp(BaseModel):
+    """The outgoing server. The password is never stored: it is read from `password_env`."""
+
+    url: str = ""  # smtp://host:587 (STARTTLS when offered), smtps://host:465 (implicit TLS)
+    username: str = ""
+    password_env: str = "COLDMAIL_SMTP_PASSWORD"
+    connections: int = Field(default=4, ge=1, le=32)
+    timeout_seconds: float = Field(default=60, gt=0)
+    require_tls: bool = False  # refuse to send in clear text when True
+
+
+class Sending(BaseModel):
+    """Conservative defaults: few messages per mailbox, in the recipient's business hours."""
+
+    # Caps per sender mailbox; 0 turns one off.
+    per_minute: int = Field(default=2, ge=0)
+    per_hour: int = Field(default=40, ge=0)
+    per_day: int = Field(default=150, ge=0)
+    jitter_seconds: float = Field(default=20, ge=0)
+    per_contact_days: int = Field(default=7, ge=1)
+    per_contact_max: int = Field(default=2, ge=0)
+    new_per_domain_per_day: int = Field(default=3, ge=0)
+    window_days: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])  # Monday = 0
+    window_start: str = "09:00"
+    window_end: str = "17:00"
+    skip_holidays: bool = True
+    country_rules: bool = True
+    max_attempts: int = Field(default=5, ge=1)
+    retry_base_minutes: float = Field(default=5, gt=0)
+
+
 class Config(BaseModel):
     controller: Controller = Field(default_factory=Controller)
     retention: Retention = Field(default_factory=Retention)
+    smtp: Smtp = Field(default_factory=Smtp)
+    sending: Sending = Field(default_factory=Sending)
     recipients: list[str] = Field(default_factory=list)
     supervisory_authority: str = ""
 
@@ -89,7 +124,7 @@ def save_config(home: Path, config: Config) -> Path:
     home.mkdir(parents=True, exist_ok=True)
     path = home / CONFIG_NAME
     tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text(tomli_w.dumps(config.model_dump(mode="json")), encoding="utf-8")
+    tmp.write_text(tomli_w.dumps(config.model_dump(mode="json", exclude_none=True)), encoding="utf-8")
     tmp.replace(path)
     return path
 
@@ -103,3 +138,4 @@ def current_actor() -> str:
         return getpass.getuser()
     except Exception:  # noqa: BLE001 - no passwd entry in some containers
         return os.environ.get("USER", "unknown")
+

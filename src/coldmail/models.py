@@ -82,6 +82,10 @@ class Contact(SQLModel, table=True):
     collected_at: datetime = _ts()
     collected_by: str = Field(max_length=100)
     justification: str = Field(max_length=1000)
+    # Needed to send at a decent hour and lawfully: an explicit time zone when the country has
+    # several, and the evidence of consent where a country requires it for B2B email.
+    timezone: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+    consent: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
     status: str = Field(default="new", max_length=20, index=True)
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
@@ -163,3 +167,70 @@ class DataRequest(SQLModel, table=True):
     answered_at: datetime | None = _ts(nullable=True)
     handled_by: str = Field(default="", max_length=100)
     reply_id: int | None = Field(default=None, nullable=True)
+
+
+class Campaign(SQLModel, table=True):
+    """A list, a first-touch template and follow-up steps, sent from one mailbox."""
+
+    __tablename__ = "campaigns"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    list_id: int = Field(sa_column=Column(Integer, ForeignKey("lists.id"), nullable=False))
+    sender_email: str = Field(max_length=254)
+    status: str = Field(default="active", max_length=20)  # active, paused
+    pause_reason: str = Field(default="", max_length=500)
+    created_by: str = Field(max_length=100)
+    created_at: datetime = _ts()
+
+
+class CampaignStep(SQLModel, table=True):
+    __tablename__ = "campaign_steps"
+    __table_args__ = (UniqueConstraint("campaign_id", "position", name="uq_campaign_steps_position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("campaigns.id", ondelete="CASCADE"), nullable=False)
+    )
+    position: int
+    template: str = Field(max_length=100)
+    delay_days: int = Field(default=0)
+
+
+class Message(SQLModel, table=True):
+    """One message of a campaign to one contact, and where it is in its life.
+
+    queued -> sending -> sent | failed | unknown (crash or lost connection mid-DATA: never resent
+    automatically) ; queued -> skipped (suppressed, stopped or not allowed at claim time)."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "contact_id", "position", name="uq_messages_step"),
+        Index("ix_messages_due", "campaign_id", "state", "not_before"),
+        Index("ix_messages_sender_claimed", "sender_email", "claimed_at"),
+        Index("ix_messages_domain_claimed", "domain", "claimed_at"),
+        Index("ix_messages_contact", "contact_id", "claimed_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(sa_column=Column(Integer, ForeignKey("campaigns.id"), nullable=False))
+    position: int
+    contact_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("contacts.id", ondelete="SET NULL"), nullable=True),
+    )
+    fingerprint: str = Field(max_length=64, index=True)
+    to_email: str | None = Field(default=None, max_length=254, nullable=True)
+    sender_email: str = Field(max_length=254)
+    domain: str = Field(max_length=253)
+    message_id: str | None = Field(default=None, max_length=255, unique=True, nullable=True)
+    subject: str = Field(default="", max_length=500)
+    state: str = Field(default="queued", max_length=20, index=True)
+    reason: str = Field(default="", max_length=500)
+    attempts: int = Field(default=0)
+    queued_at: datetime = _ts()
+    not_before: datetime = _ts()
+    claimed_at: datetime | None = _ts(nullable=True)
+    claimed_by: str = Field(default="", max_length=100)
+    sent_at: datetime | None = _ts(nullable=True)
+    smtp_response: str = Field(default="", max_length=500)

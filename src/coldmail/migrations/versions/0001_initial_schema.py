@@ -1,7 +1,7 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
+Revises: (none)
 Create Date: 2026-11-22
 
 The audit log is made append-only by triggers; its hash chain catches whatever gets past them.

@@ -1,0 +1,547 @@
+"""Sending a campaign: claim, check, render, send, record; never to a suppressed address, never twice.
+
+Each message is claimed in one database transaction that also checks the suppression list, the
+contact's status, the country rule, the recipient's sending window and every cap. A claimed message
+is in state `sending` before the first byte goes to the SMTP server; it becomes `sent` or `failed`
+from the server's answer. If the process dies, or the connection drops during DATA, the outcome is
+unknown and the message is flagged for review (`unknown`): it is never resent automatically.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import socket
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import aiosmtplib
+from sqlalchemy import func, select, update
+from sqlmodel import Session
+
+from coldmail import audit, campaigns, countries, db, scheduling
+from coldmail.models import Campaign, Contact, Message, Suppression, as_utc, utcnow
+from coldmail.privacy import load_contact
+from coldmail.rendering import Thread, compose
+from coldmail.suppression import candidate_fingerprints, suppress
+from coldmail.workspace import Workspace
+
+LIVE = ("sending", "sent", "unknown")  # states that count against caps
+STALE_AFTER = timedelta(minutes=15)
+
+
+class SendAborted(Exception):
+    """The run stopped for a reason the rep must fix (authentication, campaign paused...)."""
+
+
+@dataclass
+class SendSummary:
+    sent: int = 0
+    skipped_suppressed: int = 0
+    deferred: int = 0
+    failed: int = 0
+    unknown: int = 0
+    blocked: int = 0
+    planned: int = 0
+    dry_run: bool = False
+    reasons: Counter = field(default_factory=Counter)
+    warnings: list[str] = field(default_factory=list)
+    stopped: str = ""
+
+    def to_json(self) -> dict:
+        return {
+            "sent": self.sent,
+            "skipped_suppressed": self.skipped_suppressed,
+            "deferred": self.deferred,
+            "failed": self.failed,
+            "unknown": self.unknown,
+            "blocked": self.blocked,
+            "dry_run": self.dry_run,
+            "deferral_reasons": dict(self.reasons),
+            "warnings": self.warnings,
+            "stopped": self.stopped or None,
+        }
+
+
+@dataclass
+class Claimed:
+    message_id: int
+    msgid: str
+    position: int
+    template: str
+    to: str
+    contact: object
+    thread: Thread | None
+
+
+class Clock:
+    """Real time, or a fixed instant for previews and tests (`--now`)."""
+
+    def __init__(self, fixed: datetime | None = None):
+        self.fixed = as_utc(fixed) if fixed else None
+
+    def now(self) -> datetime:
+        return self.fixed or utcnow()
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recover_stale(session: Session, now: datetime) -> int:
+    """Messages left in `sending` by a dead process: their fate is unknown, so flag them for review."""
+    host = socket.gethostname()
+    rows = session.execute(select(Message.id, Message.claimed_by, Message.claimed_at).where(Message.state == "sending")).all()
+    stale = []
+    for mid, by, at in rows:
+        h, _, pid = (by or "").rpartition(":")
+        dead_here = h == host and pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid))
+        if dead_here or (h != host and at is not None and as_utc(at) < now - STALE_AFTER):
+            stale.append(mid)
+    if stale:
+        session.execute(
+            update(Message).where(Message.id.in_(stale), Message.state == "sending")
+            .values(state="unknown", reason="the sender stopped before the server's answer was recorded; check before resending")
+        )
+    return len(stale)
+
+
+class Store:
+    """Units of work for the send loop. In a dry run they share one transaction that is rolled back
+    at the end, so the dry run takes exactly the same path (claims, caps, checks) and leaves nothing."""
+
+    def __init__(self, ws: Workspace, dry_run: bool):
+        self.ws, self.dry_run = ws, dry_run
+        self._session: Session | None = None
+        if dry_run:
+            self._session = Session(ws.engine.execution_options(sqlite_immediate=True), expire_on_commit=False)
+
+    def unit(self):
+        if self.dry_run:
+            return _Shared(self._session)
+        return db.session_scope(self.ws.engine)
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.rollback()
+            self._session.close()
+
+
+class _Shared:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def __enter__(self) -> Session:
+        return self.session
+
+    def __exit__(self, *exc) -> None:
+        self.session.flush()
+
+
+def _count(session: Session, *conds) -> int:
+    return session.execute(select(func.count()).select_from(Message).where(*conds)).scalar_one()
+
+
+def _caps_ok(session: Session, m: Message, contact_id: int, now: datetime, rules, caps: bool) -> tuple[bool, datetime | None, str]:
+    if not caps:
+        return True, None, ""
+    live = Message.state.in_(LIVE)
+    for limit, span, label in ((rules.per_minute, timedelta(minutes=1), "minute"),
+                               (rules.per_hour, timedelta(hours=1), "hour"),
+                               (rules.per_day, timedelta(days=1), "day")):
+        if limit and _count(session, Message.sender_email == m.sender_email, live, Message.claimed_at > now - span) >= limit:
+            return False, now + span / (limit or 1), f"mailbox cap: {limit} per {label}"
+    if rules.jitter_seconds:
+        last = session.execute(
+            select(func.max(Message.claimed_at)).where(Message.sender_email == m.sender_email, live)
+        ).scalar()
+        gap = timedelta(seconds=rules.jitter_seconds * random.uniform(0.5, 1.5))
+        if last is not None and as_utc(last) + gap > now:
+            return False, as_utc(last) + gap, "spacing between messages"
+    if rules.per_contact_max and _count(
+        session, Message.contact_id == contact_id, live, Message.claimed_at > now - timedelta(days=rules.per_contact_days)
+    ) >= rules.per_contact_max:
+        return False, now + timedelta(days=1), f"contact cap: {rules.per_contact_max} per {rules.per_contact_days} days"
+    if m.position == 0 and rules.new_per_domain_per_day and _count(
+        session, Message.domain == m.domain, Message.position == 0, live, Message.claimed_at > now - timedelta(days=1)
+    ) >= rules.new_per_domain_per_day:
+        return False, now + timedelta(hours=6), f"company cap: {rules.new_per_domain_per_day} new contacts per domain per day"
+    return True, None, ""
+
+
+def claim(store: Store, campaign_id: int, *, now: datetime, worker: str, summary: SendSummary,
+          caps: bool = True, batch: int = 1) -> list[Claimed]:
+    """Claim up to `batch` due messages. Check and claim share one transaction, so a suppression
+    that commits before it stops the message, and one that commits after finds it claimed."""
+    ws = store.ws
+    rules = ws.config.sending
+    key = ws.fingerprint_key
+    out: list[Claimed] = []
+    with store.unit() as session:
+        camp = session.get(Campaign, campaign_id)
+        if camp.status != "active":
+            summary.stopped = f"campaign is {camp.status}: {camp.pause_reason or 'resume it to continue'}"
+            return out
+        steps = {s.position: s for s in campaigns.steps_of(session, campaign_id)}
+        stmt = (
+            select(Message)
+            .where(Message.campaign_id == campaign_id, Message.state == "queued", Message.not_before <= now)
+            .order_by(Message.not_before, Message.id)
+            .limit(50)
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        # Skipped and deferred candidates leave the queue (state or not_before changes, autoflushed),
+        # so each pass sees fresh ones until enough are claimed or none are due.
+        while len(out) < batch:
+            candidates = list(session.execute(stmt).scalars())
+            if not candidates:
+                break
+            _consider(session, candidates, out, batch=batch, key=key, rules=rules, steps=steps, caps=caps,
+                      now=now, worker=worker, summary=summary, campaign_id=campaign_id)
+    return out
+
+
+def _consider(session, candidates, out, *, batch, key, rules, steps, caps, now, worker, summary, campaign_id) -> None:
+    """Decide each candidate: skip, block, defer or claim."""
+    for m in candidates:
+        if len(out) >= batch:
+            break
+        contact = load_contact(session, key, m.to_email) if m.to_email else None
+        if contact is None:
+            m.state, m.reason = "skipped", "the contact was erased"
+            continue
+        hit = session.execute(
+            select(Suppression.reason).where(Suppression.fingerprint.in_(candidate_fingerprints(key, contact.email))).limit(1)
+        ).scalar()
+        if hit is not None:
+            m.state, m.reason = "skipped", f"suppressed ({hit})"
+            summary.skipped_suppressed += 1
+            continue
+        if contact.status not in campaigns.ACTIVE_STATUSES:
+            m.state, m.reason = "skipped", f"follow-ups stopped: contact {contact.status}"
+            continue
+        rule = countries.rule_for(contact.country) if rules.country_rules else None
+        if rule and rule.rule == "consent" and not _consent(session, contact.id):
+            m.state, m.reason = "blocked", f"{rule.country} requires prior consent for B2B email ({rule.source}); none recorded"
+            summary.blocked += 1
+            continue
+        if rule and rule.rule == "conditional":
+            warn = f"{rule.country}: {rule.summary} ({rule.source})"
+            if warn not in summary.warnings:
+                summary.warnings.append(warn)
+        win = scheduling.window(now, country=contact.country, timezone=_tz(session, contact.id), rules=rules) if caps else None
+        if win is not None and not win.ok:
+            m.not_before, m.reason = win.next_time, win.reason
+            summary.deferred += 1
+            summary.reasons[win.reason.split(" in ")[0]] += 1
+            continue
+        ok, later, why = _caps_ok(session, m, contact.id, now, rules, caps)
+        if not ok:
+            m.not_before, m.reason = later, why
+            summary.deferred += 1
+            summary.reasons[why] += 1
+            continue
+        step = steps.get(m.position)
+        thread = None
+        if m.position > 0:
+            prior = session.execute(
+                select(Message.message_id).where(
+                    Message.campaign_id == campaign_id, Message.contact_id == contact.id,
+                    Message.position < m.position, Message.state == "sent",
+                ).order_by(Message.position)
+            ).scalars().all()
+            if prior:
+                thread = Thread(in_reply_to=prior[-1], references=tuple(prior))
+        m.state, m.claimed_at, m.claimed_by, m.attempts = "sending", now, worker, m.attempts + 1
+        m.message_id = m.message_id or _make_msgid(m.sender_email)
+        m.reason = ""
+        session.flush()
+        out.append(Claimed(m.id, m.message_id, m.position, step.template, contact.email, contact, thread))
+    session.flush()
+
+
+def _consent(session: Session, contact_id: int) -> bool:
+    return bool(session.execute(select(Contact.consent).where(Contact.id == contact_id)).scalar())
+
+
+def _tz(session: Session, contact_id: int) -> str:
+    return session.execute(select(Contact.timezone).where(Contact.id == contact_id)).scalar() or ""
+
+
+def _make_msgid(sender: str) -> str:
+    return f"<{os.urandom(12).hex()}.{int(utcnow().timestamp())}@{sender.rsplit('@', 1)[1]}>"
+
+
+# ---------------------------------------------------------------------------- SMTP
+
+
+@dataclass
+class SmtpResult:
+    outcome: str  # sent, retry, reject_recipient, reject_message, unknown, reconnect
+    code: int = 0
+    text: str = ""
+
+
+@dataclass
+class SmtpTarget:
+    host: str
+    port: int
+    implicit_tls: bool
+    username: str = ""
+    password: str = ""
+    require_tls: bool = False
+    timeout: float = 60
+
+
+def parse_smtp_url(url: str, *, username: str = "", password_env: str = "COLDMAIL_SMTP_PASSWORD",
+                   require_tls: bool = False, timeout: float = 60) -> SmtpTarget:
+    parsed = urlparse(url)
+    if parsed.scheme not in ("smtp", "smtps") or not parsed.hostname:
+        raise ValueError(f"--smtp {url!r} should look like smtp://HOST:PORT or smtps://HOST:465")
+    implicit = parsed.scheme == "smtps"
+    return SmtpTarget(
+        host=parsed.hostname,
+        port=parsed.port or (465 if implicit else 587),
+        implicit_tls=implicit,
+        username=unquote(parsed.username or "") or username,
+        password=os.environ.get(password_env, ""),
+        require_tls=require_tls,
+        timeout=timeout,
+    )
+
+
+class Connection:
+    """One reusable SMTP connection; knows which step of a transaction a failure happened in."""
+
+    def __init__(self, target: SmtpTarget):
+        self.target = target
+        self.smtp: aiosmtplib.SMTP | None = None
+
+    async def _connect(self) -> None:
+        t = self.target
+        smtp = aiosmtplib.SMTP(hostname=t.host, port=t.port, use_tls=t.implicit_tls, start_tls=None,
+                               timeout=t.timeout, validate_certs=True)
+        await smtp.connect()
+        if t.require_tls and not (t.implicit_tls or smtp.is_connected and smtp.get_transport_info("sslcontext")):
+            await smtp.quit()
+            raise SendAborted(f"{t.host}:{t.port} offers no TLS and require_tls is set")
+        if t.username:
+            try:
+                await smtp.login(t.username, t.password)
+            except aiosmtplib.SMTPAuthenticationError as exc:
+                raise SendAborted(f"SMTP authentication failed for {t.username!r} at {t.host}: {exc.code} {exc.message}") from None
+        self.smtp = smtp
+
+    async def close(self) -> None:
+        if self.smtp is not None:
+            try:
+                await self.smtp.quit()
+            except Exception:  # noqa: BLE001 - closing a dead connection
+                self.smtp.close()
+            self.smtp = None
+
+    async def send(self, sender: str, rcpt: str, raw: bytes) -> SmtpResult:
+        try:
+            if self.smtp is None or not self.smtp.is_connected:
+                await self._connect()
+        except SendAborted:
+            raise
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            self.smtp = None
+            return SmtpResult("reconnect", 0, f"could not connect: {exc}")
+        smtp = self.smtp
+        try:
+            await smtp.mail(sender)
+            await smtp.rcpt(rcpt)
+        except aiosmtplib.SMTPResponseException as exc:
+            await self._reset()
+            return _classify(exc.code, exc.message, at_rcpt=True)
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            self.smtp = None  # nothing was accepted yet: safe to try again
+            return SmtpResult("reconnect", 0, str(exc))
+        try:
+            response = await smtp.data(raw)
+        except aiosmtplib.SMTPResponseException as exc:
+            await self._reset()
+            return _classify(exc.code, exc.message, at_rcpt=False)
+        except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
+            self.smtp = None
+            return SmtpResult("unknown", 0, f"connection lost during DATA: {exc}")
+        return SmtpResult("sent", response.code, response.message)
+
+    async def _reset(self) -> None:
+        try:
+            await self.smtp.rset()
+        except Exception:  # noqa: BLE001 - the next send reconnects
+            self.smtp = None
+
+
+def _classify(code: int, message: str, *, at_rcpt: bool) -> SmtpResult:
+    if code == 421:
+        return SmtpResult("reconnect", code, message)
+    if 400 <= code < 500:
+        return SmtpResult("retry", code, message)
+    if code in (530, 535, 534):
+        raise SendAborted(f"SMTP server refused authentication: {code} {message}")
+    return SmtpResult("reject_recipient" if at_rcpt else "reject_message", code, message)
+
+
+# ---------------------------------------------------------------------------- recording
+
+
+def record(store: Store, c: Claimed, result: SmtpResult, *, now: datetime, summary: SendSummary) -> None:
+    ws = store.ws
+    rules = ws.config.sending
+    with store.unit() as session:
+        m = session.get(Message, c.message_id)
+        m.smtp_response = f"{result.code} {result.text}".strip()[:500]
+        if result.outcome == "sent":
+            m.state, m.sent_at = "sent", now
+            session.execute(update(Contact).where(Contact.email == c.to, Contact.status == "new").values(status="contacted"))
+            summary.sent += 1
+        elif result.outcome in ("retry", "reconnect"):
+            if m.attempts >= rules.max_attempts:
+                m.state, m.reason = "failed", f"gave up after {m.attempts} attempts: {m.smtp_response}"
+                summary.failed += 1
+            else:
+                m.state = "queued"
+                m.not_before = now + timedelta(minutes=rules.retry_base_minutes * 2 ** (m.attempts - 1))
+                m.reason = f"temporary failure, retrying: {m.smtp_response}"
+                summary.deferred += 1
+                summary.reasons["temporary SMTP failure"] += 1
+        elif result.outcome == "reject_recipient":
+            m.state, m.reason = "failed", f"recipient rejected: {m.smtp_response}"
+            suppress(session, key=ws.fingerprint_key, actor=ws.actor, target=c.to, reason="bounce",
+                     evidence=f"SMTP {m.smtp_response}")
+            session.execute(update(Contact).where(Contact.email == c.to).values(status="bounced"))
+            summary.failed += 1
+        elif result.outcome == "reject_message":
+            m.state, m.reason = "failed", f"message rejected: {m.smtp_response}"
+            summary.failed += 1
+        else:
+            m.state, m.reason = "unknown", result.text[:500]
+            summary.unknown += 1
+
+
+def release(store: Store, c: Claimed) -> None:
+    with store.unit() as session:
+        m = session.get(Message, c.message_id)
+        m.state, m.attempts, m.claimed_at, m.claimed_by = "queued", max(0, m.attempts - 1), None, ""
+
+
+def stop(ws: Workspace, campaign_id: int, reason: str, summary: SendSummary) -> None:
+    """Pause the campaign with the reason; the rep resumes it once fixed."""
+    summary.stopped = reason
+    with db.session_scope(ws.engine) as session:
+        camp = session.get(Campaign, campaign_id)
+        camp.status, camp.pause_reason = "paused", reason[:500]
+        audit.record(session, actor=ws.actor, action="campaign.pause", subject=f"campaign:{campaign_id}",
+                     detail={"reason": reason})
+
+
+# ---------------------------------------------------------------------------- the run
+
+
+async def send_campaign(
+    ws: Workspace,
+    *,
+    name: str,
+    smtp_url: str | None = None,
+    dry_run_dir: Path | None = None,
+    limit: int | None = None,
+    now: datetime | None = None,
+    caps: bool = True,
+    connections: int | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> SendSummary:
+    clock = Clock(now)
+    dry = dry_run_dir is not None
+    ws.fingerprint_key  # noqa: B018 - load it now: a dry run holds the write lock from here on
+    summary = SendSummary(dry_run=dry)
+    worker = worker_id()
+    target = None
+    if not dry:
+        url = smtp_url or ws.config.smtp.url
+        if not url:
+            raise ValueError("no SMTP server: give --smtp smtp://HOST:PORT or set [smtp] url in coldmail.toml")
+        cfg = ws.config.smtp
+        target = parse_smtp_url(url, username=cfg.username, password_env=cfg.password_env,
+                                require_tls=cfg.require_tls, timeout=cfg.timeout_seconds)
+    else:
+        Path(dry_run_dir).mkdir(parents=True, exist_ok=True)
+    with db.session_scope(ws.engine) as session:
+        camp = campaigns.load(session, name)
+        campaign_id, sender = camp.id, camp.sender_email
+        if not dry:
+            recover_stale(session, clock.now())
+    store = Store(ws, dry)
+    try:
+        with store.unit() as session:
+            summary.planned = campaigns.plan(session, session.get(Campaign, campaign_id), clock.now())
+            total = campaigns.due_count(session, campaign_id, clock.now())
+        if limit is not None:
+            total = min(total, limit)
+        budget = {"left": limit if limit is not None else total}
+        done = {"n": 0}
+
+        def progress() -> None:
+            done["n"] += 1
+            if on_progress:
+                on_progress(done["n"], total)
+
+        async def worker_loop(conn: Connection | None) -> None:
+            while budget["left"] > 0 and not summary.stopped:
+                budget["left"] -= 1
+                claimed = claim(store, campaign_id, now=clock.now(), worker=worker, summary=summary, caps=caps)
+                if not claimed:
+                    budget["left"] = 0
+                    break
+                c = claimed[0]
+                composed = compose(template=c.template, contact=c.contact, config=ws.config,
+                                   contact_fp=candidate_fingerprints(ws.fingerprint_key, c.to)[0],
+                                   workspace_templates=ws.home / "templates", message_id=c.msgid,
+                                   thread=c.thread, now=clock.now())
+                if dry:
+                    (Path(dry_run_dir) / f"{c.message_id:07d}-{c.to}.eml").write_bytes(composed.raw)
+                    result = SmtpResult("sent", 250, "dry run")
+                else:
+                    try:
+                        result = await conn.send(sender, c.to, composed.raw)
+                    except SendAborted as exc:
+                        # Nothing reached the server (login comes before MAIL): put it back.
+                        release(store, c)
+                        stop(ws, campaign_id, str(exc), summary)
+                        break
+                record(store, c, result, now=clock.now(), summary=summary)
+                progress()
+
+        n_conn = 1 if dry else (connections or ws.config.smtp.connections)
+        conns = [None] * n_conn if dry else [Connection(target) for _ in range(n_conn)]
+        try:
+            await asyncio.gather(*(worker_loop(c) for c in conns))
+        finally:
+            for c in conns:
+                if c is not None:
+                    await c.close()
+    finally:
+        store.close()
+    with db.session_scope(ws.engine) as session:
+        audit.record(session, actor=ws.actor, action="send.dry_run" if dry else "send",
+                     subject=f"campaign:{campaign_id}", detail=summary.to_json())
+    return summary
