@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from dataclasses import dataclass, field
@@ -34,10 +35,11 @@ class Faults:
 
 
 class Recorder:
-    def __init__(self, faults: Faults | None = None):
+    def __init__(self, faults: Faults | None = None, delay: float = 0.0):
         self.received: list[Received] = []
         self.faults = faults or Faults()
         self.lock = threading.Lock()
+        self.delay = delay
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         addr = address.lower()
@@ -53,6 +55,8 @@ class Recorder:
         rcpt = envelope.rcpt_tos[0].lower()
         if rcpt in self.faults.data:
             return self.faults.data[rcpt]
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self.lock:
             self.received.append(Received(rcpt, envelope.content, time.time()))
         if rcpt in self.faults.drop_data:
@@ -66,8 +70,9 @@ class Recorder:
 
 
 class SmtpServer:
-    def __init__(self, port: int, faults: Faults | None = None, auth: tuple[str, str] | None = None):
-        self.recorder = Recorder(faults)
+    def __init__(self, port: int, faults: Faults | None = None, auth: tuple[str, str] | None = None,
+                 delay: float = 0.0):
+        self.recorder = Recorder(faults, delay)
         kwargs = {}
         if auth:
             def authenticator(server, session, envelope, mechanism, auth_data):

@@ -25,8 +25,8 @@ from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from coldmail import audit, campaigns, countries, db, scheduling
-from coldmail.models import Campaign, Contact, Message, Suppression, as_utc, utcnow
-from coldmail.privacy import load_contact
+from coldmail.models import Campaign, Contact, ListMember, Message, ProspectList, Suppression, as_utc, utcnow
+from coldmail.privacy import ContactView
 from coldmail.rendering import Thread, compose
 from coldmail.suppression import candidate_fingerprints, suppress
 from coldmail.workspace import Workspace
@@ -75,8 +75,10 @@ class Claimed:
     position: int
     template: str
     to: str
-    contact: object
+    contact: ContactView
     thread: Thread | None
+    fingerprints: list[str]
+    attempts: int = 1
 
 
 class Clock:
@@ -153,135 +155,168 @@ class _Shared:
         self.session.flush()
 
 
-def _count(session: Session, *conds) -> int:
-    return session.execute(select(func.count()).select_from(Message).where(*conds)).scalar_one()
+def _count(conn, *conds) -> int:
+    return conn.execute(select(func.count()).select_from(Message).where(*conds)).scalar_one()
 
 
-def _caps_ok(session: Session, m: Message, contact_id: int, now: datetime, rules, caps: bool) -> tuple[bool, datetime | None, str]:
-    if not caps:
-        return True, None, ""
+def _caps_ok(conn, row, now: datetime, rules) -> tuple[bool, datetime | None, str]:
+    """The mailbox, contact and company caps, counted in the database so they hold across processes."""
     live = Message.state.in_(LIVE)
     for limit, span, label in ((rules.per_minute, timedelta(minutes=1), "minute"),
                                (rules.per_hour, timedelta(hours=1), "hour"),
                                (rules.per_day, timedelta(days=1), "day")):
-        if limit and _count(session, Message.sender_email == m.sender_email, live, Message.claimed_at > now - span) >= limit:
-            return False, now + span / (limit or 1), f"mailbox cap: {limit} per {label}"
+        if limit and _count(conn, Message.sender_email == row.sender_email, live, Message.claimed_at > now - span) >= limit:
+            return False, now + span / limit, f"mailbox cap: {limit} per {label}"
     if rules.jitter_seconds:
-        last = session.execute(
-            select(func.max(Message.claimed_at)).where(Message.sender_email == m.sender_email, live)
+        last = conn.execute(
+            select(func.max(Message.claimed_at)).where(Message.sender_email == row.sender_email, live)
         ).scalar()
         gap = timedelta(seconds=rules.jitter_seconds * random.uniform(0.5, 1.5))
         if last is not None and as_utc(last) + gap > now:
             return False, as_utc(last) + gap, "spacing between messages"
     if rules.per_contact_max and _count(
-        session, Message.contact_id == contact_id, live, Message.claimed_at > now - timedelta(days=rules.per_contact_days)
+        conn, Message.contact_id == row.contact_id, live, Message.claimed_at > now - timedelta(days=rules.per_contact_days)
     ) >= rules.per_contact_max:
         return False, now + timedelta(days=1), f"contact cap: {rules.per_contact_max} per {rules.per_contact_days} days"
-    if m.position == 0 and rules.new_per_domain_per_day and _count(
-        session, Message.domain == m.domain, Message.position == 0, live, Message.claimed_at > now - timedelta(days=1)
+    if row.position == 0 and rules.new_per_domain_per_day and _count(
+        conn, Message.domain == row.domain, Message.position == 0, live, Message.claimed_at > now - timedelta(days=1)
     ) >= rules.new_per_domain_per_day:
         return False, now + timedelta(hours=6), f"company cap: {rules.new_per_domain_per_day} new contacts per domain per day"
     return True, None, ""
 
 
+_CANDIDATE_COLS = (Message.id, Message.position, Message.to_email, Message.sender_email, Message.domain,
+                   Message.message_id, Message.attempts, Message.contact_id)
+_CONTACT_COLS = (Contact.id, Contact.email, Contact.first_name, Contact.last_name, Contact.company, Contact.role,
+                 Contact.country, Contact.website, Contact.source, Contact.source_url, Contact.source_public,
+                 Contact.collected_at, Contact.collected_by, Contact.justification, Contact.status,
+                 Contact.timezone, Contact.consent)
+
+
 def claim(store: Store, campaign_id: int, *, now: datetime, worker: str, summary: SendSummary,
-          caps: bool = True, batch: int = 1) -> list[Claimed]:
+          caps: bool = True, batch: int = 1, steps: dict | None = None) -> list[Claimed]:
     """Claim up to `batch` due messages. Check and claim share one transaction, so a suppression
-    that commits before it stops the message, and one that commits after finds it claimed."""
+    that commits before it stops the message, and one that commits after finds it claimed.
+    Core statements only: this runs once per message of a 100,000-message campaign."""
     ws = store.ws
-    rules = ws.config.sending
-    key = ws.fingerprint_key
     out: list[Claimed] = []
     with store.unit() as session:
-        camp = session.get(Campaign, campaign_id)
-        if camp.status != "active":
-            summary.stopped = f"campaign is {camp.status}: {camp.pause_reason or 'resume it to continue'}"
+        conn = session.connection()
+        status, reason = conn.execute(
+            select(Campaign.status, Campaign.pause_reason).where(Campaign.id == campaign_id)
+        ).one()
+        if status != "active":
+            summary.stopped = f"campaign is {status}: {reason or 'resume it to continue'}"
             return out
-        steps = {s.position: s for s in campaigns.steps_of(session, campaign_id)}
+        steps = steps or {s.position: s for s in campaigns.steps_of(session, campaign_id)}
         stmt = (
-            select(Message)
+            select(*_CANDIDATE_COLS)
             .where(Message.campaign_id == campaign_id, Message.state == "queued", Message.not_before <= now)
             .order_by(Message.not_before, Message.id)
-            .limit(50)
+            .limit(max(batch * 2, 8))
         )
-        if session.get_bind().dialect.name == "postgresql":
+        if conn.dialect.name == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
-        # Skipped and deferred candidates leave the queue (state or not_before changes, autoflushed),
-        # so each pass sees fresh ones until enough are claimed or none are due.
+        # Skipped and deferred candidates leave the queue (their state or not_before changes), so
+        # each pass sees fresh ones until enough are claimed or none are due.
         while len(out) < batch:
-            candidates = list(session.execute(stmt).scalars())
+            candidates = conn.execute(stmt).all()
             if not candidates:
                 break
-            _consider(session, candidates, out, batch=batch, key=key, rules=rules, steps=steps, caps=caps,
-                      now=now, worker=worker, summary=summary, campaign_id=campaign_id)
+            _consider(conn, candidates, out, batch=batch, key=ws.fingerprint_key, rules=ws.config.sending,
+                      steps=steps, caps=caps, now=now, worker=worker, summary=summary, campaign_id=campaign_id)
     return out
 
 
-def _consider(session, candidates, out, *, batch, key, rules, steps, caps, now, worker, summary, campaign_id) -> None:
+def _set(conn, row_id: int, **values) -> None:
+    conn.execute(update(Message).where(Message.id == row_id).values(**values))
+
+
+def _consider(conn, candidates, out, *, batch, key, rules, steps, caps, now, worker, summary, campaign_id) -> None:
     """Decide each candidate: skip, block, defer or claim."""
-    for m in candidates:
+    ids = [c.contact_id for c in candidates if c.contact_id]
+    people = {r.id: r for r in conn.execute(select(*_CONTACT_COLS).where(Contact.id.in_(ids))).all()}
+    lists: dict[int, list[tuple[str, str]]] = {}
+    for cid, name, purpose in conn.execute(
+        select(ListMember.contact_id, ProspectList.name, ProspectList.purpose)
+        .join(ProspectList, ProspectList.id == ListMember.list_id)
+        .where(ListMember.contact_id.in_(ids))
+        .order_by(ListMember.added_at)
+    ).all():
+        lists.setdefault(cid, []).append((name, purpose))
+    fps = {cid: candidate_fingerprints(key, p.email) for cid, p in people.items()}
+    blocked_fps = dict(conn.execute(
+        select(Suppression.fingerprint, Suppression.reason).where(
+            Suppression.fingerprint.in_([fp for group in fps.values() for fp in group]))
+    ).all())
+    for row in candidates:
         if len(out) >= batch:
             break
-        contact = load_contact(session, key, m.to_email) if m.to_email else None
-        if contact is None:
-            m.state, m.reason = "skipped", "the contact was erased"
+        person = people.get(row.contact_id)
+        if person is None:
+            _set(conn, row.id, state="skipped", reason="the contact was erased")
             continue
-        hit = session.execute(
-            select(Suppression.reason).where(Suppression.fingerprint.in_(candidate_fingerprints(key, contact.email))).limit(1)
-        ).scalar()
+        hit = next((blocked_fps[fp] for fp in fps[person.id] if fp in blocked_fps), None)
         if hit is not None:
-            m.state, m.reason = "skipped", f"suppressed ({hit})"
+            _set(conn, row.id, state="skipped", reason=f"suppressed ({hit})")
             summary.skipped_suppressed += 1
             continue
-        if contact.status not in campaigns.ACTIVE_STATUSES:
-            m.state, m.reason = "skipped", f"follow-ups stopped: contact {contact.status}"
+        if person.status not in campaigns.ACTIVE_STATUSES:
+            _set(conn, row.id, state="skipped", reason=f"follow-ups stopped: contact {person.status}")
             continue
-        rule = countries.rule_for(contact.country) if rules.country_rules else None
-        if rule and rule.rule == "consent" and not _consent(session, contact.id):
-            m.state, m.reason = "blocked", f"{rule.country} requires prior consent for B2B email ({rule.source}); none recorded"
+        rule = countries.rule_for(person.country) if rules.country_rules else None
+        if rule and rule.rule == "consent" and not person.consent:
+            _set(conn, row.id, state="blocked",
+                 reason=f"{rule.country} requires prior consent for B2B email ({rule.source}); none recorded")
             summary.blocked += 1
             continue
         if rule and rule.rule == "conditional":
             warn = f"{rule.country}: {rule.summary} ({rule.source})"
             if warn not in summary.warnings:
                 summary.warnings.append(warn)
-        win = scheduling.window(now, country=contact.country, timezone=_tz(session, contact.id), rules=rules) if caps else None
-        if win is not None and not win.ok:
-            m.not_before, m.reason = win.next_time, win.reason
-            summary.deferred += 1
-            summary.reasons[win.reason.split(" in ")[0]] += 1
-            continue
-        ok, later, why = _caps_ok(session, m, contact.id, now, rules, caps)
-        if not ok:
-            m.not_before, m.reason = later, why
-            summary.deferred += 1
-            summary.reasons[why] += 1
-            continue
-        step = steps.get(m.position)
+        if caps:
+            win = scheduling.window(now, country=person.country, timezone=person.timezone, rules=rules)
+            ok, later, why = (win.ok, win.next_time, win.reason) if not win.ok else _caps_ok(conn, row, now, rules)
+            if not ok:
+                _set(conn, row.id, not_before=later, reason=why)
+                summary.deferred += 1
+                summary.reasons[why.split(" in ")[0]] += 1
+                continue
         thread = None
-        if m.position > 0:
-            prior = session.execute(
+        if row.position > 0:
+            prior = conn.execute(
                 select(Message.message_id).where(
-                    Message.campaign_id == campaign_id, Message.contact_id == contact.id,
-                    Message.position < m.position, Message.state == "sent",
+                    Message.campaign_id == campaign_id, Message.contact_id == person.id,
+                    Message.position < row.position, Message.state == "sent",
                 ).order_by(Message.position)
             ).scalars().all()
             if prior:
                 thread = Thread(in_reply_to=prior[-1], references=tuple(prior))
-        m.state, m.claimed_at, m.claimed_by, m.attempts = "sending", now, worker, m.attempts + 1
-        m.message_id = m.message_id or _make_msgid(m.sender_email)
-        m.reason = ""
-        session.flush()
-        out.append(Claimed(m.id, m.message_id, m.position, step.template, contact.email, contact, thread))
-    session.flush()
+        msgid = row.message_id or _make_msgid(row.sender_email)
+        _set(conn, row.id, state="sending", claimed_at=now, claimed_by=worker, attempts=row.attempts + 1,
+             message_id=msgid, reason="")
+        out.append(Claimed(row.id, msgid, row.position, steps[row.position].template, person.email,
+                           _contact_view(person, lists.get(person.id, [])), thread, fps[person.id],
+                           row.attempts + 1))
 
 
-def _consent(session: Session, contact_id: int) -> bool:
-    return bool(session.execute(select(Contact.consent).where(Contact.id == contact_id)).scalar())
+def _contact_view(p, lists: list[tuple[str, str]]) -> ContactView:
+    return ContactView(
+        id=p.id, email=p.email, first_name=p.first_name, last_name=p.last_name, company=p.company, role=p.role,
+        country=p.country, website=p.website, list=lists[0][0] if lists else "", lists=[n for n, _ in lists],
+        source=p.source, source_url=p.source_url, source_public=p.source_public,
+        collected_at=as_utc(p.collected_at), collected_by=p.collected_by, justification=p.justification,
+        status=p.status, suppressed=False, suppression_reason=None,
+        list_purposes=[purpose for _, purpose in lists if purpose],
+    )
 
 
-def _tz(session: Session, contact_id: int) -> str:
-    return session.execute(select(Contact.timezone).where(Contact.id == contact_id)).scalar() or ""
+def still_clear(ws: Workspace, fingerprints: list[str]) -> str | None:
+    """The last look before DATA: the reason if the address was suppressed since its claim."""
+    with ws.engine.connect() as conn:
+        return conn.execute(
+            select(Suppression.reason).where(Suppression.fingerprint.in_(fingerprints)).limit(1)
+        ).scalar()
 
 
 def _make_msgid(sender: str) -> str:
@@ -408,41 +443,48 @@ def _classify(code: int, message: str, *, at_rcpt: bool) -> SmtpResult:
 def record(store: Store, c: Claimed, result: SmtpResult, *, now: datetime, summary: SendSummary) -> None:
     ws = store.ws
     rules = ws.config.sending
+    response = f"{result.code} {result.text}".strip()[:500]
     with store.unit() as session:
-        m = session.get(Message, c.message_id)
-        m.smtp_response = f"{result.code} {result.text}".strip()[:500]
+        conn = session.connection()
+        attempts = c.attempts
         if result.outcome == "sent":
-            m.state, m.sent_at = "sent", now
-            session.execute(update(Contact).where(Contact.email == c.to, Contact.status == "new").values(status="contacted"))
+            _set(conn, c.message_id, state="sent", sent_at=now, smtp_response=response)
+            if c.position == 0:
+                conn.execute(update(Contact).where(Contact.id == c.contact.id, Contact.status == "new")
+                             .values(status="contacted"))
             summary.sent += 1
         elif result.outcome in ("retry", "reconnect"):
-            if m.attempts >= rules.max_attempts:
-                m.state, m.reason = "failed", f"gave up after {m.attempts} attempts: {m.smtp_response}"
+            if attempts >= rules.max_attempts:
+                _set(conn, c.message_id, state="failed", smtp_response=response,
+                     reason=f"gave up after {attempts} attempts: {response}")
                 summary.failed += 1
             else:
-                m.state = "queued"
-                m.not_before = now + timedelta(minutes=rules.retry_base_minutes * 2 ** (m.attempts - 1))
-                m.reason = f"temporary failure, retrying: {m.smtp_response}"
+                _set(conn, c.message_id, state="queued", smtp_response=response,
+                     not_before=now + timedelta(minutes=rules.retry_base_minutes * 2 ** (attempts - 1)),
+                     reason=f"temporary failure, retrying: {response}")
                 summary.deferred += 1
                 summary.reasons["temporary SMTP failure"] += 1
         elif result.outcome == "reject_recipient":
-            m.state, m.reason = "failed", f"recipient rejected: {m.smtp_response}"
+            _set(conn, c.message_id, state="failed", smtp_response=response, reason=f"recipient rejected: {response}")
             suppress(session, key=ws.fingerprint_key, actor=ws.actor, target=c.to, reason="bounce",
-                     evidence=f"SMTP {m.smtp_response}")
-            session.execute(update(Contact).where(Contact.email == c.to).values(status="bounced"))
+                     evidence=f"SMTP {response}")
+            conn.execute(update(Contact).where(Contact.email == c.to).values(status="bounced"))
             summary.failed += 1
         elif result.outcome == "reject_message":
-            m.state, m.reason = "failed", f"message rejected: {m.smtp_response}"
+            _set(conn, c.message_id, state="failed", smtp_response=response, reason=f"message rejected: {response}")
             summary.failed += 1
+        elif result.outcome == "suppressed":
+            _set(conn, c.message_id, state="skipped", reason=f"suppressed ({result.text}) after claim, before sending")
+            summary.skipped_suppressed += 1
         else:
-            m.state, m.reason = "unknown", result.text[:500]
+            _set(conn, c.message_id, state="unknown", smtp_response=response, reason=result.text[:500])
             summary.unknown += 1
 
 
 def release(store: Store, c: Claimed) -> None:
     with store.unit() as session:
-        m = session.get(Message, c.message_id)
-        m.state, m.attempts, m.claimed_at, m.claimed_by = "queued", max(0, m.attempts - 1), None, ""
+        _set(session.connection(), c.message_id, state="queued", attempts=max(0, c.attempts - 1),
+             claimed_at=None, claimed_by="")
 
 
 def stop(ws: Workspace, campaign_id: int, reason: str, summary: SendSummary) -> None:
@@ -488,6 +530,7 @@ async def send_campaign(
     with db.session_scope(ws.engine) as session:
         camp = campaigns.load(session, name)
         campaign_id, sender = camp.id, camp.sender_email
+        steps = {s.position: s for s in campaigns.steps_of(session, campaign_id)}
         if not dry:
             recover_stale(session, clock.now())
     store = Store(ws, dry)
@@ -498,6 +541,8 @@ async def send_campaign(
         if limit is not None:
             total = min(total, limit)
         budget = {"left": limit if limit is not None else total}
+        # Caps are evaluated one claim at a time; without caps, claim a few at once.
+        batch = 1 if caps or dry else 4
         done = {"n": 0}
 
         def progress() -> None:
@@ -506,30 +551,42 @@ async def send_campaign(
                 on_progress(done["n"], total)
 
         async def worker_loop(conn: Connection | None) -> None:
-            while budget["left"] > 0 and not summary.stopped:
-                budget["left"] -= 1
-                claimed = claim(store, campaign_id, now=clock.now(), worker=worker, summary=summary, caps=caps)
-                if not claimed:
-                    budget["left"] = 0
-                    break
-                c = claimed[0]
+            # Each worker claims a few messages at a time (fewer transactions); the last look at the
+            # suppression list happens right before each DATA, so a claim is not a licence to send.
+            pending: list[Claimed] = []
+            while not summary.stopped:
+                if not pending:
+                    want = min(batch, budget["left"])
+                    if want <= 0:
+                        break
+                    pending = claim(store, campaign_id, now=clock.now(), worker=worker, summary=summary,
+                                    caps=caps, steps=steps, batch=want)
+                    budget["left"] -= len(pending)
+                    if not pending:
+                        break
+                c = pending.pop(0)
                 composed = compose(template=c.template, contact=c.contact, config=ws.config,
-                                   contact_fp=candidate_fingerprints(ws.fingerprint_key, c.to)[0],
+                                   contact_fp=c.fingerprints[0],
                                    workspace_templates=ws.home / "templates", message_id=c.msgid,
                                    thread=c.thread, now=clock.now())
                 if dry:
                     (Path(dry_run_dir) / f"{c.message_id:07d}-{c.to}.eml").write_bytes(composed.raw)
                     result = SmtpResult("sent", 250, "dry run")
+                elif (late := still_clear(ws, c.fingerprints)) is not None:
+                    result = SmtpResult("suppressed", 0, late)
                 else:
                     try:
                         result = await conn.send(sender, c.to, composed.raw)
                     except SendAborted as exc:
-                        # Nothing reached the server (login comes before MAIL): put it back.
-                        release(store, c)
+                        # Nothing reached the server (login comes before MAIL): put them back.
+                        for back in [c, *pending]:
+                            release(store, back)
                         stop(ws, campaign_id, str(exc), summary)
                         break
                 record(store, c, result, now=clock.now(), summary=summary)
                 progress()
+            for back in pending:  # stopped with claims in hand: they go back to the queue
+                release(store, back)
 
         n_conn = 1 if dry else (connections or ws.config.smtp.connections)
         conns = [None] * n_conn if dry else [Connection(target) for _ in range(n_conn)]
