@@ -178,7 +178,9 @@ def plan(session: Session, campaign: Campaign, now: datetime) -> int:
             f" '', 0, {mark}, {mark}, '', '' FROM contacts c {join} "
             f"WHERE c.status IN ({statuses}) AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.campaign_id = {mark}"
             f" AND m.contact_id = c.id AND m.position = {mark}) "
-            "AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.contact_id = c.id AND r.status = 'open')"
+            "AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.contact_id = c.id AND r.status = 'open') "
+            # Teammates' senders plan the same campaign at the same moment: first one wins.
+            "ON CONFLICT DO NOTHING"
         )
         head = [campaign.id, step.position, campaign.sender_email, to_db(now), to_db(now)]
         result = session.connection().exec_driver_sql(sql, tuple(head + params + [campaign.id, step.position]))

@@ -37,6 +37,7 @@ contacts_app = typer.Typer(help="Look at contacts.", no_args_is_help=True)
 suppression_app = typer.Typer(help="The suppression list: never write to these again.", no_args_is_help=True)
 requests_app = typer.Typer(help="Data-subject requests and their deadlines.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+replies_app = typer.Typer(help="Replies: import, review, undo.", no_args_is_help=True)
 campaign_app = typer.Typer(help="Campaigns: a list, a template and follow-ups.", no_args_is_help=True)
 templates_app = typer.Typer(help="Email templates: list and check them.", no_args_is_help=True)
 lists_app = typer.Typer(help="Prospect lists: purpose, targeting and legitimate-interests assessment.", no_args_is_help=True)
@@ -47,6 +48,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(lists_app, name="lists")
 app.add_typer(templates_app, name="templates")
 app.add_typer(campaign_app, name="campaign")
+app.add_typer(replies_app, name="replies")
 
 USAGE_ERRORS = (CsvFileError, ImportError_, InvalidAddress, ConfigError, TemplateProblem, RowError, LookupError, ValueError)
 
@@ -597,6 +599,78 @@ def send(
     if summary.stopped:
         err.print(f"coldmail: stopped: {summary.stopped}", markup=False)
         raise Exit(2)
+
+
+# ---------------------------------------------------------------------------- replies
+
+
+@replies_app.command("import")
+@command
+def replies_import(
+    paths: Annotated[list[Path], typer.Argument(help=".eml files, directories of them, mbox files or Maildirs.")],
+    json_out: Annotated[bool, typer.Option("--json", help="JSON Lines, one per message.")] = False,
+) -> None:
+    """Read replies and act: opt-outs suppress, bounces count, data requests open, people stop follow-ups."""
+    from coldmail.replies import import_paths
+
+    with progress_bar("Reading replies") as update:
+        results = import_paths(ws(), paths, on_progress=update)
+    errors = [r for r in results if r.status == "error"]
+    if json_out:
+        for r in results:
+            out_json(r.to_json())
+    else:
+        for r in results:
+            flag = {"review": " [REVIEW]", "duplicate": " [already imported]", "error": " [ERROR]"}.get(r.status, "")
+            typer.echo(f"{r.path}\t{r.kind}{'/' + r.request if r.request else ''}\t{r.email or '-'}\t"
+                       f"{r.error or r.action}{flag}")
+    if errors:
+        raise Exit(1)
+
+
+@replies_app.command("review")
+@command
+def replies_review(json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """The review queue: replies read with low confidence, waiting for a person."""
+    from coldmail.replies import list_replies
+
+    rows = list_replies(ws(), status="review")
+    if json_out:
+        out_json([r.to_json() for r in rows])
+        return
+    if not rows:
+        err.print("Nothing to review.", markup=False)
+    for r in rows:
+        typer.echo(f"#{r.id}\t{r.kind}\t{r.confidence:.2f}\t{r.email or '-'}\t{r.excerpt[:80]!r}")
+
+
+@replies_app.command("resolve")
+@command
+def replies_resolve(
+    reply_id: Annotated[int, typer.Argument()],
+    as_kind: Annotated[str | None, typer.Option("--as", help="Act on it as this kind instead.")] = None,
+    request: Annotated[str | None, typer.Option(help="For data requests: source, access or erasure.")] = None,
+    dismiss: Annotated[bool, typer.Option(help="Take no action.")] = False,
+    note: Annotated[str, typer.Option(help="Why (kept in the audit log).")] = "",
+) -> None:
+    """Confirm, override or dismiss a review item."""
+    from coldmail.replies import resolve
+
+    view = resolve(ws(), reply_id, as_kind=as_kind, request=request, dismiss=dismiss, note=note)
+    err.print(f"#{view.id}: {view.status}: {view.action}", markup=False)
+
+
+@suppression_app.command("undo")
+@command
+def suppression_undo(
+    target: Annotated[str, typer.Argument(metavar="EMAIL|@DOMAIN")],
+    reason: Annotated[str, typer.Option(help="Why the suppression was wrong (audited).")],
+) -> None:
+    """Remove a wrong suppression (e.g. an auto-reply mistaken for an opt-out), with a reason."""
+    from coldmail.replies import undo_suppression
+
+    undo_suppression(ws(), target, reason=reason)
+    err.print(f"{target} is no longer suppressed.", markup=False)
 
 
 # ---------------------------------------------------------------------------- suppression

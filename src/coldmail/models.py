@@ -234,3 +234,30 @@ class Message(SQLModel, table=True):
     claimed_by: str = Field(default="", max_length=100)
     sent_at: datetime | None = _ts(nullable=True)
     smtp_response: str = Field(default="", max_length=500)
+
+
+class Reply(SQLModel, table=True):
+    """An incoming message (reply, bounce, complaint, auto-reply), how it was read and what was done."""
+
+    __tablename__ = "replies"
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_key: str = Field(max_length=128, unique=True)  # Message-ID, or a hash of the bytes
+    received_at: datetime = _ts()
+    from_email: str | None = Field(default=None, max_length=254, nullable=True)
+    contact_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("contacts.id", ondelete="SET NULL"), nullable=True, index=True),
+    )
+    message_row_id: int | None = Field(default=None, nullable=True)  # the message of ours it answers
+    fingerprint: str = Field(default="", max_length=64, index=True)
+    kind: str = Field(max_length=20, index=True)
+    request_kind: str = Field(default="", max_length=20)
+    confidence: float = Field(default=1.0)
+    company_wide: bool = Field(default=False)
+    until: datetime | None = _ts(nullable=True)  # an auto-reply's return date
+    subject: str = Field(default="", max_length=500)
+    excerpt: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    status: str = Field(default="applied", max_length=20, index=True)  # applied, review, dismissed, undone
+    action: str = Field(default="", max_length=300)
+    source: str = Field(default="", max_length=500)

@@ -251,6 +251,14 @@ def erase_in_session(session: Session, *, key: bytes, actor: str, email: str, re
         .where(Suppression.kind == "email", Suppression.value == email)
         .values(value=None, evidence="")
     )
+    from coldmail.models import Message, Reply
+
+    # Messages stay as anonymous counts for campaign statistics; replies go entirely.
+    session.execute(delete(Reply).where((Reply.fingerprint == fp) | (Reply.contact_id == contact_id)))
+    session.execute(
+        update(Message).where((Message.fingerprint == fp) | (Message.contact_id == contact_id))
+        .values(to_email=None, contact_id=None, subject="")
+    )
     if contact_id is not None:
         session.execute(delete(ListMember).where(ListMember.contact_id == contact_id))
         session.execute(delete(Contact).where(Contact.id == contact_id))

@@ -21,11 +21,21 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import aiosmtplib
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlmodel import Session
 
 from coldmail import audit, campaigns, countries, db, scheduling
-from coldmail.models import Campaign, Contact, ListMember, Message, ProspectList, Suppression, as_utc, utcnow
+from coldmail.models import (
+    Campaign,
+    Contact,
+    ListMember,
+    Message,
+    ProspectList,
+    Reply,
+    Suppression,
+    as_utc,
+    utcnow,
+)
 from coldmail.privacy import ContactView
 from coldmail.rendering import Thread, compose
 from coldmail.suppression import candidate_fingerprints, suppress
@@ -209,6 +219,12 @@ def claim(store: Store, campaign_id: int, *, now: datetime, worker: str, summary
             summary.stopped = f"campaign is {status}: {reason or 'resume it to continue'}"
             return out
         steps = steps or {s.position: s for s in campaigns.steps_of(session, campaign_id)}
+        if caps and conn.dialect.name == "postgresql":
+            # Caps are counts; two senders counting at once would both see room for one more.
+            # One lock per mailbox serialises the count-and-claim across processes and machines.
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
+                         {"k": "coldmail-caps:" + conn.execute(
+                             select(Campaign.sender_email).where(Campaign.id == campaign_id)).scalar_one()})
         stmt = (
             select(*_CANDIDATE_COLS)
             .where(Message.campaign_id == campaign_id, Message.state == "queued", Message.not_before <= now)
@@ -245,6 +261,11 @@ def _consider(conn, candidates, out, *, batch, key, rules, steps, caps, now, wor
     ).all():
         lists.setdefault(cid, []).append((name, purpose))
     fps = {cid: candidate_fingerprints(key, p.email) for cid, p in people.items()}
+    away = dict(conn.execute(
+        select(Reply.contact_id, func.max(Reply.until)).where(
+            Reply.contact_id.in_(ids), Reply.kind == "auto_reply", Reply.until > now
+        ).group_by(Reply.contact_id)
+    ).all())
     blocked_fps = dict(conn.execute(
         select(Suppression.fingerprint, Suppression.reason).where(
             Suppression.fingerprint.in_([fp for group in fps.values() for fp in group]))
@@ -274,6 +295,12 @@ def _consider(conn, candidates, out, *, batch, key, rules, steps, caps, now, wor
             warn = f"{rule.country}: {rule.summary} ({rule.source})"
             if warn not in summary.warnings:
                 summary.warnings.append(warn)
+        if person.id in away:
+            until = as_utc(away[person.id])
+            _set(conn, row.id, not_before=until, reason=f"out of office until {until:%Y-%m-%d}")
+            summary.deferred += 1
+            summary.reasons["out of office"] += 1
+            continue
         if caps:
             win = scheduling.window(now, country=person.country, timezone=person.timezone, rules=rules)
             ok, later, why = (win.ok, win.next_time, win.reason) if not win.ok else _caps_ok(conn, row, now, rules)
@@ -514,7 +541,6 @@ async def send_campaign(
 ) -> SendSummary:
     clock = Clock(now)
     dry = dry_run_dir is not None
-    ws.fingerprint_key  # noqa: B018 - load it now: a dry run holds the write lock from here on
     summary = SendSummary(dry_run=dry)
     worker = worker_id()
     target = None

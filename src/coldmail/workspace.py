@@ -58,4 +58,5 @@ def open_workspace(home: Path | None = None, database_url: str | None = None) ->
     url = database_url or env.database_url or db.sqlite_url(home / DB_NAME)
     engine = db.make_engine(url)
     db.migrate(engine)
-    return Workspace(home=home, config=config, engine=engine, actor=current_actor())
+    # Loaded now, not lazily: a lazy load inside a write transaction would wait on itself (SQLite).
+    return Workspace(home=home, config=config, engine=engine, actor=current_actor(), _key=_load_or_create_key(engine))

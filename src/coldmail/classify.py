@@ -1,0 +1,446 @@
+"""Reading a reply: bounce, complaint, auto-reply or a person; and what the person asked for.
+
+The order matters: bounces often carry Auto-Submitted, so they are recognised first; a person's
+reply is classified on its new text only, because the quoted original carries our own opt-out
+footer ("reply 'no thanks'") and would otherwise suppress everyone who answers.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from email.message import EmailMessage
+from email.utils import getaddresses, parseaddr
+from pathlib import Path
+
+PHRASES_DIR = Path(__file__).parent / "phrases"
+REVIEW_THRESHOLD = 0.8
+_EMAIL = re.compile(r"[A-Za-z0-9._%+'=-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+
+
+@dataclass
+class Classification:
+    kind: str  # opt_out, bounce_hard, bounce_soft, complaint, auto_reply, data_request, human
+    confidence: float
+    request: str | None = None  # source, access, erasure
+    company_wide: bool = False
+    also_opt_out: bool = False
+    failed_recipients: list[str] = field(default_factory=list)
+    return_date: date | None = None
+    new_text: str = ""
+    why: str = ""
+
+
+# ---------------------------------------------------------------------------- phrases
+
+
+@dataclass(frozen=True)
+class PhraseSet:
+    contains: dict[str, tuple[str, ...]]
+    whole: dict[str, tuple[str, ...]]
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")  # niqqud, tashkeel, accents kept? no
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return " ".join(re.sub(r"[^\w@'\-]+", " ", text).split())
+
+
+@functools.cache
+def phrases(directory: Path = PHRASES_DIR) -> PhraseSet:
+    """All languages' phrases, by section. Each file is `[section]` headers and one phrase a line."""
+    contains: dict[str, list[str]] = {}
+    whole: dict[str, list[str]] = {}
+    for path in sorted(directory.glob("*.txt")):
+        section = None
+        for raw in path.read_text(encoding="utf-8").splitlines():
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            if line.startswith("[") and line.endswith("]"):
+                section = line[1:-1]
+                continue
+            if section is None:
+                continue
+            if line.startswith("="):
+                whole.setdefault(section, []).append(_fold(line[1:]))
+            else:
+                contains.setdefault(section, []).append(_fold(line))
+    return PhraseSet({k: tuple(v) for k, v in contains.items()}, {k: tuple(v) for k, v in whole.items()})
+
+
+def _has(folded: str, phrase: str) -> bool:
+    if not phrase:
+        return False
+    if not phrase[0].isascii() and not re.match(r"\w", phrase[0]) or _is_cjk(phrase):
+        return phrase in folded
+    return re.search(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)", folded) is not None
+
+
+def _is_cjk(text: str) -> bool:
+    return any("\u3040" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" for ch in text)
+
+
+def _matches(folded: str, section: str, ps: PhraseSet) -> list[str]:
+    return [p for p in ps.contains.get(section, ()) if _has(folded, p)]
+
+
+# ---------------------------------------------------------------------------- text
+
+
+def body_text(msg: EmailMessage) -> str:
+    """The best plain-text rendering of a message's own body (HTML stripped if that is all)."""
+    try:
+        part = msg.get_body(preferencelist=("plain", "html"))
+    except Exception:  # noqa: BLE001 - broken MIME: fall back below
+        part = None
+    text = ""
+    if part is not None:
+        text = _content(part)
+        if part.get_content_type() == "text/html":
+            text = _html_to_text(text)
+    elif not msg.is_multipart():
+        text = _content(msg)
+    return text.replace("\r\n", "\n")
+
+
+def _content(part) -> str:
+    try:
+        return part.get_content()
+    except Exception:  # noqa: BLE001 - unknown charset, broken encoding
+        payload = part.get_payload(decode=True) or b""
+        return payload.decode("utf-8", "replace") if isinstance(payload, bytes) else str(payload)
+
+
+def _html_to_text(html: str) -> str:
+    import html as htmllib
+
+    html = re.sub(r"(?is)<(script|style).*?</\1>", " ", html)
+    html = re.sub(r"(?is)<blockquote.*?</blockquote>", "\n", html)  # quoted original
+    html = re.sub(r"(?i)<br\s*/?>|</p>|</div>", "\n", html)
+    return htmllib.unescape(re.sub(r"<[^>]+>", "", html))
+
+
+_QUOTE_HEADERS = [
+    # "On Mon, 3 Jun 2024 at 10:00, Sam <sam@x> wrote:" in many languages (possibly wrapped).
+    re.compile(r"^\s*(on|le|am|el|il|op|den|em|på|w dniu|dne|в|את|في|于|在)\b.{0,200}?"
+               r"(wrote|a écrit|schrieb|escribió|escribio|ha scritto|schreef|skrev|napisał|napisal|escreveu|"
+               r"написал|написала|kirjoitti|írta|kirjutas|rakstīja|כתב|كتب|写道)\s*:?\s*$", re.I),
+    re.compile(r"^.{0,200}\b(wrote|a écrit|schrieb|escribió|ha scritto|schreef|skrev|napisał|escreveu|"
+               r"написал|написала|kirjoitti|rakstīja|כתב|كتب|写道)\s*:\s*$", re.I),
+    re.compile(r"^\s*-{2,}\s*(original message|ursprüngliche nachricht|message d'origine|mensaje original|"
+               r"messaggio originale|oorspronkelijk bericht|originalmeddelande|wiadomość oryginalna|"
+               r"mensagem original|исходное сообщение|forwarded message|weitergeleitete nachricht)\s*-{2,}\s*$", re.I),
+    re.compile(r"^\s*_{20,}\s*$"),
+    re.compile(r"^\s*(sent from my|gesendet von meinem|envoyé de mon|enviado desde mi|inviato da|verzonden vanaf|"
+               r"skickat från min|wysłane z|enviado do meu|отправлено с)\b", re.I),
+]
+_HEADER_BLOCK = re.compile(r"^\s*\*?(from|von|de|da|van|fra|från|od|от|de la|מאת|من|发件人|差出人)\s*\*?\s*:", re.I)
+_HEADER_NEXT = re.compile(r"^\s*\*?(sent|gesendet|envoyé|enviado|inviato|verzonden|sendt|skickat|wysłano|"
+                          r"отправлено|date|datum|fecha|data|to|an|à|para|a|aan|til|till|do|кому|"
+                          r"subject|betreff|objet|asunto|oggetto|onderwerp|emne|ämne|temat|assunto|тема|"
+                          r"נשלח|تاريخ|发送时间|送信日時)\s*\*?\s*:", re.I)
+
+
+@functools.cache
+def _own_footer_lines() -> tuple[str, ...]:
+    """The first sentence of our own opt-out block in every language: if it appears unquoted (some
+    clients do not mark quotes), the text from there on is ours, not theirs."""
+    from coldmail.templating import shipped_templates_dir
+
+    lines = []
+    for path in (shipped_templates_dir() / "layout").glob("optout.*.txt.j2"):
+        first = path.read_text(encoding="utf-8").splitlines()[0]
+        lines.append(_fold(first)[:40])
+    for path in (shipped_templates_dir() / "layout").glob("notice.*.txt.j2"):
+        head = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln and not ln.startswith("{%")]
+        if head:
+            lines.append(_fold(head[0]))
+    return tuple(x for x in lines if x)
+
+
+def _is_quote_header(lines: list[str], i: int) -> bool:
+    stripped = lines[i].strip()
+    if any(p.match(stripped) for p in _QUOTE_HEADERS):
+        return True
+    nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
+    # a quote header wrapped over two lines: 'On 02.04.2012 14:20, "Bob" <' / 'bob@example.com> wrote:'
+    if nxt and not stripped.startswith(">") and not nxt.startswith(">") and _QUOTE_HEADERS[1].match(nxt):
+        return bool(re.search(r"\d|@|<", stripped)) and len(stripped) < 200
+    if _HEADER_BLOCK.match(stripped) and any(_HEADER_NEXT.match(n) for n in lines[i + 1:i + 5]):
+        return True
+    return False
+
+
+def new_text(text: str) -> str:
+    """The reply's own words: quoted original, forwarded headers and signature removed.
+    Top-posted and inline replies keep the lines outside the quote; a bottom-posted reply (quote
+    first, then the answer) keeps what follows the quote."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    out: list[str] = []
+    own = _own_footer_lines()
+    after_quote = False
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        stripped = line.strip()
+        if stripped.startswith(">"):
+            i += 1
+            continue  # quoted; inline replies keep their own lines between quotes
+        if _is_quote_header(lines, i):
+            if any(x.strip() for x in out) or after_quote:
+                break
+            after_quote = True  # nothing above it: a bottom-posted reply may follow the quote
+            i += 2 if (i + 1 < len(lines) and not _QUOTE_HEADERS[1].match(stripped)
+                       and _QUOTE_HEADERS[1].match(lines[i + 1].strip())) else 1
+            continue
+        if stripped in ("--", "-- ", "—"):
+            break
+        folded = _fold(stripped)
+        if folded and any(folded.startswith(o) for o in own):
+            break
+        out.append(line)
+        i += 1
+    return "\n".join(out).strip()
+
+
+# ---------------------------------------------------------------------------- bounces
+
+
+_BOUNCE_FROM = re.compile(r"mailer-daemon|postmaster|mail delivery|mailadmin|mail administrator|"
+                          r"system administrator|deliverystatus|returned mail|mdaemon|smtp32|"
+                          r"microsoft outlook|bounce", re.I)
+_BOUNCE_SUBJECT = re.compile(
+    r"undeliver|undelivered|delivery status|delivery (has )?fail|failure notice|returned mail|"
+    r"mail delivery failed|delivery failure|failure delivery|non.?delivery|nondeliverable|could not be delivered|"
+    r"mail system error|delivery notification|message status|returned to sender|warning: could not send|"
+    r"delivery report|not delivered|unzustellbar|non remis|no se puede entregar|mail failure|bounce|"
+    r"error sending|delayed mail|delivery delayed|unable to deliver|mail error|failed mail|delivery warning|"
+    r"not yet been delivered|could not be delivered|deliver(y|ing) problem", re.I)
+_BOUNCE_BODY = re.compile(
+    r"could not be delivered|couldn't be delivered|permanent fatal errors|user unknown|unknown user|"
+    r"no such user|mailbox unavailable|mailbox not found|does not exist|this is the qmail-send program|"
+    r"wasn't able to deliver|was not able to deliver|unable to deliver|delivery failed|undeliverable|"
+    r"did not reach the following recipient|delivery to the following recipient|recipient address rejected|"
+    r"message could not be delivered|not be delivered to|returned to you|failed to deliver|"
+    r"delivery has failed|invalid recipient|address rejected|host unknown|no mailbox|account.{0,20}disabled|"
+    r"unrouteable|unroutable|over quota|mailbox full|quota exceeded|delivery.{0,40}delayed|"
+    r"will retry|still undelivered|message delivery has been delayed|could not deliver|"
+    r"permanent error|temporary error|retry timeout exceeded|undeliverable mail|delivery status notification|"
+    r"recipient.{0,20}unknown|bad destination|not a valid|rejected your message|message removed|"
+    r"cannot be delivered|can't be delivered|not yet been delivered|has been postponed|full mailbox|"
+    r"space not enough|did not exactly match|mail delivery software|^<[^>\s]+@[^>\s]+>:\s*$", re.I | re.M)
+_SOFT = re.compile(r"mailbox full|full mailbox|over quota|quota exceeded|temporar|delayed|will retry|will be retried|"
+                   r"still undelivered|not yet been delivered|postponed|try again later|deferred|"
+                   r"space not enough|continue to attempt|\b4\.\d{1,3}\.\d{1,3}\b", re.I)
+_STATUS = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
+
+
+def _walk_parts(msg):
+    try:
+        yield from msg.walk()
+    except Exception:  # noqa: BLE001 - broken MIME trees
+        return
+
+
+def _dsn(msg) -> tuple[list[str], str | None, str] | None:
+    """RFC 3464: (failed recipients, status code, action) from message/delivery-status."""
+    if msg.get_content_type() != "multipart/report":
+        return None
+    recipients, status, action = [], None, ""
+    for part in _walk_parts(msg):
+        if part.get_content_type() != "message/delivery-status":
+            continue
+        blocks = part.get_payload()
+        texts = []
+        if isinstance(blocks, list):
+            for b in blocks:
+                texts.append("\n".join(f"{k}: {v}" for k, v in b.items()))
+        else:
+            texts.append(str(blocks))
+        for block in texts:
+            for line in block.splitlines():
+                key, _, value = line.partition(":")
+                key = key.strip().lower()
+                value = value.strip()
+                if key in ("final-recipient", "original-recipient") and value:
+                    addr = value.split(";", 1)[-1].strip().strip("<>")
+                    if "@" in addr and addr.lower() not in recipients:
+                        recipients.append(addr.lower())
+                elif key == "status" and value:
+                    status = status or value.split()[0]
+                elif key == "action" and value:
+                    action = action or value.lower()
+    return recipients, status, action
+
+
+def _failed_from_text(msg, text: str) -> list[str]:
+    found: list[str] = []
+    for header in ("X-Failed-Recipients", "X-Original-To-Failed", "X-MDRcpt-To"):
+        for _, addr in getaddresses(msg.get_all(header, [])):
+            if addr and addr.lower() not in found:
+                found.append(addr.lower())
+    if found:
+        return found
+    own = {parseaddr(str(msg.get(h, "")))[1].lower() for h in ("From", "To", "Return-Path", "Sender")}
+    for addr in _EMAIL.findall(text):
+        a = addr.lower().rstrip(".")
+        if a in own or re.match(r"(mailer-daemon|postmaster|abuse|noreply|no-reply)@", a):
+            continue
+        if a not in found:
+            found.append(a)
+    if not found:  # the returned original names whom it was for
+        for part in _walk_parts(msg):
+            if part.get_content_type() in ("message/rfc822", "text/rfc822-headers"):
+                inner = part.get_payload(0) if part.is_multipart() else None
+                headers = inner if inner is not None else part
+                for _, addr in getaddresses([str(v) for v in headers.get_all("To", [])]):
+                    if addr and addr.lower() not in found and addr.lower() not in own:
+                        found.append(addr.lower())
+    return found[:5]
+
+
+def _bounce(msg, text: str) -> Classification | None:
+    dsn = _dsn(msg)
+    if dsn is not None and dsn[0]:
+        recipients, status, action = dsn
+        soft = (status or "").startswith("4") or action in ("delayed", "relayed")
+        return Classification("bounce_soft" if soft else "bounce_hard", 0.99, failed_recipients=recipients,
+                              why=f"delivery status notification ({status or action or 'failed'})")
+    sender = str(msg.get("From", ""))
+    subject = str(msg.get("Subject", ""))
+    looks = (bool(_BOUNCE_FROM.search(sender)) + bool(_BOUNCE_SUBJECT.search(subject))
+             + bool(_BOUNCE_BODY.search(text[:20000])) + (dsn is not None))
+    if looks < 2 and not (looks and msg.get("X-Failed-Recipients")):
+        return None
+    failed = _failed_from_text(msg, text)
+    whole = text[:20000]
+    codes = _STATUS.findall(whole)
+    soft = bool(_SOFT.search(whole)) and not any(c[0] == "5" for c in codes) and not re.search(
+        r"user unknown|no such user|does not exist|permanent", whole, re.I)
+    return Classification("bounce_soft" if soft else "bounce_hard", 0.9 if failed else 0.6,
+                          failed_recipients=failed, why="bounce (vendor format)")
+
+
+def _complaint(msg) -> Classification | None:
+    if msg.get_content_type() == "multipart/report" and "feedback-report" in str(msg.get("Content-Type", "")).lower():
+        return Classification("complaint", 0.99, why="abuse report (ARF)")
+    for part in _walk_parts(msg):
+        if part.get_content_type() == "message/feedback-report":
+            return Classification("complaint", 0.99, why="abuse report (ARF)")
+    return None
+
+
+# ---------------------------------------------------------------------------- auto-replies
+
+_MONTHS = {m: i for i, names in enumerate([
+    (), ("january", "jan", "januar", "janvier", "enero", "gennaio", "januari", "janeiro"),
+    ("february", "feb", "februar", "février", "febrero", "febbraio", "februari", "fevereiro"),
+    ("march", "mar", "märz", "mars", "marzo", "maart", "março"),
+    ("april", "apr", "avril", "abril", "aprile"),
+    ("may", "mai", "mayo", "maggio", "mei", "maio"),
+    ("june", "jun", "juni", "juin", "junio", "giugno", "junho"),
+    ("july", "jul", "juli", "juillet", "julio", "luglio", "julho"),
+    ("august", "aug", "août", "agosto", "augustus"),
+    ("september", "sep", "sept", "septembre", "septiembre", "settembre", "setembro"),
+    ("october", "oct", "oktober", "octobre", "octubre", "ottobre", "outubro"),
+    ("november", "nov", "novembre", "noviembre", "novembro"),
+    ("december", "dec", "dezember", "décembre", "diciembre", "dicembre", "dezembro"),
+]) for m in names}
+
+
+def return_date(text: str, today: date) -> date | None:
+    """A return date stated in an out-of-office message, if there is one."""
+    folded = text.lower()
+    candidates: list[date] = []
+    for y, m, d in re.findall(r"\b(20\d\d)-(\d{1,2})-(\d{1,2})\b", folded):
+        candidates.append(_mk(int(y), int(m), int(d)))
+    for d, m, y in re.findall(r"\b(\d{1,2})[./](\d{1,2})[./](20\d\d|\d\d)\b", folded):
+        y = int(y) + (2000 if len(y) == 2 else 0)
+        candidates.append(_mk(y, int(m), int(d)))
+    for d, month in re.findall(r"\b(\d{1,2})(?:st|nd|rd|th|\.)?\s+(?:de\s+)?([a-zéûäç]+)", folded):
+        if month in _MONTHS:
+            candidates.append(_next(today, _MONTHS[month], int(d)))
+    for month, d in re.findall(r"\b([a-zéûäç]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b", folded):
+        if month in _MONTHS:
+            candidates.append(_next(today, _MONTHS[month], int(d)))
+    future = sorted(c for c in candidates if c and c >= today and (c - today).days <= 120)
+    return future[-1] if future else None
+
+
+def _mk(y: int, m: int, d: int) -> date | None:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+def _next(today: date, month: int, day: int) -> date | None:
+    for year in (today.year, today.year + 1):
+        candidate = _mk(year, month, day)
+        if candidate and candidate >= today:
+            return candidate
+    return None
+
+
+def _auto_reply(msg, text: str, today: date) -> Classification | None:
+    auto = str(msg.get("Auto-Submitted", "")).strip().lower()
+    precedence = str(msg.get("Precedence", "")).strip().lower()
+    subject = _fold(str(msg.get("Subject", "")))
+    flagged = (auto.startswith("auto-replied") or auto.startswith("auto-generated") or msg.get("X-Autoreply")
+               or msg.get("X-Autorespond") or precedence == "auto_reply" or msg.get("X-Auto-Response-Suppress") and
+               subject and any(subject.startswith(p) for p in phrases().contains.get("auto_subject", ())))
+    by_subject = any(subject.startswith(p) or f" {p}" in f" {subject}" for p in phrases().contains.get("auto_subject", ()))
+    if not (flagged or by_subject):
+        return None
+    return Classification("auto_reply", 0.95 if flagged else 0.85, return_date=return_date(text, today),
+                          why="automatic reply")
+
+
+# ---------------------------------------------------------------------------- people
+
+
+def classify_text(text: str) -> Classification:
+    """Classify the new words of a person's reply."""
+    ps = phrases()
+    folded = _fold(text)
+    if not folded:
+        return Classification("human", 0.5, new_text=text, why="empty reply")
+    words = len(folded.split())
+    requests = [(kind, _matches(folded, kind, ps)) for kind in ("erasure", "source", "access")]
+    requests = [(k, m) for k, m in requests if m]
+    cleaned = folded
+    for p in ps.contains.get("not_opt_out", ()):
+        if _has(cleaned, p):
+            cleaned = re.sub(r"(?<!\w)" + re.escape(p) + r"(?!\w)", " ", cleaned)
+    whole = any(folded.strip(" .!") == p for p in ps.whole.get("opt_out", ()))
+    opt = _matches(cleaned, "opt_out", ps)
+    company = bool(_matches(folded, "company", ps))
+    if requests:
+        kind = requests[0][0]
+        conf = 0.95 if words <= 60 else 0.75
+        return Classification("data_request", conf, request=kind, also_opt_out=bool(opt) or kind == "erasure",
+                              company_wide=company, new_text=text, why=f"asks: {requests[0][1][0]!r}")
+    if whole or opt:
+        conf = 0.99 if whole else (0.95 if words <= 40 else 0.85 if words <= 80 else 0.6)
+        return Classification("opt_out", conf, company_wide=company, new_text=text,
+                              why=f"says: {(opt or ['(whole message)'])[0]!r}")
+    return Classification("human", 0.9, new_text=text, why="a person's reply")
+
+
+def classify(msg: EmailMessage, *, today: date | None = None) -> Classification:
+    today = today or datetime.now().date()
+    text = body_text(msg)
+    for check in (_bounce, ):
+        found = check(msg, text)
+        if found:
+            return found
+    found = _complaint(msg) or _auto_reply(msg, text, today)
+    if found:
+        return found
+    result = classify_text(new_text(text))
+    return result
