@@ -673,6 +673,26 @@ def suppression_undo(
     err.print(f"{target} is no longer suppressed.", markup=False)
 
 
+# ---------------------------------------------------------------------------- demo
+
+
+@app.command()
+@command
+def demo(
+    no_tui: Annotated[bool, typer.Option("--no-tui", help="Run headless and print a summary.")] = False,
+    home: Annotated[Path | None, typer.Option(help="Where to create the demo workspace (default: a temp dir).")] = None,
+) -> None:
+    """A throwaway workspace: import, send to a local capture server, read four replies, then the TUI."""
+    from coldmail.demo import build
+
+    dws, result = build(home, on_step=lambda text: err.print(text, markup=False))
+    typer.echo(result.summary())
+    if not no_tui:
+        from coldmail.tui.app import run
+
+        run(dws)
+
+
 # ---------------------------------------------------------------------------- suppression
 
 

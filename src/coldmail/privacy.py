@@ -175,7 +175,9 @@ def where(ws: Workspace, email: str, *, language: str | None = None) -> dict:
         sup = find_suppression(session, ws.fingerprint_key, email) if contact is None else None
     ctrl = ws.config.controller
     country = contact.country if contact else ""
-    lang = i18n.language_for(country, language)
+    answered_in = tuple(code for code in i18n.LANGUAGES
+                        if templating.template_exists(f"answers/where.{code}.txt.j2", workspace_templates=ws.home / "templates"))
+    lang = i18n.language_for(country, language, available=answered_in)
     authority, authority_url = i18n.authority_for(country, ws.config.supervisory_authority)
     data = {
         "email": email,
@@ -374,3 +376,18 @@ def list_requests(ws: Workspace, *, only_open: bool = False, now: datetime | Non
             out.append(item)
         return out
 
+
+
+def mark_answered(ws: Workspace, request_id: int, *, answer: str = "") -> dict:
+    """Record that a request was answered (and what was sent), by whom and when; audited."""
+    with db.session_scope(ws.engine) as session:
+        req = session.get(DataRequest, request_id)
+        if req is None:
+            raise NotFound(f"no request #{request_id}")
+        req.status, req.answered_at, req.handled_by = "answered", utcnow(), ws.actor
+        if answer:
+            req.answer = answer
+        audit.record(session, actor=ws.actor, action="request.answer", subject=f"fp:{req.fingerprint}",
+                     detail={"request": req.id, "kind": req.kind})
+        session.flush()
+        return _request_json(req)

@@ -2,42 +2,91 @@
 
 from __future__ import annotations
 
-from textual.app import App
+from collections.abc import Iterable
+
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from coldmail.tui.screens.contacts_screen import ContactsScreen
+from coldmail.tui.screens.screens import (
+    CampaignsScreen,
+    DashboardScreen,
+    ImportScreen,
+    InboxScreen,
+    ListsScreen,
+    RequestsScreen,
+    SuppressionScreen,
+    TemplatesScreen,
+)
 from coldmail.workspace import Workspace
+
+AREAS = [
+    ("1", "dashboard", "Dashboard", DashboardScreen),
+    ("2", "contacts", "Contacts", ContactsScreen),
+    ("3", "lists", "Lists", ListsScreen),
+    ("4", "campaigns", "Campaigns", CampaignsScreen),
+    ("5", "inbox", "Inbox", InboxScreen),
+    ("6", "suppression", "Suppression", SuppressionScreen),
+    ("7", "requests", "Requests", RequestsScreen),
+    ("8", "templates", "Templates", TemplatesScreen),
+    ("9", "import", "Import", ImportScreen),
+]
 
 
 class ColdmailApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "coldmail"
+    MODES = {mode: cls for _key, mode, _title, cls in AREAS}
+    DEFAULT_MODE = "dashboard"
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("f1,question_mark", "help", "Help", id="app.help"),
+        *[Binding(key, f"switch_mode('{mode}')", title, id=f"app.{mode}", show=False) for key, mode, title, _ in AREAS],
     ]
 
-    def __init__(self, ws: Workspace):
+    def __init__(self, ws: Workspace, *, mode: str | None = None):
         super().__init__()
         self.ws = ws
-        company = ws.config.controller.company or "no identity yet: run coldmail init"
-        self.sub_title = company
+        self.sub_title = ws.config.controller.company or "no identity yet: run coldmail init"
+        self._start_mode = mode
 
     def on_mount(self) -> None:
-        self.push_screen(ContactsScreen())
+        if self._start_mode:
+            self.switch_mode(self._start_mode)
 
     def action_help(self) -> None:
         from coldmail.tui.screens.help_modal import HelpModal
 
         self.push_screen(HelpModal())
 
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Command palette entries read "area: action"."""
+        yield from super().get_system_commands(screen)
+        for _key, mode, title, _cls in AREAS:
+            yield SystemCommand(f"{title}: open", f"Go to {title.lower()}", lambda m=mode: self.switch_mode(m))
+        actions = [
+            ("Contacts: search", "contacts", "search"), ("Contacts: where did you get my data?", "contacts", "where"),
+            ("Contacts: suppress", "contacts", "suppress"), ("Suppression: add", "suppression", "add"),
+            ("Campaigns: dry run", "campaigns", "send(True)"), ("Campaigns: send", "campaigns", "send(False)"),
+            ("Campaigns: pause or resume", "campaigns", "pause"), ("Inbox: confirm review item", "inbox", "confirm"),
+            ("Requests: where answer", "requests", "where"), ("Requests: mark answered", "requests", "answered"),
+            ("Lists: edit purpose", "lists", "edit('purpose')"),
+        ]
+        for title, mode, action in actions:
+            yield SystemCommand(title, f"{mode} screen", lambda m=mode, a=action: self._in_mode(m, a))
+
+    def _in_mode(self, mode: str, action: str) -> None:
+        self.switch_mode(mode)
+        self.call_after_refresh(lambda: self.screen.run_action(action))
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """One place where worker errors become a notification, never a traceback."""
+        """Workers the app itself runs: errors become a notification, never a traceback."""
         if event.state == WorkerState.ERROR and event.worker.error is not None:
-            self.notify(str(event.worker.error) or type(event.worker.error).__name__, title="Error",
-                        severity="error", timeout=8)
+            err = event.worker.error
+            self.notify(str(err) or type(err).__name__, title="Error", severity="error", timeout=8)
 
 
-def run(ws: Workspace) -> None:
-    ColdmailApp(ws).run()
+def run(ws: Workspace, mode: str | None = None) -> None:
+    ColdmailApp(ws, mode=mode).run()

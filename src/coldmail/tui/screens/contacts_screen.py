@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from coldmail import contacts, privacy, suppression
 from coldmail.contacts import ContactFilter, ContactRow
 from coldmail.privacy import ContactView
+from coldmail.tui.screens.base import ErrorsAsNotifications, NavBar
 
 PAGE = 100
 
@@ -54,7 +55,7 @@ def describe(c: ContactView) -> str:
     return "\n".join(lines)
 
 
-class ContactsScreen(Screen):
+class ContactsScreen(ErrorsAsNotifications, Screen):
     BINDINGS = [
         Binding("slash", "search", "Search", id="contacts.search"),
         Binding("w", "where", "Where?", id="contacts.where"),
@@ -71,11 +72,15 @@ class ContactsScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield NavBar("Contacts")
         yield Input(placeholder="Search email prefix, name or company; Enter to apply", id="search")
         with Horizontal(id="contacts-body"):
             yield DataTable(id="contacts-table", cursor_type="row", zebra_stripes=True)
             yield Static("Select a contact to see where its data came from.", id="contact-detail")
         yield Footer()
+
+    def on_screen_resume(self) -> None:
+        self.load_page(reset=True)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -13,10 +13,15 @@ HELP = """\
 
 | key | what it does |
 |---|---|
+| `1`-`9` | dashboard, contacts, lists, campaigns, inbox, suppression, requests, templates, import |
 | `/` | search contacts (email prefix, name or company) |
 | `w` | "where did you get my data?" for the selected contact |
 | `x` | suppress the selected contact, with a reason |
-| `r` | reload |
+| `r` / `ctrl+r` | reload |
+| `y` / `g` / `p` | campaigns: dry run / send / pause or resume |
+| `c` / `o` / `x` / `u` | inbox: confirm / override / dismiss a review item; undo a suppression |
+| `a` | suppression: add an address or @domain; lists: LIA |
+| `w` / `m` | requests: the "where?" answer / mark answered |
 | `ctrl+p` | command palette |
 | `?` / `F1` | this help |
 | `q` | quit |

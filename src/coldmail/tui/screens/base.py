@@ -1,0 +1,143 @@
+"""A screen with a table on the left and the selected row's details on the right.
+
+Rows and details are loaded in thread workers (never in a handler), which post messages back."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+from textual.worker import Worker, WorkerState
+
+
+class RowsLoaded(Message):
+    def __init__(self, rows: list[tuple[str, tuple]]):
+        super().__init__()
+        self.rows = rows
+
+
+class DetailLoaded(Message):
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text
+
+
+NAV = [("1", "Dash"), ("2", "Contacts"), ("3", "Lists"), ("4", "Campaigns"), ("5", "Inbox"),
+       ("6", "Suppr."), ("7", "Req."), ("8", "Tmpl"), ("9", "Import")]
+
+
+class NavBar(Static):
+    """The areas and their keys, the current one highlighted; fits in 80 columns."""
+
+    def __init__(self, current: str):
+        parts = [f"[reverse] {k} {t} [/reverse]" if t == current else f"[b]{k}[/b] {t}" for k, t in NAV]
+        super().__init__(" ".join(parts), classes="nav")
+
+
+class ErrorsAsNotifications:
+    """Worker errors become a notification on screen, never a traceback (mixed into every screen)."""
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            err = event.worker.error
+            self.notify(str(err) or type(err).__name__, title="Error", severity="error", timeout=8)
+
+
+class TableScreen(ErrorsAsNotifications, Screen):
+    """Subclasses set COLUMNS and implement `fetch()` (rows) and `detail(key)` (text); both run in threads."""
+
+    COLUMNS: tuple[str, ...] = ()
+    EMPTY = "Nothing here yet."
+    NAV_NAME = ""
+    BINDINGS = [
+        Binding("ctrl+r", "reload", "Reload", id="table.reload"),
+        Binding("escape", "focus_table", "Table", id="table.focus", show=False),
+    ]
+
+    def action_focus_table(self) -> None:
+        self.query_one(DataTable).focus()
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield NavBar(self.NAV_NAME)
+        yield from self.compose_top()
+        with Horizontal(classes="body"):
+            yield DataTable(cursor_type="row", zebra_stripes=True, classes="main-table")
+            with VerticalScroll(classes="detail-box"):
+                yield Static(self.EMPTY, classes="detail")
+        yield Footer()
+
+    def compose_top(self) -> ComposeResult:
+        return iter(())
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns(*self.COLUMNS)
+        table.focus()
+        self.action_reload()
+
+    def on_screen_resume(self) -> None:
+        self.query_one(DataTable).focus()
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        self._load_rows()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="rows")
+    def _load_rows(self) -> None:
+        self.post_message(RowsLoaded(self.fetch()))
+
+    def on_rows_loaded(self, message: RowsLoaded) -> None:
+        table = self.query_one(DataTable)
+        keep = table.cursor_row
+        table.clear()
+        for key, cells in message.rows:
+            table.add_row(*cells, key=key)
+        if not message.rows:
+            self.query_one(".detail", Static).update(self.EMPTY)
+        elif keep is not None and keep < table.row_count:
+            table.move_cursor(row=keep)
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key is not None and event.row_key.value is not None:
+            self.selected = event.row_key.value
+            self._load_detail(event.row_key.value)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="detail")
+    def _load_detail(self, key: str) -> None:
+        self.post_message(DetailLoaded(self.detail(key)))
+
+    def on_detail_loaded(self, message: DetailLoaded) -> None:
+        self.query_one(".detail", Static).update(message.text)
+
+    @property
+    def current_key(self) -> str | None:
+        table = self.query_one(DataTable)
+        if table.row_count == 0:
+            return None
+        try:
+            return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        except Exception:  # noqa: BLE001 - empty or resetting table
+            return None
+
+    def fetch(self) -> list[tuple[str, tuple]]:
+        raise NotImplementedError
+
+    def detail(self, key: str) -> str:
+        return ""
+
+    def run_in_thread(self, fn, done: str | None = None) -> None:
+        """Run a service call off the UI thread; notify on success, the app notifies errors."""
+        self._run_action(fn, done)
+
+    @work(thread=True, exit_on_error=False, group="action")
+    def _run_action(self, fn, done: str | None) -> None:
+        fn()
+        if done:
+            self.app.call_from_thread(self.notify, done)
+        self.app.call_from_thread(self.action_reload)

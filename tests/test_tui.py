@@ -1,0 +1,211 @@
+"""The terminal UI, driven by Textual's pilot: each screen's main flow, at 80x24."""
+
+from __future__ import annotations
+
+import pytest
+
+from coldmail import campaigns, suppression
+from coldmail.privacy import list_requests, show_contact
+from coldmail.replies import list_replies
+from coldmail.tui.app import ColdmailApp
+from coldmail.tui.screens.text_modal import TextModal
+
+SIZE = (80, 24)
+
+
+@pytest.fixture(scope="module")
+def demo_home(tmp_path_factory):
+    from coldmail.demo import build
+
+    ws, _result = build(tmp_path_factory.mktemp("demo") / "ws")
+    ws.close()
+    return ws.home
+
+
+@pytest.fixture
+def demo_ws(demo_home, tmp_path):
+    """A private copy of the demo workspace per test."""
+    import shutil
+
+    from coldmail.workspace import open_workspace
+
+    home = tmp_path / "ws"
+    shutil.copytree(demo_home, home)
+    ws = open_workspace(home)
+    yield ws
+    ws.close()
+
+
+async def settle(pilot, times: int = 3):
+    """Let thread workers finish and their messages land (no timing is asserted)."""
+    for _ in range(times * 3):
+        await pilot.pause(0.1)
+        if not any(w.is_running for w in pilot.app.workers):
+            break
+    await pilot.pause(0.2)
+
+
+async def test_every_area_opens_from_its_key(demo_ws):
+    app = ColdmailApp(demo_ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        names = []
+        for key in "123456789":
+            await pilot.press(key)
+            await settle(pilot, 1)
+            names.append(type(app.screen).__name__)
+        assert names == ["DashboardScreen", "ContactsScreen", "ListsScreen", "CampaignsScreen", "InboxScreen",
+                         "SuppressionScreen", "RequestsScreen", "TemplatesScreen", "ImportScreen"]
+
+
+async def test_open_a_contact_and_answer_where(demo_ws):
+    app = ColdmailApp(demo_ws, mode="contacts")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down")
+        await settle(pilot)
+        detail = str(app.screen.query_one("#contact-detail").render())
+        assert "Provenance" in detail and "Justification" in detail and "referral from Dana Cohen" in detail
+        await pilot.press("w")
+        await settle(pilot)
+        assert isinstance(app.screen, TextModal)
+        assert "Where did you get my data" in app.screen.title_text
+        assert "referral from Dana Cohen" in app.screen.text
+
+
+async def test_search_finds_one_address(demo_ws):
+    app = ColdmailApp(demo_ws, mode="contacts")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"ethan", "enter")
+        await settle(pilot)
+        table = app.screen.query_one("#contacts-table")
+        assert table.row_count == 1 and "ethan.brooks" in str(table.get_row_at(0)[0])
+
+
+async def test_suppress_from_the_contacts_screen(demo_ws):
+    app = ColdmailApp(demo_ws, mode="contacts")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("x")  # first row: Hana
+        await settle(pilot, 1)
+        await pilot.press(*"asked by phone", "enter")
+        await settle(pilot)
+    assert suppression.check(demo_ws, "hana.quartermain@freightly.example").reason == "asked by phone"
+    assert show_contact(demo_ws, "hana.quartermain@freightly.example").suppressed
+
+
+async def test_campaign_dry_run_writes_files_and_changes_nothing(demo_ws):
+    campaigns.create(demo_ws, name="spring", list_name="freight-ops", template="first_touch")
+    app = ColdmailApp(demo_ws, mode="campaigns")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("DataTable")
+        while table.get_row_at(table.cursor_row)[0] != "spring":
+            await pilot.press("down")
+        await pilot.press("y")
+        await settle(pilot, 6)
+        messages = [n.message for n in app._notifications]
+    assert any("written to" in m for m in messages), messages
+    files = list((demo_ws.home / "dry-run" / "spring").glob("*.eml"))
+    assert files and not any("noa.levi" in f.name for f in files)  # suppressed by her Hebrew "no thanks"
+    assert campaigns.get(demo_ws, "spring").counts == {}
+
+
+async def test_confirm_a_review_item(demo_ws, tmp_path):
+    from email.message import EmailMessage
+
+    from coldmail.replies import import_paths
+
+    msg = EmailMessage()
+    msg["From"] = "claire.martin@transports-martin.example"
+    msg["Subject"] = "Re: hello"
+    msg["Message-ID"] = "<long-1@client.example>"
+    msg.set_content(("Merci pour votre message. " * 40) + "Non merci, ce n'est pas pour nous. " + ("Bonne journée. " * 30))
+    (tmp_path / "r.eml").write_bytes(msg.as_bytes())
+    [r] = import_paths(demo_ws, [tmp_path / "r.eml"])
+    assert r.status == "review"
+    app = ColdmailApp(demo_ws, mode="inbox")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("DataTable")
+        while "REVIEW" not in str(table.get_row_at(table.cursor_row)[4]):
+            await pilot.press("down")
+        await pilot.press("c")
+        await settle(pilot)
+    assert not list_replies(demo_ws, status="review")
+    assert suppression.check(demo_ws, "claire.martin@transports-martin.example").reason == "opt-out"
+
+
+async def test_import_a_csv_from_the_import_screen(demo_ws, tmp_path, monkeypatch):
+    csv = tmp_path / "new.csv"
+    csv.write_text("E-mail,First Name,Phone\nzoe@newco.example,Zoë,+1 555\nbad,Bob,\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    app = ColdmailApp(demo_ws, mode="import")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        screen.path = csv
+        screen._load_preview(csv)
+        await settle(pilot)
+        preview = str(screen.query_one("#imp-preview").render())
+        assert "Phone" in preview and "not stored" in preview
+        screen.query_one("#imp-list").value = "newco"
+        screen.query_one("#imp-source").value = "company website"
+        screen.query_one("#imp-just").value = "head of ops"
+        await pilot.click("#imp-go")
+        await settle(pilot, 5)
+        result = str(screen.query_one("#imp-preview").render())
+    assert "1 new" in result and "line 3" in result
+    assert show_contact(demo_ws, "zoe@newco.example").source == "company website"
+
+
+async def test_requests_where_and_mark_answered(demo_ws):
+    app = ColdmailApp(demo_ws, mode="requests")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        assert isinstance(app.screen, TextModal) and "trade show attendee list" in app.screen.text
+        await pilot.press("escape")
+        await pilot.press("m")
+        await settle(pilot)
+    assert [r["status"] for r in list_requests(demo_ws)] == ["answered"]
+
+
+async def test_errors_are_notifications_not_tracebacks(demo_ws):
+    app = ColdmailApp(demo_ws, mode="suppression")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a", *"not-an-address", "enter", *"test", "enter")
+        await settle(pilot)
+        assert any(n.title == "Error" and "@-sign" in n.message for n in app._notifications)
+
+
+def _pin_dates(ws):
+    """Snapshots must not change with the calendar: pin the one date the lists screen shows."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from coldmail.db import session_scope
+    from coldmail.models import ProspectList
+
+    with session_scope(ws.engine) as s:
+        s.execute(update(ProspectList).values(lia_recorded_at=datetime(2026, 1, 15, tzinfo=UTC), lia_recorded_by="sam"))
+
+
+def test_lists_screen_snapshot(demo_ws, snap_compare):
+    _pin_dates(demo_ws)
+    assert snap_compare(ColdmailApp(demo_ws, mode="lists"), terminal_size=SIZE,
+                        run_before=lambda pilot: settle(pilot))
+
+
+def test_help_snapshot(demo_ws, snap_compare):
+    _pin_dates(demo_ws)
+    async def open_help(pilot):
+        await settle(pilot)
+        await pilot.press("f1")
+        await settle(pilot)
+
+    assert snap_compare(ColdmailApp(demo_ws, mode="lists"), terminal_size=SIZE, run_before=open_help)
