@@ -37,6 +37,7 @@ contacts_app = typer.Typer(help="Look at contacts.", no_args_is_help=True)
 suppression_app = typer.Typer(help="The suppression list: never write to these again.", no_args_is_help=True)
 requests_app = typer.Typer(help="Data-subject requests and their deadlines.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+retention_app = typer.Typer(help="Retention: erase what is past its time.", no_args_is_help=True)
 replies_app = typer.Typer(help="Replies: import, review, undo.", no_args_is_help=True)
 campaign_app = typer.Typer(help="Campaigns: a list, a template and follow-ups.", no_args_is_help=True)
 templates_app = typer.Typer(help="Email templates: list and check them.", no_args_is_help=True)
@@ -49,6 +50,7 @@ app.add_typer(lists_app, name="lists")
 app.add_typer(templates_app, name="templates")
 app.add_typer(campaign_app, name="campaign")
 app.add_typer(replies_app, name="replies")
+app.add_typer(retention_app, name="retention")
 
 USAGE_ERRORS = (CsvFileError, ImportError_, InvalidAddress, ConfigError, TemplateProblem, RowError, LookupError, ValueError)
 
@@ -222,6 +224,7 @@ def import_cmd(
     public: Annotated[
         bool | None, typer.Option("--public/--not-public", help="Whether the source is publicly available.")
     ] = None,
+    verify_domains: Annotated[bool, typer.Option("--verify", help="Check the domains' MX records afterwards.")] = False,
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Import prospects from a CSV file: all or nothing; bad rows are reported by line."""
@@ -239,6 +242,14 @@ def import_cmd(
             source_public=public,
             on_progress=update,
         )
+    if verify_domains:
+        import asyncio
+
+        from coldmail.deliverability import verify as verify_
+
+        with progress_bar("Verifying domains") as update:
+            checked = asyncio.run(verify_(ws(), list_name=list_name, on_progress=update))
+        err.print("Domains: " + ", ".join(f"{k} {v}" for k, v in sorted(checked.by_status.items())), markup=False)
     if json_out:
         out_json(result.to_json())
     else:
@@ -580,8 +591,14 @@ def send(
     """Send the messages of a campaign that are due (suppression, windows and caps apply)."""
     import asyncio
 
+    from coldmail import campaigns as campaigns_
+    from coldmail.prospects import get_list
     from coldmail.sending import send_campaign
 
+    lv = get_list(ws(), campaigns_.get(ws(), campaign).list_name)
+    if lv is not None and not lv.lia_complete:
+        err.print(f"warning: list {lv.name!r} has no complete legitimate-interests assessment "
+                  f"(`coldmail lists lia {lv.name} --purpose … --necessity … --balancing …`)", markup=False)
     with progress_bar(f"Sending {campaign}") as update:
         summary = asyncio.run(send_campaign(ws(), name=campaign, smtp_url=smtp, dry_run_dir=dry_run, limit=limit,
                                             now=_parse_now(now), on_progress=update))
@@ -673,6 +690,52 @@ def suppression_undo(
     err.print(f"{target} is no longer suppressed.", markup=False)
 
 
+# ---------------------------------------------------------------------------- deliverability
+
+
+@app.command()
+@command
+def verify(
+    list_name: Annotated[str | None, typer.Option("--list", help="Only this list.")] = None,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Check recipient domains (MX, falling back to A/AAAA; null MX and NXDOMAIN are undeliverable)."""
+    import asyncio
+
+    from coldmail.deliverability import verify as verify_
+
+    with progress_bar("Verifying domains") as update:
+        result = asyncio.run(verify_(ws(), list_name=list_name, on_progress=update))
+    if json_out:
+        out_json(result.to_json())
+        return
+    err.print(f"{result.contacts} contacts on {result.domains} domains ({result.looked_up} looked up, the rest cached): "
+              + ", ".join(f"{k} {v}" for k, v in sorted(result.by_status.items())), markup=False)
+    if result.flagged:
+        err.print("Flags: " + ", ".join(f"{k} {v}" for k, v in sorted(result.flagged.items()))
+                  + " (role addresses reach a team, not a person; free-mail addresses are likely personal)", markup=False)
+    for addr in result.undeliverable[:50]:
+        typer.echo(f"undeliverable\t{addr}")
+
+
+@app.command()
+@command
+def doctor(json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Check the sender's domain: SPF, DKIM, DMARC and alignment, with how to fix what is missing."""
+    import asyncio
+
+    from coldmail.deliverability import doctor as doctor_
+
+    findings = asyncio.run(doctor_(ws()))
+    if json_out:
+        out_json([f.__dict__ for f in findings])
+    else:
+        for f in findings:
+            typer.echo(f"{'ok  ' if f.ok else 'FIX '} {f.check}: {f.detail}" + (f"\n      -> {f.fix}" if f.fix else ""))
+    if not all(f.ok for f in findings):
+        raise Exit(1)
+
+
 # ---------------------------------------------------------------------------- demo
 
 
@@ -691,6 +754,115 @@ def demo(
         from coldmail.tui.app import run
 
         run(dws)
+
+
+# ---------------------------------------------------------------------------- data-subject requests
+
+
+@requests_app.command("answer")
+@command
+def requests_answer(
+    request_id: Annotated[int, typer.Argument()],
+    send_it: Annotated[bool, typer.Option("--send", help="Send it through the configured SMTP server.")] = False,
+    out: Annotated[Path | None, typer.Option(help="Write the answer here (default: <workspace>/answers).")] = None,
+    smtp: Annotated[str | None, typer.Option(help="smtp://HOST:PORT (default: coldmail.toml).")] = None,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Answer a request from the records, mark it answered and audit it (erasure erases; objection suppresses)."""
+    from coldmail import dsr
+
+    ans = dsr.answer(ws(), request_id, send=send_it, out_dir=out, smtp_url=smtp)
+    if json_out:
+        out_json({"id": request_id, "kind": ans.kind, "language": ans.language, "sent": send_it,
+                  "path": str(ans.path) if ans.path else None, "text": ans.text})
+    else:
+        typer.echo(ans.text, nl=False)
+        err.print(f"Request #{request_id} answered" + (" and sent." if send_it else f"; written to {ans.path}."), markup=False)
+
+
+@requests_app.command("extend")
+@command
+def requests_extend(
+    request_id: Annotated[int, typer.Argument()],
+    months: Annotated[int, typer.Option(help="1 or 2 more months (Art. 12(3)).")],
+    reason: Annotated[str, typer.Option(help="Why; tell the person within the first month.")],
+) -> None:
+    """Extend a request's deadline by up to two months, with a reason."""
+    from coldmail import dsr
+
+    item = dsr.extend(ws(), request_id, months=months, reason=reason)
+    err.print(f"Request #{request_id} now due {item['due_at'][:10]}.", markup=False)
+
+
+@app.command("export")
+@command
+def export_cmd(
+    email: Annotated[str, typer.Argument()],
+    out: Annotated[Path | None, typer.Option(help="Write the JSON here instead of stdout.")] = None,
+) -> None:
+    """The Art. 15(3) copy as JSON: all fields, provenance, messages, replies and suppression state."""
+    from coldmail import dsr
+
+    text = dsr.dumps(dsr.export(ws(), email))
+    if out:
+        out.write_text(text + "\n", encoding="utf-8")
+        err.print(f"Written to {out}", markup=False)
+    else:
+        typer.echo(text)
+
+
+@retention_app.command("run")
+@command
+def retention_run(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be erased; erase nothing.")] = False,
+    now: Annotated[str | None, typer.Option(help="Evaluate as if it were this time.")] = None,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Erase contacts past their retention period, keeping suppression fingerprints; each erasure is audited."""
+    from coldmail import dsr
+
+    items = dsr.retention_run(ws(), dry_run=dry_run, now=_parse_now(now))
+    if json_out:
+        out_json({"dry_run": dry_run, "erased" if not dry_run else "would_erase":
+                  [{"email": i.email, "rule": i.rule, "since": i.since.isoformat()} for i in items]})
+        return
+    for i in items:
+        typer.echo(f"{i.email}\t{i.rule}\t(since {i.since:%Y-%m-%d})")
+    err.print(f"{len(items)} contact(s) {'would be' if dry_run else 'were'} erased.", markup=False)
+
+
+@app.command()
+@command
+def records() -> None:
+    """The record of processing activities (Art. 30), from the configuration and the lists."""
+    from coldmail import dsr
+
+    typer.echo(dsr.records(ws()), nl=False)
+
+
+@lists_app.command("lia")
+@command
+def lists_lia(
+    name: Annotated[str, typer.Argument()],
+    purpose: Annotated[str | None, typer.Option(help="Purpose test: the legitimate interest.")] = None,
+    necessity: Annotated[str | None, typer.Option(help="Necessity test: why this processing is needed.")] = None,
+    balancing: Annotated[str | None, typer.Option(help="Balancing test: why it does not override the person.")] = None,
+) -> None:
+    """Review a list's legitimate-interests assessment, or write it with the options."""
+    from coldmail.prospects import get_list, update_list
+
+    fields = {k: v for k, v in (("lia_purpose", purpose), ("lia_necessity", necessity),
+                                ("lia_balancing", balancing)) if v is not None}
+    view = update_list(ws(), name=name, **fields) if fields else get_list(ws(), name)
+    if view is None:
+        fail(f"no list {name!r}")
+    when = f"{view.lia_recorded_at:%Y-%m-%d} by {view.lia_recorded_by}" if view.lia_recorded_at else "not recorded"
+    typer.echo(f"Legitimate-interests assessment for {view.name} ({when})")
+    typer.echo(f"1. Purpose:   {view.lia_purpose or 'MISSING'}")
+    typer.echo(f"2. Necessity: {view.lia_necessity or 'MISSING'}")
+    typer.echo(f"3. Balancing: {view.lia_balancing or 'MISSING'}")
+    if not view.lia_complete:
+        raise Exit(1)
 
 
 # ---------------------------------------------------------------------------- suppression

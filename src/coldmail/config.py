@@ -88,11 +88,40 @@ class Sending(BaseModel):
     retry_base_minutes: float = Field(default=5, gt=0)
 
 
+class Dns(BaseModel):
+    """Resolvers for MX checks and `coldmail doctor`; empty means the system's."""
+
+    nameservers: list[str] = Field(default_factory=list)
+    port: int = 53
+    timeout_seconds: float = Field(default=3.0, gt=0)
+    cache_days: int = Field(default=7, ge=0)
+    concurrency: int = Field(default=20, ge=1, le=200)
+
+
+class Dkim(BaseModel):
+    """DKIM signing (dkimpy) when a selector and a private key are configured."""
+
+    selector: str = ""
+    key_path: str = ""
+    domain: str = ""  # default: the sender's domain
+
+
+class Guards(BaseModel):
+    """Pause a campaign before it burns the sender's domain."""
+
+    max_bounce_rate: float = Field(default=0.05, ge=0, le=1)
+    max_complaint_rate: float = Field(default=0.003, ge=0, le=1)
+    min_sent: int = Field(default=20, ge=1)  # rates mean little below this
+
+
 class Config(BaseModel):
     controller: Controller = Field(default_factory=Controller)
     retention: Retention = Field(default_factory=Retention)
     smtp: Smtp = Field(default_factory=Smtp)
     sending: Sending = Field(default_factory=Sending)
+    dns: Dns = Field(default_factory=Dns)
+    dkim: Dkim = Field(default_factory=Dkim)
+    guards: Guards = Field(default_factory=Guards)
     recipients: list[str] = Field(default_factory=list)
     supervisory_authority: str = ""
 

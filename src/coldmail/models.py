@@ -261,3 +261,15 @@ class Reply(SQLModel, table=True):
     status: str = Field(default="applied", max_length=20, index=True)  # applied, review, dismissed, undone
     action: str = Field(default="", max_length=300)
     source: str = Field(default="", max_length=500)
+
+
+class DomainCheck(SQLModel, table=True):
+    """What DNS said about a recipient domain, cached so each domain is looked up once per TTL."""
+
+    __tablename__ = "domain_checks"
+
+    domain: str = Field(primary_key=True, max_length=253)
+    status: str = Field(max_length=20)  # ok, undeliverable, unknown
+    detail: str = Field(default="", max_length=500)
+    checked_at: datetime = _ts()
+    expires_at: datetime = _ts(index=True)

@@ -8,6 +8,7 @@ plus List-Unsubscribe headers. Rendering is separate from sending (see sending.p
 from __future__ import annotations
 
 import email
+import functools
 import html
 import re
 from dataclasses import dataclass
@@ -235,7 +236,32 @@ def compose(
         headers.append(mime.raw_header("List-Unsubscribe-Post", post))
     headers.append(mime.raw_header("Content-Language", ", ".join(langs)))
     raw = mime.build(headers, text, html_doc)
+    if config.dkim.selector and config.dkim.key_path:
+        raw = dkim_sign(raw, config, signed=["From", "To", "Subject", "Date", "Message-ID", "List-Unsubscribe"]
+                        + (["List-Unsubscribe-Post"] if post else []) + (["In-Reply-To", "References"] if thread else []))
     return Composed(raw=raw, message_id=msgid, to=contact.email, subject=body.subject)
+
+
+@functools.lru_cache(maxsize=4)
+def _private_key(path: str) -> bytes:
+    try:
+        return Path(path).expanduser().read_bytes()
+    except OSError as exc:
+        raise TemplateProblem(f"[dkim] key_path {path}: {exc.strerror or exc}") from None
+
+
+def dkim_sign(raw: bytes, config: Config, *, signed: list[str]) -> bytes:
+    """Prepend a DKIM-Signature (dkimpy, rsa-sha256, relaxed/relaxed) over the listed headers."""
+    import dkim
+
+    d = config.dkim
+    domain = d.domain or domain_of(config.controller.sender_email)
+    try:
+        sig = dkim.sign(raw, d.selector.encode(), domain.encode(), _private_key(d.key_path),
+                        canonicalize=(b"relaxed", b"relaxed"), include_headers=[h.encode() for h in signed])
+    except dkim.DKIMException as exc:
+        raise TemplateProblem(f"DKIM signing failed: {exc}") from None
+    return sig.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n") + raw
 
 
 def build_message(**kwargs) -> EmailMessage:

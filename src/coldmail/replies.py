@@ -286,7 +286,19 @@ def import_paths(ws: Workspace, paths: list[Path], on_progress: Callable[[int, i
             out.append(ingest_one(ws, label, raw))
         if on_progress:
             on_progress(i, len(sources))
+    _guard_campaigns(ws)
     return out
+
+
+def _guard_campaigns(ws: Workspace) -> None:
+    """Bounces and complaints just read may push a campaign past its limits: pause it if so."""
+    from coldmail.deliverability import check_guards
+    from coldmail.models import Campaign
+
+    with db.session_scope(ws.engine, write=False) as session:
+        active = list(session.execute(select(Campaign.id).where(Campaign.status == "active")).scalars())
+    for cid in active:
+        check_guards(ws, cid)
 
 
 # ---------------------------------------------------------------------------- review

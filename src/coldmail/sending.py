@@ -28,6 +28,7 @@ from coldmail import audit, campaigns, countries, db, scheduling
 from coldmail.models import (
     Campaign,
     Contact,
+    DomainCheck,
     ListMember,
     Message,
     ProspectList,
@@ -261,6 +262,10 @@ def _consider(conn, candidates, out, *, batch, key, rules, steps, caps, now, wor
     ).all():
         lists.setdefault(cid, []).append((name, purpose))
     fps = {cid: candidate_fingerprints(key, p.email) for cid, p in people.items()}
+    dead_domains = set(conn.execute(
+        select(DomainCheck.domain).where(DomainCheck.domain.in_({c.domain for c in candidates}),
+                                         DomainCheck.status == "undeliverable")
+    ).scalars())
     away = dict(conn.execute(
         select(Reply.contact_id, func.max(Reply.until)).where(
             Reply.contact_id.in_(ids), Reply.kind == "auto_reply", Reply.until > now
@@ -284,6 +289,9 @@ def _consider(conn, candidates, out, *, batch, key, rules, steps, caps, now, wor
             continue
         if person.status not in campaigns.ACTIVE_STATUSES:
             _set(conn, row.id, state="skipped", reason=f"follow-ups stopped: contact {person.status}")
+            continue
+        if row.domain in dead_domains:
+            _set(conn, row.id, state="skipped", reason=f"undeliverable: {row.domain} accepts no mail (coldmail verify)")
             continue
         rule = countries.rule_for(person.country) if rules.country_rules else None
         if rule and rule.rule == "consent" and not person.consent:
@@ -467,7 +475,8 @@ def _classify(code: int, message: str, *, at_rcpt: bool) -> SmtpResult:
 # ---------------------------------------------------------------------------- recording
 
 
-def record(store: Store, c: Claimed, result: SmtpResult, *, now: datetime, summary: SendSummary) -> None:
+def record(store: Store, c: Claimed, result: SmtpResult, *, now: datetime, summary: SendSummary,
+           subject: str = "") -> None:
     ws = store.ws
     rules = ws.config.sending
     response = f"{result.code} {result.text}".strip()[:500]
@@ -475,7 +484,7 @@ def record(store: Store, c: Claimed, result: SmtpResult, *, now: datetime, summa
         conn = session.connection()
         attempts = c.attempts
         if result.outcome == "sent":
-            _set(conn, c.message_id, state="sent", sent_at=now, smtp_response=response)
+            _set(conn, c.message_id, state="sent", sent_at=now, smtp_response=response, subject=subject[:500])
             if c.position == 0:
                 conn.execute(update(Contact).where(Contact.id == c.contact.id, Contact.status == "new")
                              .values(status="contacted"))
@@ -609,8 +618,13 @@ async def send_campaign(
                             release(store, back)
                         stop(ws, campaign_id, str(exc), summary)
                         break
-                record(store, c, result, now=clock.now(), summary=summary)
+                record(store, c, result, now=clock.now(), summary=summary, subject=composed.subject)
                 progress()
+                if result.outcome == "reject_recipient" and not dry:
+                    from coldmail.deliverability import check_guards
+
+                    if (why := check_guards(ws, campaign_id)) is not None:
+                        summary.stopped = f"paused by the guard: {why}"
             for back in pending:  # stopped with claims in hand: they go back to the queue
                 release(store, back)
 
