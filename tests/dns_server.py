@@ -18,6 +18,7 @@ class Zone(BaseResolver):
         self.slow: set[str] = set()
         self.queries: Counter = Counter()
         self.lock = threading.Lock()
+        self.latency = 0.0  # seconds added to every answer, to model a real resolver's round trip
 
     def add(self, name: str, rtype: str, rdata) -> None:
         self.records.setdefault((name.rstrip(".").lower(), rtype), []).append(rdata)
@@ -32,6 +33,8 @@ class Zone(BaseResolver):
         with self.lock:
             self.queries[(qname, qtype)] += 1
         reply = request.reply()
+        if self.latency:
+            time.sleep(self.latency)
         if qname in self.slow:
             time.sleep(1.0)  # longer than the client's timeout
             return reply

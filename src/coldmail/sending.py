@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import aiosmtplib
-from sqlalchemy import func, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlmodel import Session
 
 from coldmail import audit, campaigns, countries, db, scheduling
@@ -249,8 +249,26 @@ def _set(conn, row_id: int, **values) -> None:
     conn.execute(update(Message).where(Message.id == row_id).values(**values))
 
 
+_CLAIM = (
+    update(Message.__table__)
+    .where(Message.__table__.c.id == bindparam("b_id"))
+    .values(state="sending", claimed_at=bindparam("b_at"), claimed_by=bindparam("b_by"),
+            attempts=bindparam("b_attempts"), message_id=bindparam("b_msgid"), reason="")
+)
+
+
 def _consider(conn, candidates, out, *, batch, key, rules, steps, caps, now, worker, summary, campaign_id) -> None:
-    """Decide each candidate: skip, block, defer or claim."""
+    """Decide each candidate: skip, block, defer or claim (claims are written in one statement)."""
+    claims: list[dict] = []
+    try:
+        _decide(conn, candidates, out, claims, batch=batch, key=key, rules=rules, steps=steps, caps=caps, now=now,
+                worker=worker, summary=summary, campaign_id=campaign_id)
+    finally:
+        if claims:
+            conn.execute(_CLAIM, claims)
+
+
+def _decide(conn, candidates, out, claims, *, batch, key, rules, steps, caps, now, worker, summary, campaign_id):
     ids = [c.contact_id for c in candidates if c.contact_id]
     people = {r.id: r for r in conn.execute(select(*_CONTACT_COLS).where(Contact.id.in_(ids))).all()}
     lists: dict[int, list[tuple[str, str]]] = {}
@@ -328,8 +346,7 @@ def _consider(conn, candidates, out, *, batch, key, rules, steps, caps, now, wor
             if prior:
                 thread = Thread(in_reply_to=prior[-1], references=tuple(prior))
         msgid = row.message_id or _make_msgid(row.sender_email)
-        _set(conn, row.id, state="sending", claimed_at=now, claimed_by=worker, attempts=row.attempts + 1,
-             message_id=msgid, reason="")
+        claims.append({"b_id": row.id, "b_at": now, "b_by": worker, "b_attempts": row.attempts + 1, "b_msgid": msgid})
         out.append(Claimed(row.id, msgid, row.position, steps[row.position].template, person.email,
                            _contact_view(person, lists.get(person.id, [])), thread, fps[person.id],
                            row.attempts + 1))
@@ -346,12 +363,42 @@ def _contact_view(p, lists: list[tuple[str, str]]) -> ContactView:
     )
 
 
-def still_clear(ws: Workspace, fingerprints: list[str]) -> str | None:
-    """The last look before DATA: the reason if the address was suppressed since its claim."""
-    with ws.engine.connect() as conn:
-        return conn.execute(
-            select(Suppression.reason).where(Suppression.fingerprint.in_(fingerprints)).limit(1)
-        ).scalar()
+class SuppressionWatch:
+    """The last look before DATA: was this address suppressed since its claim?
+
+    On SQLite, writes are serialised, so suppression ids grow in commit order: one cheap query for
+    the ids above a watermark keeps an in-memory set current. On PostgreSQL ids are not committed in
+    order, so each address is looked up directly (an indexed lookup on the fingerprint)."""
+
+    def __init__(self, ws: Workspace):
+        self.raw = ws.engine.raw_connection()
+        self.pg = ws.engine.dialect.name == "postgresql"
+        self.late: dict[str, str] = {}
+        cur = self.raw.cursor()
+        cur.execute("SELECT coalesce(max(id), 0) FROM suppressions")
+        self.mark = cur.fetchone()[0]
+        cur.close()
+        if self.pg:
+            self.raw.commit()
+
+    def hit(self, fingerprints: list[str]) -> str | None:
+        cur = self.raw.cursor()
+        try:
+            if self.pg:
+                cur.execute("SELECT reason FROM suppressions WHERE fingerprint = ANY(%s) LIMIT 1", (fingerprints,))
+                row = cur.fetchone()
+                self.raw.commit()
+                return row[0] if row else None
+            cur.execute("SELECT id, fingerprint, reason FROM suppressions WHERE id > ?", (self.mark,))
+            for sid, fp, reason in cur.fetchall():
+                self.late[fp] = reason
+                self.mark = max(self.mark, sid)
+        finally:
+            cur.close()
+        return next((self.late[fp] for fp in fingerprints if fp in self.late), None)
+
+    def close(self) -> None:
+        self.raw.close()
 
 
 def _make_msgid(sender: str) -> str:
@@ -517,6 +564,42 @@ def record(store: Store, c: Claimed, result: SmtpResult, *, now: datetime, summa
             summary.unknown += 1
 
 
+_SENT = (
+    update(Message.__table__)
+    .where(Message.__table__.c.id == bindparam("b_id"))
+    .values(state="sent", sent_at=bindparam("b_at"), smtp_response=bindparam("b_resp"), subject=bindparam("b_subj"))
+)
+
+
+class SentBuffer:
+    """Successful sends are recorded in batches (one transaction per `size`). A crash before a flush
+    leaves those messages in `sending`, which recovery flags `unknown`: never resent."""
+
+    def __init__(self, store: Store, size: int = 32):
+        self.store, self.size = store, size
+        self.rows: list[dict] = []
+        self.first_steps: list[int] = []
+
+    def add(self, c: Claimed, result: SmtpResult, now: datetime, subject: str) -> None:
+        self.rows.append({"b_id": c.message_id, "b_at": now, "b_resp": f"{result.code} {result.text}".strip()[:500],
+                          "b_subj": subject[:500]})
+        if c.position == 0:
+            self.first_steps.append(c.contact.id)
+        if len(self.rows) >= self.size:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        with self.store.unit() as session:
+            conn = session.connection()
+            conn.execute(_SENT, self.rows)
+            if self.first_steps:
+                conn.execute(update(Contact).where(Contact.id.in_(self.first_steps), Contact.status == "new")
+                             .values(status="contacted"))
+        self.rows, self.first_steps = [], []
+
+
 def release(store: Store, c: Claimed) -> None:
     with store.unit() as session:
         _set(session.connection(), c.message_id, state="queued", attempts=max(0, c.attempts - 1),
@@ -577,7 +660,7 @@ async def send_campaign(
             total = min(total, limit)
         budget = {"left": limit if limit is not None else total}
         # Caps are evaluated one claim at a time; without caps, claim a few at once.
-        batch = 1 if caps or dry else 4
+        batch = 1 if caps or dry else 16
         done = {"n": 0}
 
         def progress() -> None:
@@ -607,7 +690,7 @@ async def send_campaign(
                 if dry:
                     (Path(dry_run_dir) / f"{c.message_id:07d}-{c.to}.eml").write_bytes(composed.raw)
                     result = SmtpResult("sent", 250, "dry run")
-                elif (late := still_clear(ws, c.fingerprints)) is not None:
+                elif (late := watch.hit(c.fingerprints)) is not None:
                     result = SmtpResult("suppressed", 0, late)
                 else:
                     try:
@@ -618,7 +701,11 @@ async def send_campaign(
                             release(store, back)
                         stop(ws, campaign_id, str(exc), summary)
                         break
-                record(store, c, result, now=clock.now(), summary=summary, subject=composed.subject)
+                if result.outcome == "sent":
+                    buffer.add(c, result, clock.now(), composed.subject)
+                    summary.sent += 1
+                else:
+                    record(store, c, result, now=clock.now(), summary=summary, subject=composed.subject)
                 progress()
                 if result.outcome == "reject_recipient" and not dry:
                     from coldmail.deliverability import check_guards
@@ -630,9 +717,14 @@ async def send_campaign(
 
         n_conn = 1 if dry else (connections or ws.config.smtp.connections)
         conns = [None] * n_conn if dry else [Connection(target) for _ in range(n_conn)]
+        buffer = SentBuffer(store, size=1 if caps else 32)  # with caps, every send counts at once
+        watch = SuppressionWatch(ws) if not dry else None
         try:
             await asyncio.gather(*(worker_loop(c) for c in conns))
         finally:
+            buffer.flush()
+            if watch is not None:
+                watch.close()
             for c in conns:
                 if c is not None:
                     await c.close()
