@@ -60,7 +60,7 @@ def record(section: str, lines: list[str]) -> None:
     """Replace the section `## {section}` in RESULTS.md with these lines."""
     text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
     header = f"## {section}"
-    body = "\n".join([header, "", *lines, ""])
+    body = "\n".join([header, "", *lines, "", ""])
     if header in text:
         start = text.index(header)
         nxt = text.find("\n## ", start + len(header))

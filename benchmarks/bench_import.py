@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import platform
-import resource
 import shutil
 import subprocess
 import sys
@@ -59,7 +58,7 @@ def main() -> None:
         secs, result = timed(import_csv, ws, path=csv, list_name="bench")
         assert result.imported == args.rows, result.to_json()
         lines += [
-            f"| rows | sqlite3 .import | coldmail import | ratio (goal <= 5x) |",
+            "| rows | sqlite3 .import | coldmail import | ratio (goal <= 5x) |",
             "|---|---|---|---|",
             f"| {args.rows:,} | {ref:.2f} s | {secs:.2f} s ({args.rows / secs:,.0f} rows/s) | {secs / ref:.1f}x |",
             "",

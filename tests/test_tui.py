@@ -209,3 +209,71 @@ def test_help_snapshot(demo_ws, snap_compare):
         await settle(pilot)
 
     assert snap_compare(ColdmailApp(demo_ws, mode="lists"), terminal_size=SIZE, run_before=open_help)
+
+
+async def test_filters_and_timeline(demo_ws):
+    app = ColdmailApp(demo_ws, mode="contacts")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"status:suppressed", "enter")
+        await settle(pilot)
+        table = app.screen.query_one("#contacts-table")
+        rows = {str(table.get_row_at(i)[0]) for i in range(table.row_count)}
+        assert rows == {"noa.levi@shipfast.example", "olivia.smith@gone-logistics.example"}
+        await pilot.press("down", "up")
+        await settle(pilot)
+        detail = str(app.screen.query_one("#contact-detail").render())
+        assert "Timeline" in detail and "sent freight-q4 step 1" in detail and "reply:" in detail
+
+
+async def test_create_a_campaign_and_export_a_request(demo_ws):
+    app = ColdmailApp(demo_ws, mode="campaigns")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n", *"winter", "enter")
+        await settle(pilot, 1)
+        await pilot.press("enter")  # the suggested list
+        await settle(pilot, 1)
+        await pilot.press("enter")  # the suggested steps
+        await settle(pilot)
+        await pilot.press("7")
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+    assert [s.template for s in campaigns.get(demo_ws, "winter").steps] == ["first_touch", "follow_up_1", "follow_up_2"]
+    assert (demo_ws.home / "exports" / "ethan.brooks@midwest-freight.example.json").exists()
+
+
+def test_a_million_contacts_first_page_and_search(tmp_path):
+    """1,000,000 contacts: the first page shows and a search finds one address (timing: bench_scale.py)."""
+    import asyncio
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
+    from _common import workspace, write_prospects
+
+    from coldmail.prospects import import_csv
+
+    ws = workspace(tmp_path / "big")
+    import_csv(ws, path=write_prospects(tmp_path / "big.csv", 1_000_000), list_name="big")
+    probe = "p765432@company65432.example"
+
+    async def drive():
+        app = ColdmailApp(ws, mode="contacts")
+        async with app.run_test(size=SIZE) as pilot:
+            table = app.screen.query_one("#contacts-table")
+            for _ in range(200):
+                if table.row_count:
+                    break
+                await pilot.pause(0.05)
+            assert 0 < table.row_count <= 100  # one page, never the whole table
+            await pilot.press("slash", *probe, "enter")
+            for _ in range(200):
+                if table.row_count == 1 and str(table.get_row_at(0)[0]) == probe:
+                    break
+                await pilot.pause(0.05)
+            assert table.row_count == 1 and str(table.get_row_at(0)[0]) == probe
+
+    asyncio.run(drive())
+    ws.close()

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.utils import getaddresses, parseaddr
 from pathlib import Path
 
@@ -43,11 +43,19 @@ class PhraseSet:
     whole: dict[str, tuple[str, ...]]
 
 
+_PUNCT = re.compile(r"[^\w@'\-]+")
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
+
+
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).casefold()
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")  # niqqud, tashkeel, accents kept? no
-    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
-    return " ".join(re.sub(r"[^\w@'\-]+", " ", text).split())
+    """Lower-case, compatibility-normalised, without combining marks (niqqud, tashkeel), single-spaced."""
+    if text.isascii():
+        return " ".join(_PUNCT.sub(" ", text.lower()).split())
+    text = unicodedata.normalize("NFKC", text).casefold().translate(_QUOTES)
+    if any(unicodedata.combining(ch) for ch in text):
+        text = "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch))
+        text = unicodedata.normalize("NFC", text)
+    return " ".join(_PUNCT.sub(" ", text).split())
 
 
 @functools.cache
@@ -76,7 +84,7 @@ def phrases(directory: Path = PHRASES_DIR) -> PhraseSet:
 def _has(folded: str, phrase: str) -> bool:
     if not phrase:
         return False
-    if not phrase[0].isascii() and not re.match(r"\w", phrase[0]) or _is_cjk(phrase):
+    if _is_cjk(phrase) or not re.match(r"\w", phrase[0]):
         return phrase in folded
     return re.search(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)", folded) is not None
 
@@ -85,35 +93,88 @@ def _is_cjk(text: str) -> bool:
     return any("\u3040" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" for ch in text)
 
 
-def _matches(folded: str, section: str, ps: PhraseSet) -> list[str]:
-    return [p for p in ps.contains.get(section, ()) if _has(folded, p)]
+@functools.cache
+def _section(section: str) -> tuple[re.Pattern | None, tuple[str, ...]]:
+    """One compiled alternation per section (word-bounded), plus CJK phrases matched as substrings."""
+    words = [p for p in phrases().contains.get(section, ()) if p and not _is_cjk(p) and re.match(r"\w", p[0])]
+    plain = tuple(p for p in phrases().contains.get(section, ()) if p and p not in words)
+    if not words:
+        return None, plain
+    alternation = "|".join(re.escape(p) for p in sorted(words, key=len, reverse=True))
+    return re.compile(r"(?<!\w)(?:" + alternation + r")(?!\w)"), plain
+
+
+def _matches(folded: str, section: str, ps: PhraseSet | None = None) -> list[str]:
+    pattern, plain = _section(section)
+    found = [m.group(0) for m in pattern.finditer(folded)] if pattern else []
+    return found + [p for p in plain if p in folded]
 
 
 # ---------------------------------------------------------------------------- text
 
 
-def body_text(msg: EmailMessage) -> str:
-    """The best plain-text rendering of a message's own body (HTML stripped if that is all)."""
-    try:
-        part = msg.get_body(preferencelist=("plain", "html"))
-    except Exception:  # noqa: BLE001 - broken MIME: fall back below
-        part = None
-    text = ""
-    if part is not None:
-        text = _content(part)
-        if part.get_content_type() == "text/html":
-            text = _html_to_text(text)
-    elif not msg.is_multipart():
-        text = _content(msg)
+def header(msg, name: str) -> str:
+    """A header as text, RFC 2047 words decoded, for either email policy."""
+    value = msg.get(name)
+    if value is None:
+        return ""
+    value = str(value)
+    if "=?" in value:
+        try:
+            from email.header import decode_header, make_header
+
+            value = str(make_header(decode_header(value)))
+        except Exception:  # noqa: BLE001 - a broken encoded word reads as it stands
+            pass
+    return value
+
+
+def body_text(msg: Message) -> str:
+    """The message's own text (the first text/plain outside attachments and returned messages, else
+    the HTML made plain). Uses only the classic Message API: parsing every header with the modern
+    policy costs more than classifying."""
+    plain = html_part = None
+    for part in _own_parts(msg):
+        ctype = part.get_content_type()
+        if ctype == "text/rfc822-headers" or str(part.get("Content-Disposition", "")).lower().startswith("attachment"):
+            continue
+        if ctype == "text/plain" and plain is None:
+            plain = part
+        elif ctype == "text/html" and html_part is None:
+            html_part = part
+        if plain is not None:
+            break
+    part = plain if plain is not None else html_part  # a Message with no headers is falsy
+    if part is None:
+        return ""
+    text = _content(part)
+    if part is html_part and plain is None:
+        text = _html_to_text(text)
     return text.replace("\r\n", "\n")
 
 
+def _own_parts(msg):
+    """Parts of this message, not descending into returned or forwarded messages (message/*)."""
+    yield msg
+    if msg.get_content_maintype() == "message":
+        return
+    payload = msg.get_payload()
+    if isinstance(payload, list):
+        for sub in payload:
+            if hasattr(sub, "get_content_type"):
+                yield from _own_parts(sub)
+
+
 def _content(part) -> str:
+    payload = part.get_payload(decode=True)
+    if payload is None:
+        payload = part.get_payload()
+        return payload if isinstance(payload, str) else ""
+    charset = part.get_content_charset() or "utf-8"
     try:
-        return part.get_content()
-    except Exception:  # noqa: BLE001 - unknown charset, broken encoding
-        payload = part.get_payload(decode=True) or b""
-        return payload.decode("utf-8", "replace") if isinstance(payload, bytes) else str(payload)
+        return payload.decode(charset, "replace")
+    except (LookupError, TypeError):
+        return payload.decode("utf-8", "replace")
 
 
 def _html_to_text(html: str) -> str:
@@ -311,8 +372,8 @@ def _bounce(msg, text: str) -> Classification | None:
         soft = (status or "").startswith("4") or action in ("delayed", "relayed")
         return Classification("bounce_soft" if soft else "bounce_hard", 0.99, failed_recipients=recipients,
                               why=f"delivery status notification ({status or action or 'failed'})")
-    sender = str(msg.get("From", ""))
-    subject = str(msg.get("Subject", ""))
+    sender = header(msg, "From")
+    subject = header(msg, "Subject")
     looks = (bool(_BOUNCE_FROM.search(sender)) + bool(_BOUNCE_SUBJECT.search(subject))
              + bool(_BOUNCE_BODY.search(text[:20000])) + (dsn is not None))
     if looks < 2 and not (looks and msg.get("X-Failed-Recipients")):
@@ -390,7 +451,7 @@ def _next(today: date, month: int, day: int) -> date | None:
 def _auto_reply(msg, text: str, today: date) -> Classification | None:
     auto = str(msg.get("Auto-Submitted", "")).strip().lower()
     precedence = str(msg.get("Precedence", "")).strip().lower()
-    subject = _fold(str(msg.get("Subject", "")))
+    subject = _fold(header(msg, "Subject"))
     flagged = (auto.startswith("auto-replied") or auto.startswith("auto-generated") or msg.get("X-Autoreply")
                or msg.get("X-Autorespond") or precedence == "auto_reply" or msg.get("X-Auto-Response-Suppress") and
                subject and any(subject.startswith(p) for p in phrases().contains.get("auto_subject", ())))
@@ -413,10 +474,10 @@ def classify_text(text: str) -> Classification:
     words = len(folded.split())
     requests = [(kind, _matches(folded, kind, ps)) for kind in ("erasure", "source", "access")]
     requests = [(k, m) for k, m in requests if m]
-    cleaned = folded
-    for p in ps.contains.get("not_opt_out", ()):
-        if _has(cleaned, p):
-            cleaned = re.sub(r"(?<!\w)" + re.escape(p) + r"(?!\w)", " ", cleaned)
+    pattern, plain = _section("not_opt_out")
+    cleaned = pattern.sub(" ", folded) if pattern else folded
+    for p in plain:
+        cleaned = cleaned.replace(p, " ")
     whole = any(folded.strip(" .!") == p for p in ps.whole.get("opt_out", ()))
     opt = _matches(cleaned, "opt_out", ps)
     company = bool(_matches(folded, "company", ps))

@@ -61,7 +61,9 @@ def page(ws: Workspace, *, after_id: int = 0, limit: int = 100, flt: ContactFilt
         conds.append(ProspectList.name == flt.list_name)
     if flt.country:
         conds.append(Contact.country == flt.country.upper())
-    if flt.status:
+    if flt.status == "suppressed":  # every way a person ends up on the suppression list
+        conds.append(Contact.status.in_(("suppressed", "opted_out", "bounced")))
+    elif flt.status:
         conds.append(Contact.status == flt.status)
     q = flt.search.strip().lower()
     with db.session_scope(ws.engine, write=False) as session:

@@ -62,6 +62,7 @@ class ContactView:
     messages: list[dict] = field(default_factory=list)
     requests: list[dict] = field(default_factory=list)
     list_purposes: list[str] = field(default_factory=list)
+    replies: list[dict] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -92,6 +93,7 @@ class ContactView:
             "suppressed": self.suppressed,
             "suppression_reason": self.suppression_reason,
             "messages": self.messages,
+            "replies": self.replies,
             "requests": self.requests,
         }
 
@@ -123,6 +125,24 @@ def load_contact(session: Session, key: bytes, email: str) -> ContactView | None
     reqs = session.execute(
         select(DataRequest).where(DataRequest.contact_id == row.id).order_by(DataRequest.received_at)
     ).scalars()
+    from coldmail.models import Campaign, Message, Reply
+
+    messages = [
+        {"campaign": name, "step": pos + 1, "state": state, "sent_at": as_utc(sent).isoformat() if sent else None,
+         "subject": subject or None}
+        for name, pos, state, sent, subject in session.execute(
+            select(Campaign.name, Message.position, Message.state, Message.sent_at, Message.subject)
+            .join(Campaign, Campaign.id == Message.campaign_id)
+            .where(Message.contact_id == row.id).order_by(Message.id)
+        ).all()
+    ]
+    replies = [
+        {"received_at": as_utc(at).isoformat(), "kind": kind, "action": action}
+        for at, kind, action in session.execute(
+            select(Reply.received_at, Reply.kind, Reply.action).where(Reply.contact_id == row.id)
+            .order_by(Reply.received_at)
+        ).all()
+    ]
     return ContactView(
         id=row.id,
         email=row.email,
@@ -144,7 +164,8 @@ def load_contact(session: Session, key: bytes, email: str) -> ContactView | None
         status=row.status,
         suppressed=sup is not None,
         suppression_reason=sup.reason if sup else None,
-        messages=[],
+        messages=messages,
+        replies=replies,
         requests=[_request_json(r) for r in reqs],
     )
 

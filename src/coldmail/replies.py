@@ -9,7 +9,7 @@ import mailbox
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
-from email import message_from_bytes, policy
+from email import message_from_bytes
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from sqlmodel import Session
 from coldmail import audit, db
 from coldmail.addresses import InvalidAddress, domain_of, normalize_email
 from coldmail.classify import REVIEW_THRESHOLD, Classification, classify
+from coldmail.classify import header as classify_header
 from coldmail.models import Contact, Message, Reply, Suppression, as_utc, utcnow
 from coldmail.privacy import open_request
 from coldmail.suppression import fingerprint, suppress
@@ -244,7 +245,7 @@ def _received(msg) -> datetime:
 
 def ingest_one(ws: Workspace, label: str, raw: bytes) -> ImportedReply:
     try:
-        msg = message_from_bytes(raw, policy=policy.default)
+        msg = message_from_bytes(raw)  # the classic policy: headers stay text until asked for
         result = classify(msg, today=utcnow().date())
     except Exception as exc:  # noqa: BLE001 - malformed mail is reported, never raised
         return ImportedReply(label, None, "human", None, "not read", status="error", error=f"unreadable message: {exc}")
@@ -261,7 +262,7 @@ def ingest_one(ws: Workspace, label: str, raw: bytes) -> ImportedReply:
             message_key=key, received_at=_received(msg), from_email=parseaddr(str(msg.get("From", "")))[1][:254] or None,
             contact_id=cid, message_row_id=msg_row, fingerprint=fingerprint(ws.fingerprint_key, email) if email else "",
             kind=result.kind, request_kind=result.request or "", confidence=result.confidence,
-            company_wide=result.company_wide, until=until, subject=str(msg.get("Subject", ""))[:500],
+            company_wide=result.company_wide, until=until, subject=classify_header(msg, "Subject")[:500],
             excerpt=(result.new_text or "")[:2000], status=status, source=label[:500],
         )
         session.add(reply)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -30,28 +31,45 @@ class ContactLoaded(Message):
         self.contact = contact
 
 
+def parse_filter(text: str) -> ContactFilter:
+    """`list:freight country:DE status:suppressed jane` -> a filter plus the free-text search."""
+    fields, words = {}, []
+    for token in text.split():
+        key, sep, value = token.partition(":")
+        if sep and key in ("list", "country", "status") and value:
+            fields[{"list": "list_name"}.get(key, key)] = value
+        else:
+            words.append(token)
+    return ContactFilter(search=" ".join(words), **fields)
+
+
 def describe(c: ContactView) -> str:
     public = {True: "yes", False: "no", None: "not recorded"}[c.source_public]
+    e = escape
     lines = [
-        f"[b]{c.name or c.email}[/b]  {c.email}",
-        f"{c.role or '-'} at {c.company or '-'} ({c.country or 'country unknown'})",
+        f"[b]{e(c.name or c.email)}[/b]  {e(c.email)}",
+        f"{e(c.role or '-')} at {e(c.company or '-')} ({e(c.country or 'country unknown')})",
         "",
         "[b]Provenance[/b]",
-        f"  Source:     {c.source}",
-        f"  URL:        {c.source_url or '-'}",
+        f"  Source:     {e(c.source)}",
+        f"  URL:        {e(c.source_url or '-')}",
         f"  Public:     {public}",
-        f"  Collected:  {c.collected_at:%Y-%m-%d} by {c.collected_by}",
-        f"  Lists:      {', '.join(c.lists)}",
+        f"  Collected:  {c.collected_at:%Y-%m-%d} by {e(c.collected_by)}",
+        f"  Lists:      {e(', '.join(c.lists))}",
         "",
         "[b]Justification[/b]",
-        f"  {c.justification}",
+        f"  {e(c.justification)}",
         "",
         f"[b]Status[/b]  {c.status}"
-        + (f"  [red]SUPPRESSED ({c.suppression_reason})[/red]" if c.suppressed else ""),
+        + (f"  [red]SUPPRESSED ({e(c.suppression_reason or '')})[/red]" if c.suppressed else ""),
     ]
-    if c.requests:
-        lines += ["", "[b]Requests[/b]"]
-        lines += [f"  #{r['id']} {r['kind']} {r['status']} due {r['due_at'][:10]}" for r in c.requests]
+    timeline = [(m["sent_at"] or "", f"sent {m['campaign']} step {m['step']} ({m['state']})") for m in c.messages]
+    timeline += [(r["received_at"], f"reply: {r['kind'].replace('_', ' ')} — {r['action']}") for r in c.replies]
+    timeline += [(r["received_at"], f"request #{r['id']} {r['kind']} ({r['status']}, due {r['due_at'][:10]})")
+                 for r in c.requests]
+    if timeline:
+        lines += ["", "[b]Timeline[/b]"]
+        lines += [f"  {when[:10] or '(queued)'}  {escape(what)}" for when, what in sorted(timeline)]
     return "\n".join(lines)
 
 
@@ -73,7 +91,8 @@ class ContactsScreen(ErrorsAsNotifications, Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield NavBar("Contacts")
-        yield Input(placeholder="Search email prefix, name or company; Enter to apply", id="search")
+        yield Input(placeholder="Search: email prefix, name or company; filters list:NAME country:DE status:suppressed",
+                    id="search")
         with Horizontal(id="contacts-body"):
             yield DataTable(id="contacts-table", cursor_type="row", zebra_stripes=True)
             yield Static("Select a contact to see where its data came from.", id="contact-detail")
@@ -134,7 +153,7 @@ class ContactsScreen(ErrorsAsNotifications, Screen):
 
     @on(Input.Submitted, "#search")
     def _search(self, event: Input.Submitted) -> None:
-        self.flt = ContactFilter(search=event.value)
+        self.flt = parse_filter(event.value)
         self.load_page(reset=True)
         self.query_one(DataTable).focus()
 

@@ -18,10 +18,11 @@ HELP = """\
 | `w` | "where did you get my data?" for the selected contact |
 | `x` | suppress the selected contact, with a reason |
 | `r` / `ctrl+r` | reload |
-| `y` / `g` / `p` | campaigns: dry run / send / pause or resume |
+| `n` / `y` / `g` / `p` | campaigns: new / dry run / send / pause or resume |
 | `c` / `o` / `x` / `u` | inbox: confirm / override / dismiss a review item; undo a suppression |
 | `a` | suppression: add an address or @domain; lists: LIA |
-| `w` / `m` | requests: the "where?" answer / mark answered |
+| `w` / `m` / `e` | requests: the "where?" answer / mark answered / export JSON |
+| `/` filters | contacts: `list:NAME country:DE status:suppressed` with or without words |
 | `ctrl+p` | command palette |
 | `?` / `F1` | this help |
 | `q` | quit |

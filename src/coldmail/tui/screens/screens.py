@@ -126,6 +126,7 @@ class CampaignsScreen(TableScreen):
     COLUMNS = ("Campaign", "Status", "List", "Steps", "Queued", "Sent")
     EMPTY = "No campaigns yet: `coldmail campaign create NAME --list LIST --template first_touch`."
     BINDINGS = [
+        Binding("n", "create", "New", id="campaigns.create"),
         Binding("y", "send(True)", "Dry run", id="campaigns.dry_run"),
         Binding("g", "send(False)", "Send", id="campaigns.send"),
         Binding("p", "pause", "Pause/resume", id="campaigns.pause"),
@@ -152,6 +153,36 @@ class CampaignsScreen(TableScreen):
         lines += [f"  {r['not_before'][:16]} step {r['step'] + 1} {E(r['email'] or '-')}"
                   + (f" — {E(r['reason'])}" if r["reason"] else "") for r in sched] or ["  empty"]
         return "\n".join(lines)
+
+    def action_create(self) -> None:
+        """Name, list, then the steps (`first_touch, follow_up_1:4, follow_up_2:7`)."""
+        lists = [lv.name for lv in prospects.all_lists(self.app.ws)]
+        if not lists:
+            self.notify("Import a list first (9).", severity="warning")
+            return
+
+        def got_name(name: str | None) -> None:
+            if not name:
+                return
+
+            def got_list(list_name: str | None) -> None:
+                if not list_name:
+                    return
+
+                def got_steps(steps: str | None) -> None:
+                    if not steps:
+                        return
+                    parts = [p.strip() for p in steps.split(",") if p.strip()]
+                    self.run_in_thread(lambda: campaigns.create(self.app.ws, name=name, list_name=list_name.strip(),
+                                                                template=parts[0], follow_ups=parts[1:]),
+                                       f"Campaign {name} created.")
+
+                self.app.push_screen(PromptModal("Steps: first template, then TEMPLATE:DAYS follow-ups",
+                                                 value="first_touch, follow_up_1:4, follow_up_2:7"), got_steps)
+
+            self.app.push_screen(PromptModal(f"Which list? ({', '.join(lists)})", value=lists[0]), got_list)
+
+        self.app.push_screen(PromptModal("New campaign: its name", "e.g. freight-q1"), got_name)
 
     def action_pause(self) -> None:
         name = self.current_key
@@ -319,7 +350,22 @@ class RequestsScreen(TableScreen):
     BINDINGS = [
         Binding("w", "where", "Where? answer", id="requests.where"),
         Binding("m", "answered", "Mark answered", id="requests.answered"),
+        Binding("e", "export", "Export", id="requests.export"),
     ]
+
+    def action_export(self) -> None:
+        r = getattr(self, "_rows", {}).get(self.current_key or "")
+        if not r or not r["email"]:
+            return
+        from coldmail import dsr
+
+        out = self.app.ws.home / "exports" / f"{r['email']}.json"
+
+        def write() -> None:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(dsr.dumps(dsr.export(self.app.ws, r["email"])), encoding="utf-8")
+
+        self.run_in_thread(write, f"Exported to {out}")
 
     def fetch(self):
         self._rows = {str(r["id"]): r for r in privacy.list_requests(self.app.ws)}
