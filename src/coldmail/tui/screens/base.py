@@ -26,7 +26,7 @@ class DetailLoaded(Message):
         self.text = text
 
 
-NAV = [("1", "Dash"), ("2", "Contacts"), ("3", "Lists"), ("4", "Campaigns"), ("5", "Inbox"),
+NAV = [("1", "Dash"), ("2", "Contacts"), ("3", "Lists"), ("4", "Camp."), ("5", "Inbox"),
        ("6", "Suppr."), ("7", "Req."), ("8", "Tmpl"), ("9", "Import")]
 
 

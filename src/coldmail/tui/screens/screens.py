@@ -122,7 +122,7 @@ class ListsScreen(TableScreen):
 
 
 class CampaignsScreen(TableScreen):
-    NAV_NAME = "Campaigns"
+    NAV_NAME = "Camp."
     COLUMNS = ("Campaign", "Status", "List", "Steps", "Queued", "Sent")
     EMPTY = "No campaigns yet: `coldmail campaign create NAME --list LIST --template first_touch`."
     BINDINGS = [
@@ -441,7 +441,7 @@ class TemplatesScreen(ErrorsAsNotifications, Screen):
 class ImportScreen(ErrorsAsNotifications, Screen):
     """Pick a CSV, see how its columns map (and which are dropped), give defaults, import."""
 
-    BINDINGS = [Binding("ctrl+i", "run_import", "Import", id="import.run")]
+    BINDINGS = [Binding("ctrl+o", "run_import", "Import", id="import.run")]  # not ctrl+i: that is Tab
 
     def compose(self) -> ComposeResult:
         yield Header()
