@@ -291,3 +291,46 @@ def test_review_queue_and_undo(ws, tmp_path, sent):
         assert audit.verify(s).ok
         actions = [e.action for e in audit.entries_for(s, subject=f"fp:{suppression.fingerprint(ws.fingerprint_key, sent[0])}")]
     assert "reply.review" in actions and "suppression.undo" in actions
+
+
+def test_imap_reads_only_new_messages(ws, tmp_path, sent, monkeypatch):
+    import os
+    import shutil
+
+    from conftest import free_port
+    from imap_server import Dovecot
+
+    if not shutil.which("dovecot"):
+        if os.environ.get("CI"):
+            pytest.fail("dovecot is not installed; .ci/run installs dovecot-imapd")
+        pytest.skip("dovecot not installed")
+    from coldmail.config import Imap, save_config
+    from coldmail.replies import import_imap
+
+    with Dovecot(free_port()) as server:
+        ws.config.imap["sales"] = Imap(host="127.0.0.1", port=server.port, security="none", user="sam",
+                                       password_env="TEST_IMAP_PASSWORD")
+        save_config(ws.home, ws.config)
+        monkeypatch.setenv("TEST_IMAP_PASSWORD", "secret")
+        server.append(reply_to(original_for(ws, sent[0]), "No thanks."))
+        server.append(reply_to(original_for(ws, sent[1]), "Sounds good, call me."))
+        first = import_imap(ws, "sales")
+        assert [(r.email, r.kind) for r in first] == [(sent[0], "opt_out"), (sent[1], "human")]
+        assert all("UID=" in r.path for r in first)
+        assert import_imap(ws, "sales") == []  # nothing new
+        server.append(reply_to(original_for(ws, sent[2]), "Where did you get my email?"))
+        [third] = import_imap(ws, "sales")
+        assert (third.email, third.kind, third.request) == (sent[2], "data_request", "source")
+        assert suppression.check(ws, sent[0]).reason == "opt-out"
+        server.append(reply_to(original_for(ws, sent[3]), "לא תודה"))
+        import subprocess
+        import sys
+
+        out = subprocess.run([sys.executable, "-m", "coldmail", "replies", "import", "--imap", "sales", "--json"],
+                             capture_output=True, text=True, timeout=120, env={**os.environ})
+        assert out.returncode == 0, out.stderr
+        [line] = [json.loads(x) for x in out.stdout.splitlines()]
+        assert (line["email"], line["kind"]) == (sent[3], "opt_out") and "UID=" in line["path"]
+        monkeypatch.setenv("TEST_IMAP_PASSWORD", "wrong")
+        with pytest.raises(ValueError, match="IMAP"):
+            import_imap(ws, "sales")

@@ -277,3 +277,14 @@ def test_a_million_contacts_first_page_and_search(tmp_path):
 
     asyncio.run(drive())
     ws.close()
+
+
+async def test_reports_from_the_command_palette(demo_ws):
+    app = ColdmailApp(demo_ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app._report("Privacy: record of processing (Art. 30)", "records")
+        await settle(pilot)
+        assert isinstance(app.screen, TextModal) and "Art. 30" in app.screen.text
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Deliverability: doctor (SPF, DKIM, DMARC)" in titles and "Contacts: where did you get my data?" in titles

@@ -624,14 +624,21 @@ def send(
 @replies_app.command("import")
 @command
 def replies_import(
-    paths: Annotated[list[Path], typer.Argument(help=".eml files, directories of them, mbox files or Maildirs.")],
+    paths: Annotated[list[Path] | None, typer.Argument(help=".eml files, directories of them, mbox files or Maildirs.")] = None,
+    imap: Annotated[list[str] | None, typer.Option("--imap", help="Read new messages of this [imap.NAME] account.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="JSON Lines, one per message.")] = False,
 ) -> None:
     """Read replies and act: opt-outs suppress, bounces count, data requests open, people stop follow-ups."""
-    from coldmail.replies import import_paths
+    from coldmail.replies import import_imap, import_paths
 
+    if not paths and not imap:
+        fail("give PATH… (.eml, directory, mbox, Maildir) and/or --imap ACCOUNT")
+    results = []
     with progress_bar("Reading replies") as update:
-        results = import_paths(ws(), paths, on_progress=update)
+        if paths:
+            results += import_paths(ws(), paths, on_progress=update)
+        for account in imap or []:
+            results += import_imap(ws(), account, on_progress=update)
     errors = [r for r in results if r.status == "error"]
     if json_out:
         for r in results:

@@ -114,6 +114,17 @@ class Guards(BaseModel):
     min_sent: int = Field(default=20, ge=1)  # rates mean little below this
 
 
+class Imap(BaseModel):
+    """One mailbox to read replies from. The password is read from `password_env`, never stored."""
+
+    host: str
+    port: int = 993
+    security: str = Field(default="ssl", pattern="^(ssl|starttls|none)$")
+    user: str
+    password_env: str = "COLDMAIL_IMAP_PASSWORD"
+    mailbox: str = "INBOX"
+
+
 class Config(BaseModel):
     controller: Controller = Field(default_factory=Controller)
     retention: Retention = Field(default_factory=Retention)
@@ -122,6 +133,7 @@ class Config(BaseModel):
     dns: Dns = Field(default_factory=Dns)
     dkim: Dkim = Field(default_factory=Dkim)
     guards: Guards = Field(default_factory=Guards)
+    imap: dict[str, Imap] = Field(default_factory=dict)
     recipients: list[str] = Field(default_factory=list)
     supervisory_authority: str = ""
 

@@ -302,6 +302,75 @@ def _guard_campaigns(ws: Workspace) -> None:
         check_guards(ws, cid)
 
 
+# ---------------------------------------------------------------------------- IMAP
+
+
+def import_imap(ws: Workspace, account: str, on_progress: Callable[[int, int], None] | None = None) -> list[ImportedReply]:
+    """Read only the new messages of an IMAP mailbox ([imap.NAME] in coldmail.toml). The last UID read is
+    remembered per UIDVALIDITY; if the server resets UIDVALIDITY, the mailbox is read again from the
+    start and already-imported messages are recognised by their Message-ID."""
+    import imaplib
+    import os
+    import ssl
+
+    from coldmail.models import Meta
+
+    cfg = ws.config.imap.get(account)
+    if cfg is None:
+        known = ", ".join(sorted(ws.config.imap)) or "none configured"
+        raise LookupError(f"no IMAP account {account!r} in coldmail.toml (accounts: {known})")
+    password = os.environ.get(cfg.password_env)
+    if password is None:
+        raise ValueError(f"set ${cfg.password_env} to the password of {cfg.user} at {cfg.host}")
+    try:
+        if cfg.security == "ssl":
+            client = imaplib.IMAP4_SSL(cfg.host, cfg.port, ssl_context=ssl.create_default_context(), timeout=60)
+        else:
+            client = imaplib.IMAP4(cfg.host, cfg.port, timeout=60)
+            if cfg.security == "starttls":
+                client.starttls(ssl.create_default_context())
+        client.login(cfg.user, password)
+    except (OSError, imaplib.IMAP4.error) as exc:
+        raise ValueError(f"IMAP {cfg.host}:{cfg.port}: {exc}") from None
+    out: list[ImportedReply] = []
+    key = f"imap:{account}:{cfg.mailbox}"[:64]
+    try:
+        status, _ = client.select(cfg.mailbox, readonly=True)
+        if status != "OK":
+            raise ValueError(f"IMAP: cannot open mailbox {cfg.mailbox!r}")
+        validity = (client.response("UIDVALIDITY")[1] or [b"0"])[0].decode()
+        with db.session_scope(ws.engine, write=False) as session:
+            row = session.get(Meta, key)
+            seen_validity, last_uid = (row.value.split(":") if row else (validity, "0"))
+        last = int(last_uid) if seen_validity == validity else 0
+        _, data = client.uid("search", None, f"UID {last + 1}:*")
+        uids = [int(u) for u in (data[0] or b"").split() if int(u) > last]
+        for i, uid in enumerate(uids, 1):
+            _, fetched = client.uid("fetch", str(uid), "(BODY.PEEK[])")
+            raw = next((part[1] for part in fetched if isinstance(part, tuple)), None)
+            label = f"imap://{cfg.user}@{cfg.host}/{cfg.mailbox};UID={uid}"
+            if raw is None:
+                out.append(ImportedReply(label, None, "human", None, "not read", status="error", error="empty fetch"))
+            else:
+                out.append(ingest_one(ws, label, raw))
+            with db.session_scope(ws.engine) as session:
+                row = session.get(Meta, key)
+                value = f"{validity}:{uid}"
+                if row is None:
+                    session.add(Meta(key=key, value=value))
+                else:
+                    row.value = value
+            if on_progress:
+                on_progress(i, len(uids))
+    finally:
+        try:
+            client.logout()
+        except Exception:  # noqa: BLE001 - the connection may already be gone
+            pass
+    _guard_campaigns(ws)
+    return out
+
+
 # ---------------------------------------------------------------------------- review
 
 

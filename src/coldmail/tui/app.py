@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -76,6 +77,43 @@ class ColdmailApp(App):
         ]
         for title, mode, action in actions:
             yield SystemCommand(title, f"{mode} screen", lambda m=mode, a=action: self._in_mode(m, a))
+        reports = [
+            ("Deliverability: verify domains (MX)", "verify"), ("Deliverability: doctor (SPF, DKIM, DMARC)", "doctor"),
+            ("Privacy: retention dry run", "retention"), ("Privacy: record of processing (Art. 30)", "records"),
+            ("Privacy: full privacy notice (Art. 14)", "notice"),
+        ]
+        for title, which in reports:
+            yield SystemCommand(title, "runs in the background, then shows the result",
+                                lambda w=which, t=title: self._report(t, w))
+
+    @work(thread=True, exit_on_error=False, group="report")
+    def _report(self, title: str, which: str) -> None:
+        """The CLI's reports, in a window: the same service functions, off the UI thread."""
+        import asyncio
+
+        from coldmail import deliverability, dsr
+        from coldmail.notice import render_notice
+
+        if which == "verify":
+            r = asyncio.run(deliverability.verify(self.ws))
+            text = (f"{r.contacts} contacts on {r.domains} domains ({r.looked_up} looked up):\n"
+                    + "\n".join(f"  {k}: {v}" for k, v in sorted(r.by_status.items()))
+                    + "\nFlags: " + (", ".join(f"{k} {v}" for k, v in sorted(r.flagged.items())) or "none")
+                    + ("\n\nUndeliverable:\n" + "\n".join(f"  {a}" for a in r.undeliverable) if r.undeliverable else ""))
+        elif which == "doctor":
+            text = "\n".join(f"{'ok ' if f.ok else 'FIX'} {f.check}: {f.detail}" + (f"\n    -> {f.fix}" if f.fix else "")
+                             for f in asyncio.run(deliverability.doctor(self.ws)))
+        elif which == "retention":
+            items = dsr.retention_run(self.ws, dry_run=True)
+            text = "\n".join(f"{i.email}: {i.rule} (since {i.since:%Y-%m-%d})" for i in items) or "Nothing is past its time."
+            text += "\n\nErase them with: coldmail retention run"
+        elif which == "records":
+            text = dsr.records(self.ws)
+        else:
+            text = render_notice(self.ws)
+        from coldmail.tui.screens.text_modal import TextModal
+
+        self.call_from_thread(self.push_screen, TextModal(title, text))
 
     def _in_mode(self, mode: str, action: str) -> None:
         self.switch_mode(mode)
