@@ -86,9 +86,7 @@ def main() -> None:
     try:
         with tempdir() as tmp:
             ws = workspace(tmp / "ws")
-            ws.config.sending = Sending(per_minute=0, per_hour=0, per_day=0, jitter_seconds=0, per_contact_max=0,
-                                        new_per_domain_per_day=0, window_days=list(range(7)), window_start="00:00",
-                                        window_end="23:59", skip_holidays=False, country_rules=False)
+            ws.config.sending = Sending.unpaced()
             save_config(ws.home, ws.config)
             import_csv(ws, path=write_prospects(tmp / "p.csv", args.messages), list_name="bench")
             campaigns.create(ws, name="bench", list_name="bench", template="first_touch")

@@ -24,9 +24,7 @@ MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 def open_all_hours(ws) -> None:
     """No caps, no windows: for tests about correctness rather than pacing."""
-    ws.config.sending = Sending(per_minute=0, per_hour=0, per_day=0, jitter_seconds=0, per_contact_max=0,
-                                new_per_domain_per_day=0, window_days=list(range(7)), window_start="00:00",
-                                window_end="23:59", skip_holidays=False, country_rules=False)
+    ws.config.sending = Sending.unpaced()
     save_config(ws.home, ws.config)
 
 

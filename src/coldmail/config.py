@@ -87,6 +87,13 @@ class Sending(BaseModel):
     max_attempts: int = Field(default=5, ge=1)
     retry_base_minutes: float = Field(default=5, gt=0)
 
+    @classmethod
+    def unpaced(cls, *, country_rules: bool = False) -> Sending:
+        """No caps, no spacing, every hour of every day: for demos, tests and benchmarks only."""
+        return cls(per_minute=0, per_hour=0, per_day=0, jitter_seconds=0, per_contact_max=0,
+                   new_per_domain_per_day=0, window_days=list(range(7)), window_start="00:00",
+                   window_end="23:59", skip_holidays=False, country_rules=country_rules)
+
 
 class Dns(BaseModel):
     """Resolvers for MX checks and `coldmail doctor`; empty means the system's."""

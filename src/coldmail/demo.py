@@ -89,9 +89,7 @@ def build(home: Path | None = None, on_step=None) -> tuple[Workspace, DemoResult
                    privacy_url="https://acme-tools.example/privacy", dpo_email="privacy@acme-tools.example",
                    country="GB")
     # The demo sends at once, whatever the hour: no windows or pacing (your own workspace keeps them).
-    ws.config.sending = Sending(per_minute=0, per_hour=0, per_day=0, jitter_seconds=0, per_contact_max=0,
-                                new_per_domain_per_day=0, window_days=list(range(7)), window_start="00:00",
-                                window_end="23:59", skip_holidays=False)
+    ws.config.sending = Sending.unpaced(country_rules=True)
     save_config(ws.home, ws.config)
     step("Importing a list with provenance…")
     csv_path = home / "prospects.csv"
