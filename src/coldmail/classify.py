@@ -81,14 +81,6 @@ def phrases(directory: Path = PHRASES_DIR) -> PhraseSet:
     return PhraseSet({k: tuple(v) for k, v in contains.items()}, {k: tuple(v) for k, v in whole.items()})
 
 
-def _has(folded: str, phrase: str) -> bool:
-    if not phrase:
-        return False
-    if _is_cjk(phrase) or not re.match(r"\w", phrase[0]):
-        return phrase in folded
-    return re.search(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)", folded) is not None
-
-
 def _is_cjk(text: str) -> bool:
     return any("\u3040" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" for ch in text)
 
@@ -104,7 +96,7 @@ def _section(section: str) -> tuple[re.Pattern | None, tuple[str, ...]]:
     return re.compile(r"(?<!\w)(?:" + alternation + r")(?!\w)"), plain
 
 
-def _matches(folded: str, section: str, ps: PhraseSet | None = None) -> list[str]:
+def _matches(folded: str, section: str) -> list[str]:
     pattern, plain = _section(section)
     found = [m.group(0) for m in pattern.finditer(folded)] if pattern else []
     return found + [p for p in plain if p in folded]
@@ -472,15 +464,15 @@ def classify_text(text: str) -> Classification:
     if not folded:
         return Classification("human", 0.5, new_text=text, why="empty reply")
     words = len(folded.split())
-    requests = [(kind, _matches(folded, kind, ps)) for kind in ("erasure", "source", "access")]
+    requests = [(kind, _matches(folded, kind)) for kind in ("erasure", "source", "access")]
     requests = [(k, m) for k, m in requests if m]
     pattern, plain = _section("not_opt_out")
     cleaned = pattern.sub(" ", folded) if pattern else folded
     for p in plain:
         cleaned = cleaned.replace(p, " ")
     whole = any(folded.strip(" .!") == p for p in ps.whole.get("opt_out", ()))
-    opt = _matches(cleaned, "opt_out", ps)
-    company = bool(_matches(folded, "company", ps))
+    opt = _matches(cleaned, "opt_out")
+    company = bool(_matches(folded, "company"))
     if requests:
         kind = requests[0][0]
         conf = 0.95 if words <= 60 else 0.75

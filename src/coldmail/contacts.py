@@ -89,9 +89,3 @@ def page(ws: Workspace, *, after_id: int = 0, limit: int = 100, flt: ContactFilt
             return rows
         stmt = stmt.where(and_(*conds, Contact.id > after_id)).order_by(Contact.id).limit(limit)
         return [_row(r) for r in session.execute(stmt).all()]
-
-
-def count(ws: Workspace) -> int:
-    """Total contacts; max(id) would drift after erasures, so this counts, which SQLite does from the index."""
-    with db.session_scope(ws.engine, write=False) as session:
-        return session.execute(select(func.count()).select_from(Contact)).scalar_one()

@@ -95,9 +95,11 @@ def migrate(engine: Engine) -> None:
     command.upgrade(alembic_config(engine), "head")
 
 
-def checkpoint(engine: Engine) -> None:
-    """Fold the SQLite WAL into the main file and truncate it, so erased bytes leave the WAL too."""
+def checkpoint(engine: Engine) -> bool:
+    """Fold the SQLite WAL into the main file and truncate it, so erased bytes leave the WAL too.
+    False when another connection kept part of the WAL busy."""
     if not is_sqlite(engine):
-        return
+        return True
     with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        busy, _log, _done = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+    return busy == 0

@@ -14,7 +14,7 @@ from datetime import timedelta
 import dns.asyncresolver
 import dns.exception
 import dns.resolver
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from coldmail import audit, db
 from coldmail.addresses import domain_of
@@ -247,19 +247,20 @@ def check_guards(ws: Workspace, campaign_id: int) -> str | None:
     g = ws.config.guards
     with db.session_scope(ws.engine) as session:
         camp = session.get(Campaign, campaign_id)
-        sent = session.execute(
-            select(Message.id).where(Message.campaign_id == campaign_id, Message.state.in_(("sent", "failed")))
-        ).all()
-        n = len(sent)
+        n = session.execute(
+            select(func.count()).select_from(Message)
+            .where(Message.campaign_id == campaign_id, Message.state.in_(("sent", "failed")))
+        ).scalar_one()
         if camp is None or camp.status != "active" or n < g.min_sent:
             return None
         kinds = Counter(k for (k,) in session.execute(
             select(Reply.kind).join(Message, Message.id == Reply.message_row_id)
             .where(Message.campaign_id == campaign_id, Reply.status == "applied")).all())
         bounced_at_rcpt = session.execute(
-            select(Message.id).where(Message.campaign_id == campaign_id, Message.state == "failed",
-                                     Message.reason.like("recipient rejected%"))).all()
-        bounces = kinds["bounce_hard"] + len(bounced_at_rcpt)
+            select(func.count()).select_from(Message).where(
+                Message.campaign_id == campaign_id, Message.state == "failed",
+                Message.reason.like("recipient rejected%"))).scalar_one()
+        bounces = kinds["bounce_hard"] + bounced_at_rcpt
         reason = None
         if bounces / n > g.max_bounce_rate:
             reason = f"bounce rate {bounces / n:.1%} is above {g.max_bounce_rate:.1%} ({bounces} of {n})"

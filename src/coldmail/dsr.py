@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import and_, exists, func, or_, select
@@ -227,7 +227,7 @@ def retention_run(ws: Workspace, *, dry_run: bool = False, now: datetime | None 
                                  reason="retention period ended")
             audit.record(session, actor=ws.actor, action="retention.run", subject="retention",
                          detail={"erased": len(items), "at": now.isoformat()})
-    if not dry_run and db.is_sqlite(ws.engine):
+    if not dry_run:
         db.checkpoint(ws.engine)
     return items
 
@@ -239,15 +239,6 @@ def records(ws: Workspace) -> str:
     ctx = notice_context(ws)
     ctx["generated_at"] = utcnow().date().isoformat()
     return templating.render("records/record.en.md.j2", ctx, workspace_templates=ws.home / "templates")
-
-
-def overdue_soon(ws: Workspace, days: int = 7) -> int:
-    now = utcnow()
-    with db.session_scope(ws.engine, write=False) as session:
-        return session.execute(
-            select(func.count()).select_from(DataRequest).where(
-                DataRequest.status == "open", DataRequest.due_at <= now + timedelta(days=days))
-        ).scalar_one()
 
 
 def dumps(data: dict) -> str:

@@ -299,7 +299,7 @@ def erase(ws: Workspace, email: str) -> EraseResult:
     email = normalize_email(email)
     with db.session_scope(ws.engine) as session:
         erased, n_req = erase_in_session(session, key=ws.fingerprint_key, actor=ws.actor, email=email)
-    complete = _checkpoint(ws)
+    complete = db.checkpoint(ws.engine)
     return EraseResult(
         email=email,
         fingerprint=fingerprint(ws.fingerprint_key, email),
@@ -307,14 +307,6 @@ def erase(ws: Workspace, email: str) -> EraseResult:
         requests_anonymised=n_req,
         checkpoint_complete=complete,
     )
-
-
-def _checkpoint(ws: Workspace) -> bool:
-    if not db.is_sqlite(ws.engine):
-        return True
-    with ws.engine.connect() as conn:
-        busy, _log, _done = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
-    return busy == 0
 
 
 # ---------------------------------------------------------------------------- requests

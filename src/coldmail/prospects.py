@@ -492,7 +492,3 @@ def preview_csv(path: Path, *, rows: int = 5) -> tuple[csvfile.CsvStream, list[d
         if len(sample) >= rows:
             break
     return stream, sample
-
-
-def email_fingerprint(ws: Workspace, email: str) -> str:
-    return fingerprint(ws.fingerprint_key, normalize_email(email))

@@ -7,7 +7,6 @@ which is all that remains after erasure, so an erased person is still never impo
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -88,18 +87,6 @@ def find(session: Session, key: bytes, email: str) -> Suppression | None:
         .limit(1)
     )
     return session.execute(stmt).scalars().first()
-
-
-def suppressed_fingerprints(session: Session, fps: Iterable[str]) -> set[str]:
-    """Which of these fingerprints are suppressed; one query for a whole batch."""
-    fps = list(fps)
-    found: set[str] = set()
-    for i in range(0, len(fps), 900):
-        chunk = fps[i : i + 900]
-        found.update(
-            session.execute(select(Suppression.fingerprint).where(Suppression.fingerprint.in_(chunk))).scalars()
-        )
-    return found
 
 
 def suppress(

@@ -75,12 +75,6 @@ def render_layout(name: str, context: dict) -> str:
         raise TemplateProblem(f"{name}: {exc.message}") from None
 
 
-def reload() -> None:
-    """Forget compiled templates, e.g. after a rep edits one in the TUI."""
-    environment.cache_clear()
-    _CACHE.clear()
-
-
 _CACHE: dict[tuple[str, Path | None], tuple[float, object]] = {}
 _MISSING_TTL = 2.0  # seconds a "no such template" answer is trusted
 
