@@ -288,3 +288,15 @@ async def test_reports_from_the_command_palette(demo_ws):
         assert isinstance(app.screen, TextModal) and "Art. 30" in app.screen.text
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert "Deliverability: doctor (SPF, DKIM, DMARC)" in titles and "Contacts: where did you get my data?" in titles
+
+
+async def test_escape_closes_the_where_answer_at_once(demo_ws):
+    app = ColdmailApp(demo_ws, mode="contacts")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        assert isinstance(app.screen, TextModal)
+        await pilot.press("escape")
+        await settle(pilot, 1)
+        assert type(app.screen).__name__ == "ContactsScreen"

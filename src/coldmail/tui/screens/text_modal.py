@@ -11,7 +11,7 @@ from textual.widgets import Button, Label, TextArea
 
 class TextModal(ModalScreen[None]):
     BINDINGS = [
-        Binding("escape", "dismiss", "Close", id="modal.close"),
+        Binding("escape", "dismiss", "Close", id="modal.close", priority=True),  # the TextArea would take it
         Binding("c", "copy", "Copy", id="modal.copy"),
     ]
 
