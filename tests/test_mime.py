@@ -56,3 +56,16 @@ def test_long_ascii_subject_is_folded_and_unfolds_exactly():
     m = _roundtrip(subject, 'Sam "the man" Carter, Jr.', "hi", "<p>hi</p>")
     assert str(m["Subject"]) == subject
     assert m["To"].addresses[0].display_name == 'Sam "the man" Carter, Jr.'
+
+
+def _encodings(raw: bytes) -> list[str]:
+    return [line.split(b": ")[1].decode() for line in raw.split(b"\r\n") if line.startswith(b"Content-Transfer-Encoding")]
+
+
+def test_ascii_parts_go_as_7bit_and_others_as_quoted_printable():
+    plain = "Hello Ana,\n\nA short note.\n-- \nSam\n"
+    assert _encodings(mime.build(["From: a@b.example"], plain, "<p>hi</p>")) == ["7bit", "7bit"]
+    raw = mime.build(["From: a@b.example"], "Grüße\n", "<p>" + "x" * 1200 + "</p>")
+    assert _encodings(raw) == ["quoted-printable", "quoted-printable"]  # non-ASCII; a line over 998
+    m = email.message_from_bytes(mime.build(["From: a@b.example"], plain, "<p>hi</p>"), policy=policy.default)
+    assert m.get_body(("plain",)).get_content().replace("\r\n", "\n") == plain  # "-- " keeps its space

@@ -223,3 +223,18 @@ def test_progress_is_reported(ws, tmp_path):
     import_csv(ws, path=f, list_name="l", **SRC, on_progress=lambda d, t: seen.append((d, t)))
     size = f.stat().st_size
     assert seen[-1] == (size, size) and len(seen) >= 2
+
+
+def test_new_contacts_after_erasing_the_newest_get_their_own_list_membership(ws, tmp_path):
+    from coldmail.privacy import erase
+
+    import_csv(ws, path=write_csv(tmp_path / "1.csv", "email\na@k.example\nb@k.example\n"), list_name="one", **SRC)
+    erase(ws, "b@k.example")  # the highest id is free again
+    result = import_csv(ws, path=write_csv(tmp_path / "2.csv", "email\nc@k.example\na@k.example\n"),
+                        list_name="two", **SRC)
+    assert (result.imported, result.updated) == (1, 1)
+    assert show_contact(ws, "c@k.example").lists == ["two"]
+    assert show_contact(ws, "a@k.example").lists == ["one", "two"]
+    with session_scope(ws.engine, write=False) as s:
+        members = s.execute(select(func.count()).select_from(ListMember)).scalar_one()
+    assert members == 3

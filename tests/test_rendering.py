@@ -264,3 +264,21 @@ def test_spamassassin_scores_default_templates_below_2(people, tmp_path, templat
     m = re.search(r"X-Spam-Status: \w+, score=(-?[\d.]+)", report)
     assert m, report[:2000]
     assert float(m.group(1)) < 2.0, report[report.find("Content analysis details"):][:3000]
+
+
+def test_rep_templates_keep_jinjas_globals(people):
+    # coldmail renders through a faster path than Template.render; the globals must still be there.
+    _custom_template(people, "loops", "Subject: Three points\n{% set ns = namespace(n=0) %}"
+                     "{% for i in range(3) %}{% set ns.n = ns.n + i %}{{ i }}{% endfor %} sum={{ ns.n }}"
+                     " {{ cycler('a', 'b').next() }}\n")
+    body = parse(render_for(people, template="loops", email=PEOPLE["en"][0])).get_body(("plain",)).get_content()
+    assert body.startswith("012 sum=3 a\n")
+
+
+def test_an_edited_template_is_used_at_once(people):
+    _custom_template(people, "edited", "Subject: One\nfirst version\n")
+    assert parse(render_for(people, template="edited", email=PEOPLE["en"][0]))["Subject"] == "One"
+    path = people.home / "templates" / "email" / "edited.txt.j2"
+    path.write_text("Subject: Two\nsecond version\n", encoding="utf-8")
+    os.utime(path, (path.stat().st_mtime + 5, path.stat().st_mtime + 5))
+    assert parse(render_for(people, template="edited", email=PEOPLE["en"][0]))["Subject"] == "Two"

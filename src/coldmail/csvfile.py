@@ -217,23 +217,33 @@ def open_csv(path: Path) -> CsvStream:
     return CsvStream(path=path, encoding=encoding, delimiter=delimiter, headers=mapping, size=size)
 
 
-def iter_rows(
+def iter_records(
     stream: CsvStream, on_bytes: Callable[[int], None] | None = None
-) -> Iterator[tuple[int, dict[str, str], int]]:
-    """Yield (line number of the row's first line, {field: raw value}, extra cell count)."""
+) -> Iterator[tuple[int, list[str]]]:
+    """Yield (line number of the row's first line, its cells) for every row that is not blank.
+    Cells are as the file has them: a row may be shorter or longer than the header."""
     with stream.path.open("rb") as raw:
         counting = _CountingReader(raw, on_bytes)
         text = io.TextIOWrapper(io.BufferedReader(counting, 1 << 16), encoding=stream.encoding, newline="")
         reader = csv.reader(text, delimiter=stream.delimiter)
         try:
             next(reader)  # the header
-            width = len(stream.headers.original)
             line = reader.line_num + 1
             for record in reader:
                 start, line = line, reader.line_num + 1
                 if not record or (len(record) == 1 and not record[0].strip()):
                     continue
-                values = {name: record[i] for i, name in stream.headers.columns.items() if i < len(record)}
-                yield start, values, max(0, len(record) - width)
+                yield start, record
         except csv.Error as exc:
             raise CsvFileError(f"{stream.path}: line {reader.line_num}: malformed CSV ({exc})") from None
+
+
+def iter_rows(
+    stream: CsvStream, on_bytes: Callable[[int], None] | None = None
+) -> Iterator[tuple[int, dict[str, str], int]]:
+    """Yield (line number of the row's first line, {field: raw value}, extra cell count)."""
+    width = len(stream.headers.original)
+    columns = list(stream.headers.columns.items())
+    for start, record in iter_records(stream, on_bytes):
+        values = {name: record[i] for i, name in columns if i < len(record)}
+        yield start, values, max(0, len(record) - width)

@@ -3,9 +3,10 @@ suppressed people never arrive, and columns we do not need are dropped and repor
 
 from __future__ import annotations
 
+import itertools
 import json
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -19,7 +20,7 @@ from coldmail import audit, csvfile
 from coldmail.addresses import InvalidAddress, normalize_email
 from coldmail.db import session_scope
 from coldmail.models import Contact, ListMember, ProspectList, utcnow
-from coldmail.suppression import candidate_fingerprints, fingerprint
+from coldmail.suppression import domain_fingerprints, fingerprint
 from coldmail.workspace import Workspace
 
 BATCH = 2000
@@ -253,31 +254,64 @@ class _Defaults:
 _TEXT_FIELDS = ("first_name", "last_name", "company", "role", "website", "source", "source_url", "justification")
 
 
-def _prepare(values: dict[str, str], defaults: _Defaults) -> dict:
+@dataclass(frozen=True)
+class _Layout:
+    """Where each field sits in a file's rows (None: the file has no such column). Worked out once
+    per file, so a row is read by position and never turned into a dict of every column."""
+
+    width: int
+    email: int
+    text: tuple[tuple[str, int, int], ...]  # (field, cell index, maximum length), present columns only
+    country: int | None
+    source_public: int | None
+    collected_at: int | None
+
+    @classmethod
+    def of(cls, headers: csvfile.HeaderMap) -> _Layout:
+        index = {name: i for i, name in headers.columns.items()}
+        return cls(
+            width=len(headers.original),
+            email=index["email"],
+            text=tuple((name, index[name], MAX_LEN[name]) for name in _TEXT_FIELDS if name in index),
+            country=index.get("country"),
+            source_public=index.get("source_public"),
+            collected_at=index.get("collected_at"),
+        )
+
+
+_BLANK = dict.fromkeys(_TEXT_FIELDS, "")
+
+
+def _prepare(cells: list[str], layout: _Layout, defaults: _Defaults) -> dict:
     """One CSV row -> a contact record, or RowError naming the field."""
+    if len(cells) < layout.width:
+        cells = cells + [""] * (layout.width - len(cells))
+    raw_email = cells[layout.email]
     try:
-        email = normalize_email(values.get("email", ""))
+        email = normalize_email(raw_email)
     except InvalidAddress as exc:
-        raw = values.get("email", "").strip()
+        raw = raw_email.strip()
         raise RowError(f"email {raw[:80]!r}: {exc}" if raw else "email is empty") from None
-    rec = {"email": email}
-    for name in _TEXT_FIELDS:
-        value = values.get(name, "")
-        if value and value.isprintable() and len(value) <= MAX_LEN[name]:
-            rec[name] = value.strip()
-        else:
-            rec[name] = clean_text(value, name) if value else ""
-    rec["source"] = rec["source"] or defaults.source
-    rec["justification"] = rec["justification"] or defaults.justification
-    rec["source_url"] = rec["source_url"] or defaults.source_url
+    rec = _BLANK.copy()
+    rec["email"] = email
+    for name, i, limit in layout.text:
+        value = cells[i]
+        if value:
+            rec[name] = value.strip() if value.isprintable() and len(value) <= limit else clean_text(value, name)
     if not rec["source"]:
-        raise RowError("no source: give a source column or --source")
+        rec["source"] = defaults.source
+        if not rec["source"]:
+            raise RowError("no source: give a source column or --source")
     if not rec["justification"]:
-        raise RowError("no justification: give a justification column or --justification")
-    rec["country"] = normalize_country(values.get("country", ""))
-    public = parse_public(values.get("source_public", ""))
+        rec["justification"] = defaults.justification
+        if not rec["justification"]:
+            raise RowError("no justification: give a justification column or --justification")
+    rec["source_url"] = rec["source_url"] or defaults.source_url
+    rec["country"] = "" if layout.country is None else normalize_country(cells[layout.country])
+    public = None if layout.source_public is None else parse_public(cells[layout.source_public])
     rec["source_public"] = defaults.source_public if public is None else public
-    rec["collected_at"] = parse_collected_at(values.get("collected_at", "")) or defaults.now
+    collected = None if layout.collected_at is None else parse_collected_at(cells[layout.collected_at])
+    rec["collected_at"] = collected or defaults.now
     return rec
 
 
@@ -302,7 +336,7 @@ class _FingerprintCache:
         if dfps is None:
             if len(self.domains) > 200_000:
                 self.domains.clear()
-            dfps = self.domains[domain] = candidate_fingerprints(self.key, email)[1:]
+            dfps = self.domains[domain] = domain_fingerprints(self.key, domain)
         return [fingerprint(self.key, email), *dfps]
 
 
@@ -327,8 +361,9 @@ def _in_values_exec(conn, sql: str, params: tuple, values: list) -> None:
         conn.exec_driver_sql(sql.replace("{in}", "IN (SELECT value FROM json_each(?))"), (*params, json.dumps(values)))
 
 
-def _insert_sql(conn) -> tuple[str, tuple[str, ...]]:
-    cols = (*_INSERT_FIELDS, "list_id", "collected_by", "status", "created_at", "updated_at")
+def _insert_sql(conn, *, with_id: bool = False) -> tuple[str, tuple[str, ...]]:
+    cols = (*(("id",) if with_id else ()), *_INSERT_FIELDS, "list_id", "collected_by", "status", "created_at",
+            "updated_at")
     mark = "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
     return f"INSERT INTO contacts ({', '.join(cols)}) VALUES ({', '.join([mark] * len(cols))})", cols
 
@@ -336,25 +371,29 @@ def _insert_sql(conn) -> tuple[str, tuple[str, ...]]:
 def _flush_batch(
     session: Session,
     *,
-    batch: list[tuple[int, dict]],
-    fps: _FingerprintCache,
+    batch: list[dict],
+    fps_by_row: list[list[str]],
     list_id: int,
     first_new_id: int,
+    ids: Iterator[int] | None,
     defaults: _Defaults,
     result: ImportResult,
 ) -> None:
+    """Write one batch. `ids` hands out the new contacts' ids where the importer may choose them
+    (SQLite, whose write lock it holds: the same ids SQLite would pick), so that list membership
+    needs no second lookup by address; without it (PostgreSQL's sequence) membership is
+    inserted from a select."""
     if not batch:
         return
     conn = session.connection()
     table = Contact.__table__
     # 1. Suppression: the address, its domain or a parent domain; one query for the batch.
-    fps_by_row = [fps.for_email(rec["email"]) for _, rec in batch]
     blocked = {fp for (fp,) in _in_values(
         conn, "SELECT fingerprint FROM suppressions WHERE fingerprint {in}",
         list({fp for row in fps_by_row for fp in row}),
     )}
     kept: dict[str, dict] = {}
-    for (_line, rec), row_fps in zip(batch, fps_by_row, strict=True):
+    for rec, row_fps in zip(batch, fps_by_row, strict=True):
         if blocked and blocked.intersection(row_fps):
             result.suppressed += 1
             continue
@@ -372,17 +411,22 @@ def _flush_batch(
     # 2. Which are already held: from before this import (updated) or earlier in this file (duplicate).
     emails = list(kept)
     existing = dict(_in_values(conn, "SELECT email, id FROM contacts WHERE email {in}", emails))
-    new_rows, changes = [], []
+    new_rows, changes, members = [], [], []
     for email, rec in kept.items():
         cid = existing.get(email)
         if cid is None:
             collected = defaults.now_db if rec["collected_at"] is defaults.now else defaults.to_db(rec["collected_at"])
+            if ids is not None:
+                cid = next(ids)
+                members.append((list_id, cid, defaults.now_db))
             new_rows.append((
-                email, rec["fingerprint"], rec["first_name"], rec["last_name"], rec["company"], rec["role"],
+                *(() if ids is None else (cid,)), email, rec["fingerprint"], rec["first_name"], rec["last_name"], rec["company"], rec["role"],
                 rec["country"], rec["website"], rec["source"], rec["source_url"], rec["source_public"],
                 collected, rec["justification"], list_id, defaults.actor, "new", defaults.now_db, defaults.now_db,
             ))
             continue
+        if ids is not None:
+            members.append((list_id, cid, defaults.now_db))
         if cid >= first_new_id:
             result.duplicates += 1
         else:
@@ -392,7 +436,7 @@ def _flush_batch(
         change.update(b_id=cid, b_now=defaults.now)
         changes.append(change)
     if new_rows:
-        conn.exec_driver_sql(_insert_sql(conn)[0], new_rows)
+        conn.exec_driver_sql(_insert_sql(conn, with_id=ids is not None)[0], new_rows)
         result.imported += len(new_rows)
     if changes:
         stmt = (
@@ -404,8 +448,13 @@ def _flush_batch(
             )
         )
         conn.execute(stmt, changes)
-    # 3. List membership for every kept row, new or old, in one statement.
+    # 3. List membership for every kept row, new or old.
     mark = "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
+    if ids is not None:
+        conn.exec_driver_sql(
+            f"INSERT INTO list_members (list_id, contact_id, added_at) VALUES ({mark}, {mark}, {mark}) "
+            "ON CONFLICT DO NOTHING", members)
+        return
     _in_values_exec(
         conn,
         f"INSERT INTO list_members (list_id, contact_id, added_at) SELECT {mark}, id, {mark} FROM contacts "
@@ -413,6 +462,32 @@ def _flush_batch(
         (list_id, defaults.now_db),
         emails,
     )
+
+
+def _batches(
+    stream: csvfile.CsvStream,
+    layout: _Layout,
+    defaults: _Defaults,
+    fps: _FingerprintCache,
+    progress: Callable[[int], None] | None,
+    rejected: list[dict],
+) -> Iterator[tuple[list[dict], list[list[str]]]]:
+    """The file's good rows, BATCH at a time, with their suppression fingerprints; bad rows go to
+    `rejected` with their line numbers."""
+    batch: list[dict] = []
+    for line, cells in csvfile.iter_records(stream, progress):
+        try:
+            if len(cells) > layout.width:
+                raise RowError(f"the row has {len(cells) - layout.width} more cell(s) than the header")
+            batch.append(_prepare(cells, layout, defaults))
+        except RowError as exc:
+            rejected.append({"row": line, "reason": str(exc)})
+            continue
+        if len(batch) >= BATCH:
+            yield batch, [fps.for_email(rec["email"]) for rec in batch]
+            batch = []
+    if batch:
+        yield batch, [fps.for_email(rec["email"]) for rec in batch]
 
 
 def import_csv(
@@ -451,21 +526,11 @@ def import_csv(
             session.connection().exec_driver_sql("PRAGMA cache_size=-65536")
         plist = get_or_create_list(session, name=list_name, actor=ws.actor, purpose=purpose)
         first_new_id = (session.execute(select(func.max(Contact.id))).scalar() or 0) + 1
-        batch: list[tuple[int, dict]] = []
-        for line, values, extra in csvfile.iter_rows(stream, progress):
-            try:
-                if extra:
-                    raise RowError(f"the row has {extra} more cell(s) than the header")
-                batch.append((line, _prepare(values, defaults)))
-            except RowError as exc:
-                result.rejected.append({"row": line, "reason": str(exc)})
-                continue
-            if len(batch) >= BATCH:
-                _flush_batch(session, batch=batch, fps=fps, list_id=plist.id,
-                             first_new_id=first_new_id, defaults=defaults, result=result)
-                batch = []
-        _flush_batch(session, batch=batch, fps=fps, list_id=plist.id,
-                     first_new_id=first_new_id, defaults=defaults, result=result)
+        batches = _batches(stream, _Layout.of(stream.headers), defaults, fps, progress, result.rejected)
+        ids = itertools.count(first_new_id) if session.get_bind().dialect.name == "sqlite" else None
+        for batch, fps_by_row in batches:
+            _flush_batch(session, batch=batch, fps_by_row=fps_by_row, list_id=plist.id,
+                         first_new_id=first_new_id, ids=ids, defaults=defaults, result=result)
         audit.record(
             session,
             actor=ws.actor,

@@ -94,27 +94,25 @@ def render_template(
 ) -> RenderedTemplate:
     """Render `email/<name>.txt.j2` (and `.html.j2` when it exists) for one contact."""
     txt_name = f"{EMAIL_DIR}/{name}.txt.j2"
-    if not templating.template_exists(txt_name, workspace_templates=workspace_templates):
+    rendered = templating.render(txt_name, context, workspace_templates=workspace_templates, who=who,
+                                 missing_ok=True)
+    if rendered is None:
         available = ", ".join(template_names(workspace_templates)) or "none"
         raise TemplateProblem(f"no template {name!r} (available: {available})")
-    rendered = templating.render(txt_name, context, workspace_templates=workspace_templates, who=who)
     subject, text = _split_subject(txt_name, rendered)
-    html_name = f"{EMAIL_DIR}/{name}.html.j2"
-    html_body = None
-    if templating.template_exists(html_name, workspace_templates=workspace_templates):
-        html_body = templating.render(html_name, context, workspace_templates=workspace_templates, who=who)
+    html_body = templating.render(f"{EMAIL_DIR}/{name}.html.j2", context, workspace_templates=workspace_templates,
+                                  who=who, missing_ok=True)
     return RenderedTemplate(subject=header_safe(subject), text=text.rstrip() + "\n", html=html_body)
+
+
+_PARAGRAPHS = re.compile(r"\n\s*\n")
 
 
 def text_to_html(text: str) -> str:
     """Plain text to simple HTML: escaped, paragraphs kept, bare URLs made clickable (not rewritten)."""
-    paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
-    out = []
-    for p in paragraphs:
-        escaped = html.escape(p)
-        linked = _URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', escaped)
-        out.append("<p>" + linked.replace("\n", "<br>\n") + "</p>")
-    return "\n".join(out)
+    linked = _URL.sub(r'<a href="\g<0>">\g<0></a>', html.escape(text.strip()))
+    paragraphs = [p for p in _PARAGRAPHS.split(linked) if p.strip()]
+    return "\n".join(["<p>" + p.replace("\n", "<br>\n") + "</p>" for p in paragraphs])
 
 
 def _layout_context(contact: ContactView, config: Config, lang: str, contact_fp: str) -> dict:
@@ -194,11 +192,11 @@ def compose(
     lang = i18n.language_for(contact.country, language)
     langs = [lang] if language or lang == "en" else [lang, "en"]
     notices, optouts = [], []
-    for code in langs:
-        lay = _layout_context(contact, config, code, contact_fp)
-        notices.append(templating.render_layout(f"layout/notice.{code}.txt.j2", lay).strip())
-        optouts.append(templating.render_layout(f"layout/optout.{code}.txt.j2", lay).strip())
     lay = _layout_context(contact, config, lang, contact_fp)
+    for code in langs:
+        code_lay = lay if code == lang else {**lay, "lang": code, "rtl": code in i18n.RTL}
+        notices.append(templating.render_layout(f"layout/notice.{code}.txt.j2", code_lay).strip())
+        optouts.append(templating.render_layout(f"layout/optout.{code}.txt.j2", code_lay).strip())
     notice_txt = "\n\n".join(notices)
     text = f"{body.text}\n" + "\n\n".join(optouts) + "\n\n-- \n" + notice_txt + "\n"
     body_html = body.html if body.html is not None else text_to_html(body.text)

@@ -12,6 +12,7 @@ from jinja2 import (
     Environment,
     FileSystemLoader,
     StrictUndefined,
+    Template,
     TemplateError,
     TemplateNotFound,
     UndefinedError,
@@ -68,9 +69,28 @@ def layout_environment() -> Environment:
     )
 
 
+def _render(template: Template, context: dict) -> str:
+    """`template.render(context)` without its per-call cost: Jinja merges the template's globals,
+    a ChainMap, into a new dict and a new set on every render (about 10 us, a third of a short
+    template's time). The globals never change after start-up, so they are merged once; the
+    template code and, for rep templates, the sandbox's checks run exactly as in `render`."""
+    merged = template.__dict__.get("_coldmail_globals")
+    if merged is None:
+        merged = template._coldmail_globals = dict(template.globals)
+    env = template.environment
+    ctx = env.context_class(env, {**merged, **context}, template.name, template.blocks)
+    return env.concat(template.root_render_func(ctx))
+
+
+_LAYOUTS: dict[str, Template] = {}
+
+
 def render_layout(name: str, context: dict) -> str:
     try:
-        return layout_environment().get_template(name).render(context)
+        template = _LAYOUTS.get(name)
+        if template is None:
+            template = _LAYOUTS[name] = layout_environment().get_template(name)
+        return _render(template, context)
     except UndefinedError as exc:
         raise TemplateProblem(f"{name}: {exc.message}") from None
 
@@ -101,13 +121,17 @@ def _lookup(name: str, workspace_templates: Path | None):
     return template
 
 
-def render(name: str, context: dict, *, workspace_templates: Path | None = None, who: str = "") -> str:
-    """Render one template; errors name the template and, when given, the contact."""
+def render(name: str, context: dict, *, workspace_templates: Path | None = None, who: str = "",
+           missing_ok: bool = False) -> str | None:
+    """Render one template; errors name the template and, when given, the contact. With
+    `missing_ok`, a template that does not exist renders as None instead of an error."""
     try:
         template = _lookup(name, workspace_templates)
         if template is None:
+            if missing_ok:
+                return None
             raise TemplateProblem(f"no template {name!r}")
-        return template.render(context)
+        return _render(template, context)
     except UndefinedError as exc:
         target = f" for {who}" if who else ""
         raise TemplateProblem(f"{name}{target}: {exc.message}") from None
