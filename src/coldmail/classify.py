@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.message import EmailMessage, Message
-from email.utils import getaddresses, parseaddr
+from email.utils import getaddresses
 from pathlib import Path
 
 PHRASES_DIR = Path(__file__).parent / "phrases"
@@ -92,8 +92,32 @@ def _section(section: str) -> tuple[re.Pattern | None, tuple[str, ...]]:
     plain = tuple(p for p in phrases().contains.get(section, ()) if p and p not in words)
     if not words:
         return None, plain
-    alternation = "|".join(re.escape(p) for p in sorted(words, key=len, reverse=True))
-    return re.compile(r"(?<!\w)(?:" + alternation + r")(?!\w)"), plain
+    return re.compile(r"(?<!\w)" + _trie_pattern(words) + r"(?!\w)"), plain
+
+
+def _trie_pattern(words: list[str]) -> str:
+    """An alternation of `words` as a prefix tree: `no(?: thanks| thank you)?` rather than
+    `no thanks|no thank you|no`, so the engine follows one branch per character instead of trying
+    hundreds of phrases at every position. Longer continuations come first, so at a position the
+    longest phrase wins, as in a length-sorted alternation."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        end = "" in node
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if end:
+            return "(?:" + body + ")?"
+        return body
+
+    return "(?:" + build(trie) + ")"
 
 
 def _matches(folded: str, section: str) -> list[str]:
@@ -216,15 +240,51 @@ def _own_footer_lines() -> tuple[str, ...]:
     return tuple(x for x in lines if x)
 
 
+# Cheap tests that every match of the patterns above passes, so that the patterns (slow: a lazy
+# `.{0,200}?` and case-insensitive alternations) run on a handful of lines rather than on all of them.
+_WROTE = ("wrote", "a écrit", "schrieb", "escribió", "escribio", "ha scritto", "schreef", "skrev", "napisał",
+          "napisal", "escreveu", "написал", "написала", "kirjoitti", "írta", "kirjutas", "rakstīja", "כתב", "كتب",
+          "写道")
+_SENT_FROM = ("sent from my", "gesendet von meinem", "envoyé de mon", "enviado desde mi", "inviato da",
+              "verzonden vanaf", "skickat från min", "wysłane z", "enviado do meu", "отправлено с")
+
+
+def _ends_with_wrote(lowered: str) -> bool:
+    tail = lowered.rstrip()
+    if tail.endswith(":"):
+        tail = tail[:-1].rstrip()
+    return tail.endswith(_WROTE)
+
+
+def _quote_header_line(stripped: str) -> bool:
+    """One of _QUOTE_HEADERS matches the (stripped) line."""
+    if not stripped:
+        return False
+    lowered = stripped.lower()
+    if _ends_with_wrote(lowered) and (_QUOTE_HEADERS[0].match(stripped) or _QUOTE_HEADERS[1].match(stripped)):
+        return True
+    first = stripped[0]
+    if first == "-":
+        return bool(_QUOTE_HEADERS[2].match(stripped))
+    if first == "_":
+        return bool(_QUOTE_HEADERS[3].match(stripped))
+    return lowered.startswith(_SENT_FROM) and bool(_QUOTE_HEADERS[4].match(stripped))
+
+
+def _wrote_line(stripped: str) -> bool:
+    """_QUOTE_HEADERS[1] matches the (stripped) line."""
+    return stripped.endswith(":") and _ends_with_wrote(stripped.lower()) and bool(_QUOTE_HEADERS[1].match(stripped))
+
+
 def _is_quote_header(lines: list[str], i: int) -> bool:
     stripped = lines[i].strip()
-    if any(p.match(stripped) for p in _QUOTE_HEADERS):
+    if _quote_header_line(stripped):
         return True
     nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
     # a quote header wrapped over two lines: 'On 02.04.2012 14:20, "Bob" <' / 'bob@example.com> wrote:'
-    if nxt and not stripped.startswith(">") and not nxt.startswith(">") and _QUOTE_HEADERS[1].match(nxt):
+    if nxt and not stripped.startswith(">") and not nxt.startswith(">") and _wrote_line(nxt):
         return bool(re.search(r"\d|@|<", stripped)) and len(stripped) < 200
-    if _HEADER_BLOCK.match(stripped) and any(_HEADER_NEXT.match(n) for n in lines[i + 1:i + 5]):
+    if ":" in stripped and _HEADER_BLOCK.match(stripped) and any(_HEADER_NEXT.match(n) for n in lines[i + 1:i + 5]):
         return True
     return False
 
@@ -236,6 +296,7 @@ def new_text(text: str) -> str:
     lines = text.replace("\r\n", "\n").split("\n")
     out: list[str] = []
     own = _own_footer_lines()
+    own_first = {line[0] for line in own}
     after_quote = False
     i = 0
     while i < len(lines):
@@ -248,14 +309,16 @@ def new_text(text: str) -> str:
             if any(x.strip() for x in out) or after_quote:
                 break
             after_quote = True  # nothing above it: a bottom-posted reply may follow the quote
-            i += 2 if (i + 1 < len(lines) and not _QUOTE_HEADERS[1].match(stripped)
-                       and _QUOTE_HEADERS[1].match(lines[i + 1].strip())) else 1
+            i += 2 if (i + 1 < len(lines) and not _wrote_line(stripped) and _wrote_line(lines[i + 1].strip())) else 1
             continue
         if stripped in ("--", "-- ", "—"):
             break
-        folded = _fold(stripped)
-        if folded and any(folded.startswith(o) for o in own):
-            break
+        # Our own opt-out/notice, unquoted? (Folding every line is costly: an ASCII line that starts
+        # with a letter or digit folds to that character, lower-cased, first.)
+        if not (stripped[:1].isascii() and stripped[:1].isalnum() and stripped[0].lower() not in own_first):
+            folded = _fold(stripped)
+            if folded and folded.startswith(own):
+                break
         out.append(line)
         i += 1
     return "\n".join(out).strip()
@@ -274,22 +337,37 @@ _BOUNCE_SUBJECT = re.compile(
     r"delivery report|not delivered|unzustellbar|non remis|no se puede entregar|mail failure|bounce|"
     r"error sending|delayed mail|delivery delayed|unable to deliver|mail error|failed mail|delivery warning|"
     r"not yet been delivered|could not be delivered|deliver(y|ing) problem", re.I)
-_BOUNCE_BODY = re.compile(
-    r"could not be delivered|couldn't be delivered|permanent fatal errors|user unknown|unknown user|"
-    r"no such user|mailbox unavailable|mailbox not found|does not exist|this is the qmail-send program|"
-    r"wasn't able to deliver|was not able to deliver|unable to deliver|delivery failed|undeliverable|"
-    r"did not reach the following recipient|delivery to the following recipient|recipient address rejected|"
-    r"message could not be delivered|not be delivered to|returned to you|failed to deliver|"
-    r"delivery has failed|invalid recipient|address rejected|host unknown|no mailbox|account.{0,20}disabled|"
-    r"unrouteable|unroutable|over quota|mailbox full|quota exceeded|delivery.{0,40}delayed|"
-    r"will retry|still undelivered|message delivery has been delayed|could not deliver|"
-    r"permanent error|temporary error|retry timeout exceeded|undeliverable mail|delivery status notification|"
-    r"recipient.{0,20}unknown|bad destination|not a valid|rejected your message|message removed|"
-    r"cannot be delivered|can't be delivered|not yet been delivered|has been postponed|full mailbox|"
-    r"space not enough|did not exactly match|mail delivery software|^<[^>\s]+@[^>\s]+>:\s*$", re.I | re.M)
-_SOFT = re.compile(r"mailbox full|full mailbox|over quota|quota exceeded|temporar|delayed|will retry|will be retried|"
-                   r"still undelivered|not yet been delivered|postponed|try again later|deferred|"
-                   r"space not enough|continue to attempt|\b4\.\d{1,3}\.\d{1,3}\b", re.I)
+# Phrases of bounce bodies, matched in the lower-cased text: literal ones through a prefix tree,
+# the few with gaps through a small pattern of their own.
+_BOUNCE_BODY_PHRASES = re.compile(_trie_pattern([
+    "could not be delivered", "couldn't be delivered", "permanent fatal errors", "user unknown",
+    "unknown user", "no such user", "mailbox unavailable", "mailbox not found", "does not exist",
+    "this is the qmail-send program", "wasn't able to deliver", "was not able to deliver", "unable to deliver",
+    "delivery failed", "undeliverable", "did not reach the following recipient",
+    "delivery to the following recipient", "recipient address rejected", "message could not be delivered",
+    "not be delivered to", "returned to you", "failed to deliver", "delivery has failed", "invalid recipient",
+    "address rejected", "host unknown", "no mailbox", "unrouteable", "unroutable", "over quota",
+    "mailbox full", "quota exceeded", "will retry", "still undelivered", "message delivery has been delayed",
+    "could not deliver", "permanent error", "temporary error", "retry timeout exceeded", "undeliverable mail",
+    "delivery status notification", "bad destination", "not a valid", "rejected your message",
+    "message removed", "cannot be delivered", "can't be delivered", "not yet been delivered",
+    "has been postponed", "full mailbox", "space not enough", "did not exactly match",
+    "mail delivery software",
+]))
+_BOUNCE_BODY_GAPS = re.compile(r"account.{0,20}disabled|delivery.{0,40}delayed|recipient.{0,20}unknown|^<[^>\s]+@[^>\s]+>:\s*$", re.M)
+
+
+def _bounce_body(lowered: str) -> bool:
+    return bool(_BOUNCE_BODY_PHRASES.search(lowered) or _BOUNCE_BODY_GAPS.search(lowered))
+
+
+# Matched in the lower-cased text, like the bounce phrases above.
+_SOFT = re.compile(_trie_pattern([
+    "mailbox full", "full mailbox", "over quota", "quota exceeded", "temporar", "delayed", "will retry",
+    "will be retried", "still undelivered", "not yet been delivered", "postponed", "try again later", "deferred",
+    "space not enough", "continue to attempt",
+]) + r"|\b4\.\d{1,3}\.\d{1,3}\b")
+_HARD = re.compile(_trie_pattern(["user unknown", "no such user", "does not exist", "permanent"]))
 _STATUS = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
 
 
@@ -339,8 +417,11 @@ def _failed_from_text(msg, text: str) -> list[str]:
                 found.append(addr.lower())
     if found:
         return found
-    own = {parseaddr(str(msg.get(h, "")))[1].lower() for h in ("From", "To", "Return-Path", "Sender")}
-    for addr in _EMAIL.findall(text):
+    candidates = _EMAIL.findall(text)
+    # The message's own addresses are not the failed ones (every address in those headers; the
+    # regex is much cheaper than parsing the headers and errs on the side of leaving one out).
+    own = {a.lower() for h in ("From", "To", "Return-Path", "Sender") for a in _EMAIL.findall(str(msg.get(h, "")))}
+    for addr in candidates:
         a = addr.lower().rstrip(".")
         if a in own or re.match(r"(mailer-daemon|postmaster|abuse|noreply|no-reply)@", a):
             continue
@@ -366,15 +447,18 @@ def _bounce(msg, text: str) -> Classification | None:
                               why=f"delivery status notification ({status or action or 'failed'})")
     sender = header(msg, "From")
     subject = header(msg, "Subject")
-    looks = (bool(_BOUNCE_FROM.search(sender)) + bool(_BOUNCE_SUBJECT.search(subject))
-             + bool(_BOUNCE_BODY.search(text[:20000])) + (dsn is not None))
-    if looks < 2 and not (looks and msg.get("X-Failed-Recipients")):
+    looks = bool(_BOUNCE_FROM.search(sender)) + bool(_BOUNCE_SUBJECT.search(subject)) + (dsn is not None)
+    failed_header = msg.get("X-Failed-Recipients")
+    if not looks and not failed_header:
+        return None  # the body alone cannot make it a bounce; most replies stop here, unread
+    whole = text[:20000]
+    lowered = whole.lower()
+    looks += _bounce_body(lowered)
+    if looks < 2 and not (looks and failed_header):
         return None
     failed = _failed_from_text(msg, text)
-    whole = text[:20000]
     codes = _STATUS.findall(whole)
-    soft = bool(_SOFT.search(whole)) and not any(c[0] == "5" for c in codes) and not re.search(
-        r"user unknown|no such user|does not exist|permanent", whole, re.I)
+    soft = bool(_SOFT.search(lowered)) and not any(c[0] == "5" for c in codes) and not _HARD.search(lowered)
     return Classification("bounce_soft" if soft else "bounce_hard", 0.9 if failed else 0.6,
                           failed_recipients=failed, why="bounce (vendor format)")
 
@@ -440,14 +524,27 @@ def _next(today: date, month: int, day: int) -> date | None:
     return None
 
 
+@functools.cache
+def _auto_subject() -> re.Pattern:
+    """An auto-reply phrase at the start of the subject or after a space (the phrase may end mid-word)."""
+    words = [p for p in phrases().contains.get("auto_subject", ()) if p]
+    return re.compile(r"(?:^| )" + _trie_pattern(words)) if words else re.compile(r"(?!)")
+
+
+@functools.cache
+def _whole_opt_outs() -> frozenset[str]:
+    return frozenset(phrases().whole.get("opt_out", ()))
+
+
 def _auto_reply(msg, text: str, today: date) -> Classification | None:
     auto = str(msg.get("Auto-Submitted", "")).strip().lower()
     precedence = str(msg.get("Precedence", "")).strip().lower()
     subject = _fold(header(msg, "Subject"))
+    starts = tuple(phrases().contains.get("auto_subject", ()))
     flagged = (auto.startswith("auto-replied") or auto.startswith("auto-generated") or msg.get("X-Autoreply")
                or msg.get("X-Autorespond") or precedence == "auto_reply" or msg.get("X-Auto-Response-Suppress") and
-               subject and any(subject.startswith(p) for p in phrases().contains.get("auto_subject", ())))
-    by_subject = any(subject.startswith(p) or f" {p}" in f" {subject}" for p in phrases().contains.get("auto_subject", ()))
+               subject and subject.startswith(starts))
+    by_subject = bool(subject) and _auto_subject().search(subject) is not None
     if not (flagged or by_subject):
         return None
     return Classification("auto_reply", 0.95 if flagged else 0.85, return_date=return_date(text, today),
@@ -459,7 +556,6 @@ def _auto_reply(msg, text: str, today: date) -> Classification | None:
 
 def classify_text(text: str) -> Classification:
     """Classify the new words of a person's reply."""
-    ps = phrases()
     folded = _fold(text)
     if not folded:
         return Classification("human", 0.5, new_text=text, why="empty reply")
@@ -470,7 +566,7 @@ def classify_text(text: str) -> Classification:
     cleaned = pattern.sub(" ", folded) if pattern else folded
     for p in plain:
         cleaned = cleaned.replace(p, " ")
-    whole = any(folded.strip(" .!") == p for p in ps.whole.get("opt_out", ()))
+    whole = folded.strip(" .!") in _whole_opt_outs()
     opt = _matches(cleaned, "opt_out")
     company = bool(_matches(folded, "company"))
     if requests:
