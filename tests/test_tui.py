@@ -300,3 +300,16 @@ async def test_escape_closes_the_where_answer_at_once(demo_ws):
         await pilot.press("escape")
         await settle(pilot, 1)
         assert type(app.screen).__name__ == "ContactsScreen"
+
+
+async def test_escape_leaves_a_text_field_so_area_keys_work_again(demo_ws):
+    app = ColdmailApp(demo_ws, mode="templates")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        field = app.screen.query_one("Input")
+        field.focus()
+        await pilot.press("5")
+        assert type(app.screen).__name__ == "TemplatesScreen" and field.value.endswith("5")  # typed, not a key
+        await pilot.press("escape", "5")
+        await settle(pilot, 1)
+        assert type(app.screen).__name__ == "InboxScreen"

@@ -44,6 +44,9 @@ class ColdmailApp(App):
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("f1,question_mark", "help", "Help", id="app.help"),
+        # Out of a text field, so that the area keys (1-9, q) work again; screens with a table
+        # bind Escape themselves (back to the table) and take precedence.
+        Binding("escape", "leave_field", "Leave field", id="app.leave_field", show=False),
         *[Binding(key, f"switch_mode('{mode}')", title, id=f"app.{mode}", show=False) for key, mode, title, _ in AREAS],
     ]
 
@@ -56,6 +59,9 @@ class ColdmailApp(App):
     def on_mount(self) -> None:
         if self._start_mode:
             self.switch_mode(self._start_mode)
+
+    def action_leave_field(self) -> None:
+        self.screen.set_focus(None)
 
     def action_help(self) -> None:
         from coldmail.tui.screens.help_modal import HelpModal
