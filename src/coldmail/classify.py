@@ -276,6 +276,11 @@ def _wrote_line(stripped: str) -> bool:
     return stripped.endswith(":") and _ends_with_wrote(stripped.lower()) and bool(_QUOTE_HEADERS[1].match(stripped))
 
 
+@functools.cache
+def _own_footer_initials() -> frozenset[str]:
+    return frozenset(line[0] for line in _own_footer_lines())
+
+
 def _is_quote_header(lines: list[str], i: int) -> bool:
     stripped = lines[i].strip()
     if _quote_header_line(stripped):
@@ -296,7 +301,7 @@ def new_text(text: str) -> str:
     lines = text.replace("\r\n", "\n").split("\n")
     out: list[str] = []
     own = _own_footer_lines()
-    own_first = {line[0] for line in own}
+    own_first = _own_footer_initials()
     after_quote = False
     i = 0
     while i < len(lines):
@@ -532,6 +537,11 @@ def _auto_subject() -> re.Pattern:
 
 
 @functools.cache
+def _auto_subject_starts() -> tuple[str, ...]:
+    return tuple(phrases().contains.get("auto_subject", ()))
+
+
+@functools.cache
 def _whole_opt_outs() -> frozenset[str]:
     return frozenset(phrases().whole.get("opt_out", ()))
 
@@ -540,10 +550,9 @@ def _auto_reply(msg, text: str, today: date) -> Classification | None:
     auto = str(msg.get("Auto-Submitted", "")).strip().lower()
     precedence = str(msg.get("Precedence", "")).strip().lower()
     subject = _fold(header(msg, "Subject"))
-    starts = tuple(phrases().contains.get("auto_subject", ()))
     flagged = (auto.startswith("auto-replied") or auto.startswith("auto-generated") or msg.get("X-Autoreply")
                or msg.get("X-Autorespond") or precedence == "auto_reply" or msg.get("X-Auto-Response-Suppress") and
-               subject and subject.startswith(starts))
+               subject and subject.startswith(_auto_subject_starts()))
     by_subject = bool(subject) and _auto_subject().search(subject) is not None
     if not (flagged or by_subject):
         return None

@@ -420,7 +420,8 @@ def _flush_batch(
                 cid = next(ids)
                 members.append((list_id, cid, defaults.now_db))
             new_rows.append((
-                *(() if ids is None else (cid,)), email, rec["fingerprint"], rec["first_name"], rec["last_name"], rec["company"], rec["role"],
+                *(() if ids is None else (cid,)),
+                email, rec["fingerprint"], rec["first_name"], rec["last_name"], rec["company"], rec["role"],
                 rec["country"], rec["website"], rec["source"], rec["source_url"], rec["source_public"],
                 collected, rec["justification"], list_id, defaults.actor, "new", defaults.now_db, defaults.now_db,
             ))

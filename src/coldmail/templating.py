@@ -36,37 +36,25 @@ def _autoescape(name: str | None) -> bool:
     return bool(name) and name.endswith((".html", ".html.j2", ".htm"))
 
 
+# Rep templates and the layout are parsed and rendered alike: strict, autoescaped for HTML, same whitespace.
+_OPTIONS = dict(undefined=StrictUndefined, autoescape=_autoescape, keep_trailing_newline=True, trim_blocks=True,
+                lstrip_blocks=True)
+
+
 @lru_cache(maxsize=8)
 def environment(workspace_templates: Path | None = None) -> SandboxedEnvironment:
     loaders = []
     if workspace_templates is not None:
         loaders.append(FileSystemLoader(str(workspace_templates)))
     loaders.append(FileSystemLoader(str(shipped_templates_dir())))
-    env = SandboxedEnvironment(
-        loader=ChoiceLoader(loaders),
-        undefined=StrictUndefined,
-        autoescape=_autoescape,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        cache_size=1000,
-    )
-    return env
+    return SandboxedEnvironment(loader=ChoiceLoader(loaders), cache_size=1000, **_OPTIONS)
 
 
 @lru_cache(maxsize=1)
 def layout_environment() -> Environment:
     """The layout (notice, opt-out, HTML frame) ships with coldmail and cannot be overridden, so it
     is trusted code and renders without the sandbox's per-attribute checks."""
-    return Environment(
-        loader=FileSystemLoader(str(shipped_templates_dir())),
-        undefined=StrictUndefined,
-        autoescape=_autoescape,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        auto_reload=False,
-    )
+    return Environment(loader=FileSystemLoader(str(shipped_templates_dir())), auto_reload=False, **_OPTIONS)
 
 
 def _render(template: Template, context: dict) -> str:
