@@ -23,6 +23,20 @@ def test_prefix_tree_finds_what_the_sorted_alternation_finds(words, text):
     assert [m.span() for m in tree.finditer(text)] == [m.span() for m in plain.finditer(text)]
 
 
+
+@settings(max_examples=300, deadline=None)
+@given(words=st.lists(st.sampled_from(WORDS + ["don't", "l'adresse", "x-y", "me", "thanks", "c"]), min_size=1, max_size=8, unique=True),
+       text=st.lists(st.sampled_from(WORDS + [" ", "x", ".", "piano", "-", "'", "don't", "l'adresse", "x-y", "yno"]),
+                     max_size=12).map("".join))
+def test_matching_only_at_first_words_finds_what_scanning_every_position_finds(words, text):
+    scan = re.compile(r"(?<!\w)" + c._trie_pattern(words) + r"(?!\w)")
+    anchored = re.compile(c._trie_pattern(words) + r"(?!\w)")
+    firsts = frozenset(c._RUN.match(w).group(0) for w in words)
+    expected = [m.span() for m in scan.finditer(text)]
+    assert c._find(anchored, firsts, text, c._words(text)) == expected
+    # a superset of the text's words (as after blanking phrases) finds the same
+    assert c._find(anchored, firsts, text, c._words(text) | set(WORDS)) == expected
+
 FRAGMENTS = ["On Mon, 3 Jun 2024, Sam <sam@x.example>", "Le 3 juin", "Am 03.06.2024 schrieb Bob", " wrote", " wrote:",
              " a écrit :", " schrieb:", "-----Original Message-----", "--", "_" * 25, "Sent from my iPhone",
              "ENVOYÉ DE MON", "From: Bob", "Subject: hi", "hello", ":", " ", "WROTE:", "写道："]
@@ -34,3 +48,26 @@ def test_quote_header_prefilters_agree_with_the_patterns(line):
     stripped = line.strip()
     assert c._quote_header_line(stripped) == any(p.match(stripped) for p in c._QUOTE_HEADERS)
     assert c._wrote_line(stripped) == bool(c._QUOTE_HEADERS[1].match(stripped))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["5", "4", "2", ".", "1", "22", "x", " ", "5.1.1", "4.2.2", "2.5.3.0", "_", "é"]),
+                max_size=10).map("".join))
+def test_status_code_search_agrees_with_the_word_bounded_pattern(text):
+    codes = re.findall(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b", text)
+    assert c._code_classes(text, "245") == {code[0] for code in codes}
+    # found anywhere, as a `search` for the 4.x.x pattern would (overlaps do not matter for existence)
+    assert bool(c._code_classes(text, "4")) == bool(re.search(r"\b4\.\d{1,3}\.\d{1,3}\b", text))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(['text/plain', '; charset=utf-8', '; charset="ISO-8859-1"', '; CHARSET = koi8-r',
+                                 '; boundary="a;charset=x"', '; name="b"', "; charset*=utf-8''x", " (comment)",
+                                 "; format=flowed", "; charset=", ";charset=Windows-1252", "; charset=a b", "charset=x"]),
+                min_size=1, max_size=5).map("".join))
+def test_charset_shortcut_agrees_with_the_parameter_parser(content_type):
+    from email.message import Message
+
+    part = Message()
+    part["Content-Type"] = content_type
+    assert c._charset(part) == part.get_content_charset()

@@ -86,13 +86,84 @@ def _is_cjk(text: str) -> bool:
 
 
 @functools.cache
-def _section(section: str) -> tuple[re.Pattern | None, tuple[str, ...]]:
-    """One compiled alternation per section (word-bounded), plus CJK phrases matched as substrings."""
+def _section(section: str) -> tuple[re.Pattern | None, frozenset[str], tuple[str, ...]]:
+    """A section's word phrases as one prefix-tree pattern, tried where one of them may start; the
+    first word of each of them; and its CJK phrases, matched as substrings."""
     words = [p for p in phrases().contains.get(section, ()) if p and not _is_cjk(p) and re.match(r"\w", p[0])]
     plain = tuple(p for p in phrases().contains.get(section, ()) if p and p not in words)
     if not words:
-        return None, plain
-    return re.compile(r"(?<!\w)" + _trie_pattern(words) + r"(?!\w)"), plain
+        return None, frozenset(), plain
+    firsts = frozenset(_RUN.match(w).group(0) for w in words)
+    return re.compile(_trie_pattern(words) + r"(?!\w)"), firsts, plain
+
+
+_RUN = re.compile(r"\w+")
+
+
+def _words(folded: str) -> set[str]:
+    """The words (maximal runs of word characters) of the text."""
+    return set(_RUN.findall(folded))
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"  # what `\w` is for str patterns
+
+
+def _starts(folded: str, word: str) -> list[int]:
+    """Where `word` stands in the text as a whole word."""
+    found = []
+    size = len(word)
+    i = folded.find(word)
+    while i >= 0:
+        j = i + size
+        if (i == 0 or not _is_word_char(folded[i - 1])) and (j == len(folded) or not _is_word_char(folded[j])):
+            found.append(i)
+        i = folded.find(word, j)
+    return found
+
+
+def _spans(folded: str, section: str, vocab: set[str]) -> list[tuple[int, int]]:
+    pattern, firsts, _ = _section(section)
+    if pattern is None:
+        return []
+    return _find(pattern, firsts, folded, vocab)
+
+
+def _find(pattern: re.Pattern, firsts: frozenset[str], folded: str, vocab: set[str]) -> list[tuple[int, int]]:
+    r"""The spans `(?<!\w)(?:phrases)(?!\w)` finds with finditer, given `pattern` (the phrases and
+    `(?!\w)`), the phrases' first words and the text's words, but tried only where a first word
+    stands. A match starts at a word start, and its first word must be a whole word of the text (the
+    phrase goes on with a non-word character, or the pattern's `(?!\w)` ends it), so no other
+    position can match, and a text without any phrase's first word is not read at all."""
+    present = vocab & firsts
+    if not present:
+        return []
+    starts = sorted(pos for word in present for pos in _starts(folded, word))
+    found: list[tuple[int, int]] = []
+    end = 0
+    for pos in starts:
+        if pos < end:
+            continue
+        m = pattern.match(folded, pos)
+        if m:
+            found.append(m.span())
+            end = m.end()
+    return found
+
+
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with each span replaced by one space, as `pattern.sub(" ", text)` does."""
+    pieces, last = [], 0
+    for a, b in spans:
+        pieces.append(text[last:a])
+        last = b
+    pieces.append(text[last:])
+    return " ".join(pieces)
+
+
+def _matches(folded: str, section: str, vocab: set[str]) -> list[str]:
+    found = [folded[a:b] for a, b in _spans(folded, section, vocab)]
+    return found + [p for p in _section(section)[2] if p in folded]
 
 
 def _trie_pattern(words: list[str]) -> str:
@@ -118,12 +189,6 @@ def _trie_pattern(words: list[str]) -> str:
         return body
 
     return "(?:" + build(trie) + ")"
-
-
-def _matches(folded: str, section: str) -> list[str]:
-    pattern, plain = _section(section)
-    found = [m.group(0) for m in pattern.finditer(folded)] if pattern else []
-    return found + [p for p in plain if p in folded]
 
 
 # ---------------------------------------------------------------------------- text
@@ -186,11 +251,31 @@ def _content(part) -> str:
     if payload is None:
         payload = part.get_payload()
         return payload if isinstance(payload, str) else ""
-    charset = part.get_content_charset() or "utf-8"
+    charset = _charset(part) or "utf-8"
     try:
         return payload.decode(charset, "replace")
     except (LookupError, TypeError):
         return payload.decode("utf-8", "replace")
+
+
+_CHARSET = re.compile(r';\s*charset\s*=\s*("?)([^";\s]*)\1\s*(?=;|$)', re.I)
+
+
+def _charset(part) -> str | None:
+    """`part.get_content_charset()`, read with one regex when the header is plain (no RFC 2231
+    parameters, no comments, no quotes but the charset's own): the full parameter parser costs more
+    than decoding the body. Anything else goes to the parser."""
+    value = part.get("Content-Type")
+    if not isinstance(value, str):
+        return part.get_content_charset()
+    count = value.lower().count("charset")
+    if not count:
+        return None
+    m = _CHARSET.search(value) if count == 1 else None
+    if m is None or "*" in value or "(" in value or value.count('"') != (2 if m.group(1) else 0):
+        return part.get_content_charset()
+    charset = m.group(2)
+    return charset.lower() if charset.isascii() else None
 
 
 def _html_to_text(html: str) -> str:
@@ -359,11 +444,16 @@ _BOUNCE_BODY_PHRASES = re.compile(_trie_pattern([
     "has been postponed", "full mailbox", "space not enough", "did not exactly match",
     "mail delivery software",
 ]))
-_BOUNCE_BODY_GAPS = re.compile(r"account.{0,20}disabled|delivery.{0,40}delayed|recipient.{0,20}unknown|^<[^>\s]+@[^>\s]+>:\s*$", re.M)
+_BOUNCE_BODY_GAPS = re.compile(r"account.{0,20}disabled|delivery.{0,40}delayed|recipient.{0,20}unknown")
+_BOUNCE_ADDRESS_LINE = re.compile(r"^<[^>\s]+@[^>\s]+>:\s*$", re.M)  # qmail: "<user@host>:" alone on a line
+# (Each pattern above starts with a literal character, so the regex engine skips ahead to the
+# positions where a match can start; an alternative starting with `^` or `\b` would make it try
+# every position.)
 
 
 def _bounce_body(lowered: str) -> bool:
-    return bool(_BOUNCE_BODY_PHRASES.search(lowered) or _BOUNCE_BODY_GAPS.search(lowered))
+    return bool(_BOUNCE_BODY_PHRASES.search(lowered) or _BOUNCE_BODY_GAPS.search(lowered)
+                or (lowered.startswith("<") or "\n<" in lowered) and _BOUNCE_ADDRESS_LINE.search(lowered))
 
 
 # Matched in the lower-cased text, like the bounce phrases above.
@@ -371,9 +461,47 @@ _SOFT = re.compile(_trie_pattern([
     "mailbox full", "full mailbox", "over quota", "quota exceeded", "temporar", "delayed", "will retry",
     "will be retried", "still undelivered", "not yet been delivered", "postponed", "try again later", "deferred",
     "space not enough", "continue to attempt",
-]) + r"|\b4\.\d{1,3}\.\d{1,3}\b")
+]))
 _HARD = re.compile(_trie_pattern(["user unknown", "no such user", "does not exist", "permanent"]))
-_STATUS = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
+
+
+def _code_classes(text: str, classes: str) -> set[str]:
+    r"""The classes of the enhanced status codes in the text, as `findall` with
+    `\b([245])\.\d{1,3}\.\d{1,3}\b` finds them (non-overlapping: "JetMail 2.5.3.0" holds 2.5.3, not
+    5.3.0), for `classes` among "245". Searched for without the leading `\b`, which would make the
+    engine try every position; the boundary is checked here."""
+    pattern = _CODES[classes]
+    found: set[str] = set()
+    pos = 0
+    while (m := pattern.search(text, pos)) is not None:
+        start = m.start()
+        if start == 0 or not _is_word_char(text[start - 1]):
+            found.add(text[start])
+            pos = m.end()
+        else:
+            pos = start + 1
+    return found
+
+
+_CODES = {k: re.compile(f"[{k}]" + r"\.\d{1,3}\.\d{1,3}\b") for k in ("245", "4")}
+
+
+class _Mail:
+    """A message with what several checks read from it worked out once: the names of its headers
+    (most checks ask for headers a message does not have, and each lookup scans them all), its
+    content type and its decoded subject."""
+
+    def __init__(self, msg) -> None:
+        self.msg = msg
+        self.names = {k.lower() for k in msg.keys()}
+        self.ctype = msg.get_content_type()
+        self.subject = header(msg, "Subject") if "subject" in self.names else ""
+
+    def get(self, name: str):
+        return self.msg.get(name) if name.lower() in self.names else None
+
+    def get_all(self, name: str) -> list:
+        return self.msg.get_all(name, []) if name.lower() in self.names else []
 
 
 def _walk_parts(msg):
@@ -383,12 +511,12 @@ def _walk_parts(msg):
         return
 
 
-def _dsn(msg) -> tuple[list[str], str | None, str] | None:
+def _dsn(mail: _Mail) -> tuple[list[str], str | None, str] | None:
     """RFC 3464: (failed recipients, status code, action) from message/delivery-status."""
-    if msg.get_content_type() != "multipart/report":
+    if mail.ctype != "multipart/report":
         return None
     recipients, status, action = [], None, ""
-    for part in _walk_parts(msg):
+    for part in _walk_parts(mail.msg):
         if part.get_content_type() != "message/delivery-status":
             continue
         blocks = part.get_payload()
@@ -414,10 +542,11 @@ def _dsn(msg) -> tuple[list[str], str | None, str] | None:
     return recipients, status, action
 
 
-def _failed_from_text(msg, text: str) -> list[str]:
+def _failed_from_text(mail: _Mail, text: str) -> list[str]:
+    msg = mail.msg
     found: list[str] = []
-    for header in ("X-Failed-Recipients", "X-Original-To-Failed", "X-MDRcpt-To"):
-        for _, addr in getaddresses(msg.get_all(header, [])):
+    for name in ("X-Failed-Recipients", "X-Original-To-Failed", "X-MDRcpt-To"):
+        for _, addr in getaddresses(mail.get_all(name)):
             if addr and addr.lower() not in found:
                 found.append(addr.lower())
     if found:
@@ -425,7 +554,7 @@ def _failed_from_text(msg, text: str) -> list[str]:
     candidates = _EMAIL.findall(text)
     # The message's own addresses are not the failed ones (every address in those headers; the
     # regex is much cheaper than parsing the headers and errs on the side of leaving one out).
-    own = {a.lower() for h in ("From", "To", "Return-Path", "Sender") for a in _EMAIL.findall(str(msg.get(h, "")))}
+    own = {a.lower() for h in ("From", "To", "Return-Path", "Sender") for a in _EMAIL.findall(str(mail.get(h) or ""))}
     for addr in candidates:
         a = addr.lower().rstrip(".")
         if a in own or re.match(r"(mailer-daemon|postmaster|abuse|noreply|no-reply)@", a):
@@ -443,17 +572,16 @@ def _failed_from_text(msg, text: str) -> list[str]:
     return found[:5]
 
 
-def _bounce(msg, text: str) -> Classification | None:
-    dsn = _dsn(msg)
+def _bounce(mail: _Mail, text: str) -> Classification | None:
+    dsn = _dsn(mail)
     if dsn is not None and dsn[0]:
         recipients, status, action = dsn
         soft = (status or "").startswith("4") or action in ("delayed", "relayed")
         return Classification("bounce_soft" if soft else "bounce_hard", 0.99, failed_recipients=recipients,
                               why=f"delivery status notification ({status or action or 'failed'})")
-    sender = header(msg, "From")
-    subject = header(msg, "Subject")
-    looks = bool(_BOUNCE_FROM.search(sender)) + bool(_BOUNCE_SUBJECT.search(subject)) + (dsn is not None)
-    failed_header = msg.get("X-Failed-Recipients")
+    sender = header(mail.msg, "From") if "from" in mail.names else ""
+    looks = bool(_BOUNCE_FROM.search(sender)) + bool(_BOUNCE_SUBJECT.search(mail.subject)) + (dsn is not None)
+    failed_header = mail.get("X-Failed-Recipients")
     if not looks and not failed_header:
         return None  # the body alone cannot make it a bounce; most replies stop here, unread
     whole = text[:20000]
@@ -461,16 +589,19 @@ def _bounce(msg, text: str) -> Classification | None:
     looks += _bounce_body(lowered)
     if looks < 2 and not (looks and failed_header):
         return None
-    failed = _failed_from_text(msg, text)
-    codes = _STATUS.findall(whole)
-    soft = bool(_SOFT.search(lowered)) and not any(c[0] == "5" for c in codes) and not _HARD.search(lowered)
+    failed = _failed_from_text(mail, text)
+    soft = ("5" not in _code_classes(whole, "245") and not _HARD.search(lowered)
+            and bool(_SOFT.search(lowered) or _code_classes(lowered, "4")))
     return Classification("bounce_soft" if soft else "bounce_hard", 0.9 if failed else 0.6,
                           failed_recipients=failed, why="bounce (vendor format)")
 
 
-def _complaint(msg) -> Classification | None:
-    if msg.get_content_type() == "multipart/report" and "feedback-report" in str(msg.get("Content-Type", "")).lower():
+def _complaint(mail: _Mail) -> Classification | None:
+    msg = mail.msg
+    if mail.ctype == "multipart/report" and "feedback-report" in str(msg.get("Content-Type", "")).lower():
         return Classification("complaint", 0.99, why="abuse report (ARF)")
+    if not msg.is_multipart():
+        return Classification("complaint", 0.99, why="abuse report (ARF)") if mail.ctype == "message/feedback-report" else None
     for part in _walk_parts(msg):
         if part.get_content_type() == "message/feedback-report":
             return Classification("complaint", 0.99, why="abuse report (ARF)")
@@ -546,12 +677,12 @@ def _whole_opt_outs() -> frozenset[str]:
     return frozenset(phrases().whole.get("opt_out", ()))
 
 
-def _auto_reply(msg, text: str, today: date) -> Classification | None:
-    auto = str(msg.get("Auto-Submitted", "")).strip().lower()
-    precedence = str(msg.get("Precedence", "")).strip().lower()
-    subject = _fold(header(msg, "Subject"))
-    flagged = (auto.startswith("auto-replied") or auto.startswith("auto-generated") or msg.get("X-Autoreply")
-               or msg.get("X-Autorespond") or precedence == "auto_reply" or msg.get("X-Auto-Response-Suppress") and
+def _auto_reply(mail: _Mail, text: str, today: date) -> Classification | None:
+    auto = str(mail.get("Auto-Submitted") or "").strip().lower()
+    precedence = str(mail.get("Precedence") or "").strip().lower()
+    subject = _fold(mail.subject)
+    flagged = (auto.startswith("auto-replied") or auto.startswith("auto-generated") or mail.get("X-Autoreply")
+               or mail.get("X-Autorespond") or precedence == "auto_reply" or mail.get("X-Auto-Response-Suppress") and
                subject and subject.startswith(_auto_subject_starts()))
     by_subject = bool(subject) and _auto_subject().search(subject) is not None
     if not (flagged or by_subject):
@@ -569,15 +700,22 @@ def classify_text(text: str) -> Classification:
     if not folded:
         return Classification("human", 0.5, new_text=text, why="empty reply")
     words = len(folded.split())
-    requests = [(kind, _matches(folded, kind)) for kind in ("erasure", "source", "access")]
+    vocab = _words(folded)
+    requests = [(kind, _matches(folded, kind, vocab)) for kind in ("erasure", "source", "access")]
     requests = [(k, m) for k, m in requests if m]
-    pattern, plain = _section("not_opt_out")
-    cleaned = pattern.sub(" ", folded) if pattern else folded
-    for p in plain:
-        cleaned = cleaned.replace(p, " ")
+    # Opt-out phrases are looked for with the negations and polite positives ("no problem") blanked.
+    # (Blanking whole-word phrases leaves a subset of the words, so `vocab` still covers them; blanking
+    # a CJK phrase may split a word, so the words are then read again.)
+    spans = _spans(folded, "not_opt_out", vocab)
+    cleaned = _blank(folded, spans) if spans else folded
+    blanked_cjk = False
+    for p in _section("not_opt_out")[2]:
+        if p in cleaned:
+            cleaned = cleaned.replace(p, " ")
+            blanked_cjk = True
     whole = folded.strip(" .!") in _whole_opt_outs()
-    opt = _matches(cleaned, "opt_out")
-    company = bool(_matches(folded, "company"))
+    opt = _matches(cleaned, "opt_out", _words(cleaned) if blanked_cjk else vocab)
+    company = bool(_matches(folded, "company", vocab))
     if requests:
         kind = requests[0][0]
         conf = 0.95 if words <= 60 else 0.75
@@ -592,13 +730,9 @@ def classify_text(text: str) -> Classification:
 
 def classify(msg: EmailMessage, *, today: date | None = None) -> Classification:
     today = today or datetime.now().date()
+    mail = _Mail(msg)
     text = body_text(msg)
-    for check in (_bounce, ):
-        found = check(msg, text)
-        if found:
-            return found
-    found = _complaint(msg) or _auto_reply(msg, text, today)
+    found = _bounce(mail, text) or _complaint(mail) or _auto_reply(mail, text, today)
     if found:
         return found
-    result = classify_text(new_text(text))
-    return result
+    return classify_text(new_text(text))
