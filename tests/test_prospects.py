@@ -10,10 +10,19 @@ from coldmail.csvfile import CsvFileError, map_headers
 from coldmail.db import session_scope
 from coldmail.models import Contact, ListMember
 from coldmail.privacy import show_contact
-from coldmail.prospects import import_csv
+from coldmail.prospects import ImportError_, import_csv
 from conftest import write_csv
 
 SRC = dict(source="company website", justification="runs logistics at a mid-size shipper")
+
+
+@pytest.fixture(autouse=True, params=["in-process", "reader-process"])
+def reader(request, monkeypatch):
+    """Every import test runs twice: rows read in this process (small files), and in the second
+    process that reads large files (`python -m coldmail.rowreader`)."""
+    if request.param == "reader-process":
+        monkeypatch.setattr("coldmail.prospects.READER_PROCESS_FROM_BYTES", 0)
+    return request.param
 
 
 def count_contacts(ws) -> int:
@@ -238,3 +247,39 @@ def test_new_contacts_after_erasing_the_newest_get_their_own_list_membership(ws,
     with session_scope(ws.engine, write=False) as s:
         members = s.execute(select(func.count()).select_from(ListMember)).scalar_one()
     assert members == 3
+
+
+def test_a_reader_process_that_dies_fails_the_import_cleanly(ws, tmp_path, monkeypatch, reader):
+    if reader == "in-process":
+        pytest.skip("about the reader process")
+    f = write_csv(tmp_path / "p.csv", "email\n" + "".join(f"p{i}@a.example\n" for i in range(50)))
+    monkeypatch.setattr("sys.executable", "/bin/false")  # exits 1 at once, without a word
+    with pytest.raises(ImportError_, match=r"p\.csv: the CSV reader stopped \(exit code 1\)"):
+        import_csv(ws, path=f, list_name="l", **SRC)
+    assert count_contacts(ws) == 0
+
+
+def test_imports_leave_every_reference_whole_and_the_checks_on(ws, tmp_path, monkeypatch):
+    """The import writes without SQLite's foreign-key checks (on a connection of its own): whatever
+    it writes must pass them, and the connections everyone else gets still check."""
+    from coldmail.privacy import erase
+
+    monkeypatch.setattr("coldmail.prospects.BATCH", 3)
+    rows = "email\n" + "".join(f"p{i % 5}@k{i % 3}.example\n" for i in range(20))  # 15 people, repeats across batches
+    import_csv(ws, path=write_csv(tmp_path / "1.csv", rows), list_name="one", **SRC)
+    erase(ws, "p4@k2.example")
+    erase(ws, "p1@k1.example")
+    suppression.add(ws, target="p2@k2.example", reason="opt-out")
+    rows = "email\n" + "".join(f"p{i}@k{i % 3}.example\n" for i in range(12))  # 3 of them in list one
+    result = import_csv(ws, path=write_csv(tmp_path / "2.csv", rows), list_name="two", **SRC)
+    assert (result.suppressed, result.imported, result.updated) == (2, 7, 3)  # p1@k1 erased, p2@k2 opted out
+    import_csv(ws, path=write_csv(tmp_path / "3.csv", rows), list_name="one", **SRC)
+    with ws.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
+        assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+        orphans = conn.exec_driver_sql(
+            "SELECT count(*) FROM list_members m LEFT JOIN contacts c ON c.id = m.contact_id WHERE c.id IS NULL")
+        assert orphans.scalar_one() == 0
+        per_list = dict(conn.exec_driver_sql(
+            "SELECT l.name, count(*) FROM list_members m JOIN lists l ON l.id = m.list_id GROUP BY l.name").all())
+    assert per_list == {"one": 15 - 2 + 7, "two": 10}

@@ -52,3 +52,13 @@ def test_fingerprints_are_keyed_per_workspace(ws, tmp_path):
         other.fingerprint_key, "a@b.example"
     )
     other.close()
+
+
+@pytest.mark.parametrize("key", [b"", b"k", bytes(range(32)), bytes(range(64)), bytes(range(200)) * 2])
+@pytest.mark.parametrize("value", ["john.smith@example.com", "@example.com", "zoë@bücher.example", ""])
+def test_fingerprint_is_hmac_sha256(key, value):
+    import hmac
+
+    from coldmail.suppression import fingerprint
+
+    assert fingerprint(key, value) == hmac.new(key, value.encode("utf-8"), "sha256").hexdigest()

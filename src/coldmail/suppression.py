@@ -6,8 +6,6 @@ which is all that remains after erasure, so an erased person is still never impo
 
 from __future__ import annotations
 
-import functools
-import hmac
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,31 +16,13 @@ from coldmail import audit
 from coldmail.addresses import (
     InvalidAddress,
     domain_of,
-    domain_suffixes,
     normalize_domain,
     normalize_email,
 )
 from coldmail.db import session_scope
+from coldmail.fingerprints import domain_fingerprints, fingerprint
 from coldmail.models import Contact, Suppression, as_utc, utcnow
 from coldmail.workspace import Workspace
-
-
-@functools.lru_cache(maxsize=8)
-def _keyed(key: bytes) -> hmac.HMAC:
-    # Copying a keyed HMAC skips the key schedule: 2.2 us a fingerprint instead of 3.5 us.
-    return hmac.new(key, digestmod="sha256")
-
-
-def fingerprint(key: bytes, value: str) -> str:
-    """Keyed hash (HMAC-SHA256) of a normalised address, or of `@domain` for a domain."""
-    h = _keyed(key).copy()
-    h.update(value.encode("utf-8"))
-    return h.hexdigest()
-
-
-def domain_fingerprints(key: bytes, domain: str) -> list[str]:
-    """The fingerprints that would suppress every address at `domain`: it and its parent domains."""
-    return [fingerprint(key, "@" + d) for d in domain_suffixes(domain)]
 
 
 def candidate_fingerprints(key: bytes, email: str) -> list[str]:

@@ -1,0 +1,279 @@
+"""Reading a prospect CSV's rows into contact records, with their suppression fingerprints.
+
+No database here: for a large file this runs in a second process (`python -m coldmail.rowreader`),
+on the other core, while the importer writes; its protocol is pickled frames on stdout.
+"""
+
+from __future__ import annotations
+
+import pickle
+import queue
+import sys
+import threading
+import traceback
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+
+from coldmail import csvfile
+from coldmail.addresses import InvalidAddress, normalize_email
+from coldmail.fingerprints import domain_fingerprints, fingerprint
+
+MAX_LEN = {
+    "first_name": 100,
+    "last_name": 100,
+    "company": 200,
+    "role": 200,
+    "website": 300,
+    "source": 300,
+    "source_url": 500,
+    "justification": 1000,
+}
+_COUNTRY_ALIASES = {"UK": "GB", "ENGLAND": "GB", "SCOTLAND": "GB", "WALES": "GB", "USA": "US", "EL": "GR"}
+_TRUE = {"1", "true", "yes", "y", "public", "ja", "oui", "si", "sí"}
+_FALSE = {"0", "false", "no", "n", "private", "not public", "nein", "non"}
+
+
+class RowError(ValueError):
+    """One row cannot be imported; the message names the field."""
+
+
+def clean_text(value: str, field_name: str) -> str:
+    """Collapse line breaks and control characters to spaces; reject over-long values.
+
+    A CR or LF in a name could otherwise become a new email header later."""
+    if not value.isprintable():
+        value = "".join(
+            " " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in value
+        )
+        value = " ".join(value.split())
+    value = value.strip()
+    limit = MAX_LEN.get(field_name)
+    if limit and len(value) > limit:
+        raise RowError(f"{field_name} is {len(value)} characters long; at most {limit} are allowed")
+    return value
+
+
+@lru_cache(maxsize=4096)
+def normalize_country(value: str) -> str:
+    value = value.strip()
+    if not value:
+        return ""
+    upper = value.upper()
+    if upper in _COUNTRY_ALIASES:
+        return _COUNTRY_ALIASES[upper]
+    import pycountry  # 30 ms to import: only when a file has a country column
+
+    try:
+        return pycountry.countries.lookup(value).alpha_2
+    except LookupError:
+        raise RowError(f"country {value!r} is not a known country name or ISO code") from None
+
+
+def parse_public(value: str) -> bool | None:
+    folded = value.strip().lower()
+    if not folded:
+        return None
+    if folded in _TRUE:
+        return True
+    if folded in _FALSE:
+        return False
+    raise RowError(f"source_public {value!r} should be yes or no")
+
+
+def parse_collected_at(value: str) -> datetime | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise RowError(f"collected_at {value!r} is not an ISO date such as 2026-03-14") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    if parsed > datetime.now(UTC):
+        raise RowError(f"collected_at {value!r} is in the future")
+    return parsed.astimezone(UTC)
+
+
+# ---------------------------------------------------------------------------- rows
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """What a row without its own source, justification, URL or public flag gets (from the
+    command line); checked with clean_text before the rows are read."""
+
+    source: str
+    justification: str
+    source_url: str
+    source_public: bool | None
+
+
+_TEXT_FIELDS = ("first_name", "last_name", "company", "role", "website", "source", "source_url", "justification")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each field sits in a file's rows (None: the file has no such column). Worked out once
+    per file, so a row is read by position and never turned into a dict of every column."""
+
+    width: int
+    email: int
+    text: tuple[tuple[str, int, int], ...]  # (field, cell index, maximum length), present columns only
+    country: int | None
+    source_public: int | None
+    collected_at: int | None
+
+    @classmethod
+    def of(cls, headers: csvfile.HeaderMap) -> Layout:
+        index = {name: i for i, name in headers.columns.items()}
+        return cls(
+            width=len(headers.original),
+            email=index["email"],
+            text=tuple((name, index[name], MAX_LEN[name]) for name in _TEXT_FIELDS if name in index),
+            country=index.get("country"),
+            source_public=index.get("source_public"),
+            collected_at=index.get("collected_at"),
+        )
+
+
+_BLANK = dict.fromkeys(_TEXT_FIELDS, "")
+
+
+def prepare(cells: list[str], layout: Layout, defaults: Defaults) -> dict:
+    """One CSV row -> a contact record, or RowError naming the field."""
+    if len(cells) < layout.width:
+        cells = cells + [""] * (layout.width - len(cells))
+    raw_email = cells[layout.email]
+    try:
+        email = normalize_email(raw_email)
+    except InvalidAddress as exc:
+        raw = raw_email.strip()
+        raise RowError(f"email {raw[:80]!r}: {exc}" if raw else "email is empty") from None
+    rec = _BLANK.copy()
+    rec["email"] = email
+    for name, i, limit in layout.text:
+        value = cells[i]
+        if value:
+            rec[name] = value.strip() if value.isprintable() and len(value) <= limit else clean_text(value, name)
+    if not rec["source"]:
+        rec["source"] = defaults.source
+        if not rec["source"]:
+            raise RowError("no source: give a source column or --source")
+    if not rec["justification"]:
+        rec["justification"] = defaults.justification
+        if not rec["justification"]:
+            raise RowError("no justification: give a justification column or --justification")
+    rec["source_url"] = rec["source_url"] or defaults.source_url
+    rec["country"] = "" if layout.country is None else normalize_country(cells[layout.country])
+    public = None if layout.source_public is None else parse_public(cells[layout.source_public])
+    rec["source_public"] = defaults.source_public if public is None else public
+    # None: collected now, when the import runs
+    rec["collected_at"] = None if layout.collected_at is None else parse_collected_at(cells[layout.collected_at])
+    return rec
+
+
+class FingerprintCache:
+    """Suppression fingerprints for one import; a file's rows share few domains, so the domain
+    fingerprints are computed once per domain."""
+
+    def __init__(self, key: bytes):
+        self.key = key
+        self.domains: dict[str, list[str]] = {}
+
+    def for_email(self, email: str) -> list[str]:
+        domain = email.rsplit("@", 1)[1]
+        dfps = self.domains.get(domain)
+        if dfps is None:
+            if len(self.domains) > 200_000:
+                self.domains.clear()
+            dfps = self.domains[domain] = domain_fingerprints(self.key, domain)
+        return [fingerprint(self.key, email), *dfps]
+
+
+def read_batches(
+    stream: csvfile.CsvStream,
+    layout: Layout,
+    defaults: Defaults,
+    fps: FingerprintCache,
+    progress: Callable[[int], None] | None,
+    rejected: list[dict],
+    size: int,
+) -> Iterator[tuple[list[dict], list[list[str]]]]:
+    """The file's good rows, `size` at a time, with their suppression fingerprints; bad rows go to
+    `rejected` with their line numbers."""
+    batch: list[dict] = []
+    for line, cells in csvfile.iter_records(stream, progress):
+        try:
+            if len(cells) > layout.width:
+                raise RowError(f"the row has {len(cells) - layout.width} more cell(s) than the header")
+            batch.append(prepare(cells, layout, defaults))
+        except RowError as exc:
+            rejected.append({"row": line, "reason": str(exc)})
+            continue
+        if len(batch) >= size:
+            yield batch, [fps.for_email(rec["email"]) for rec in batch]
+            batch = []
+    if batch:
+        yield batch, [fps.for_email(rec["email"]) for rec in batch]
+
+
+# ---------------------------------------------------------------------------- the reader process
+
+
+def serve(source, sink) -> None:
+    """Read the job (a pickled dict: stream, defaults, key, size) from `source`, and write pickled
+    frames to `sink`: ("batch", records, fingerprints, rejected rows, bytes read) for each batch,
+    then ("done", rejected rows), or ("csv_error", message) / ("error", traceback) if reading fails.
+
+    Frames are written by a thread of their own: a pipe holds 64 KiB, a frame about 200 KiB, and
+    the importer reads the next one only when it has written the last, so reading would otherwise
+    wait for writing, batch by batch."""
+    job = pickle.load(source)
+    stream: csvfile.CsvStream = job["stream"]
+    frames: queue.Queue[bytes | None] = queue.Queue(maxsize=16)
+
+    def write() -> None:
+        while (frame := frames.get()) is not None:
+            sink.write(frame)
+        sink.flush()
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+
+    def send(*frame) -> None:
+        frames.put(pickle.dumps(frame, protocol=pickle.HIGHEST_PROTOCOL))
+
+    done = [0]
+
+    def progress(consumed: int) -> None:
+        done[0] = consumed
+
+    rejected: list[dict] = []
+    try:
+        for batch, fps in read_batches(stream, Layout.of(stream.headers), job["defaults"], FingerprintCache(job["key"]),
+                                       progress, rejected, job["size"]):
+            send("batch", batch, fps, rejected, done[0])
+            rejected.clear()  # (read_batches keeps appending to this list)
+        send("done", rejected)
+    except csvfile.CsvFileError as exc:
+        send("csv_error", str(exc))
+    except Exception:  # noqa: BLE001 - reported to the importer, which raises it
+        send("error", traceback.format_exc())
+    frames.put(None)
+    writer.join()
+
+
+if __name__ == "__main__":
+    import gc
+
+    # A short-lived process whose rows hold no reference cycles: the cycle collector would only
+    # walk them, again and again (a tenth of the reading time).
+    gc.disable()
+    # The package's own copy of this module, so that pickles name coldmail.rowreader, not __main__.
+    from coldmail.rowreader import serve as _serve
+
+    _serve(sys.stdin.buffer, sys.stdout.buffer)
