@@ -26,6 +26,7 @@ ws = workspace(Path({home!r}))
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 t = time.perf_counter()
 r = import_csv(ws, path=Path({csv!r}), list_name="bench")
+assert r.imported == sum(1 for _ in open({csv!r})) - 1, (r.to_json() | {{"rejected": r.rejected[:5]}})
 print(r.imported, time.perf_counter() - t, base, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
       resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 """
@@ -73,9 +74,12 @@ def main() -> None:
         if args.memory_rows:
             big = write_prospects(tmp / "big.csv", args.memory_rows)
             out = subprocess.run(
-                [sys.executable, "-c", CHILD.format(bench=str(Path(__file__).parent), home=str(tmp / "ws2"), csv=str(big))],
-                capture_output=True, text=True, check=True,
-            ).stdout.split()
+                [sys.executable, "-c", CHILD.format(bench=str(Path(__file__).parent), home=str(tmp / "ws-big"), csv=str(big))],
+                capture_output=True, text=True,
+            )
+            if out.returncode:
+                sys.exit(f"the 1M-row import failed:\n{out.stderr}")
+            out = out.stdout.split()
             imported, secs_big, base_kb, peak_kb, reader_kb = (int(out[0]), float(out[1]), int(out[2]),
                                                                int(out[3]), int(out[4]))
             lines += [

@@ -171,10 +171,9 @@ class ImportResult:
 
 
 _UPDATE_FIELDS = ("first_name", "last_name", "company", "role", "country", "website")
-_INSERT_FIELDS = (
-    "email", "fingerprint", "first_name", "last_name", "company", "role", "country", "website",
-    "source", "source_url", "source_public", "collected_at", "justification",
-)
+_UPDATE_SLOTS = tuple((name, rowreader.SLOT[name]) for name in _UPDATE_FIELDS)
+_INSERT_FIELDS = rowreader.RECORD
+_COLLECTED = rowreader.SLOT["collected_at"]
 
 
 @dataclass(frozen=True)
@@ -218,7 +217,7 @@ def _insert_sql(conn, *, with_id: bool = False) -> tuple[str, tuple[str, ...]]:
 def _flush_batch(
     session: Session,
     *,
-    batch: list[dict],
+    batch: list[tuple],
     fps_by_row: list[list[str]],
     list_id: int,
     first_new_id: int,
@@ -241,20 +240,21 @@ def _flush_batch(
             conn, "SELECT fingerprint FROM suppressions WHERE fingerprint {in}",
             list({fp for row in fps_by_row for fp in row}),
         )}
-    kept: dict[str, dict] = {}
+    kept: dict[str, tuple] = {}
     for rec, row_fps in zip(batch, fps_by_row, strict=True):
         if suppressed and not suppressed.isdisjoint(row_fps):
             result.suppressed += 1
             continue
-        first = kept.get(rec["email"])
-        if first is not None:
+        first = kept.get(rec[0])
+        if first is not None:  # a repeat within the batch: the first provenance, the latest details
             result.duplicates += 1
-            for name in _UPDATE_FIELDS:
-                if rec[name]:
-                    first[name] = rec[name]
+            merged = list(first)
+            for _name, slot in _UPDATE_SLOTS:
+                if rec[slot]:
+                    merged[slot] = rec[slot]
+            kept[rec[0]] = tuple(merged)
             continue
-        rec["fingerprint"] = row_fps[0]
-        kept[rec["email"]] = rec
+        kept[rec[0]] = rec
     if not kept:
         return
     if ids is not None:
@@ -286,14 +286,18 @@ def _flush_batch(
     )
 
 
-def _write_with_ids(conn, kept: dict[str, dict], ids: Iterator[int], *, list_id: int, first_new_id: int,
+def _write_with_ids(conn, kept: dict[str, tuple], ids: Iterator[int], *, list_id: int, first_new_id: int,
                     stamp: _Stamp, result: ImportResult) -> None:
     """Insert the batch with the ids the importer hands out, skipping addresses already held
     (ON CONFLICT DO NOTHING); only when some were skipped are they looked up, to update them and
     to give their list membership the id they already have. (An id handed to a skipped row is
     not used again: ids need not be dense.)"""
     assigned = [(email, next(ids), rec) for email, rec in kept.items()]
-    rows = [(cid, *_insert_row(rec, list_id, stamp)) for _email, cid, rec in assigned]
+    tail = (list_id, stamp.actor, "new", stamp.now_db, stamp.now_db)
+    if any(rec[_COLLECTED] is not None for rec in kept.values()):
+        rows = [(cid, *_insert_row(rec, list_id, stamp)) for _email, cid, rec in assigned]
+    else:  # collected now, as most files say (no collected_at column)
+        rows = [(cid, *rec[:_COLLECTED], stamp.now_db, *rec[_COLLECTED + 1:], *tail) for _email, cid, rec in assigned]
     sql = _insert_sql(conn, with_id=True)[0] + " ON CONFLICT (email) DO NOTHING"
     inserted = conn.exec_driver_sql(sql, rows).rowcount
     result.imported += inserted
@@ -312,16 +316,15 @@ def _write_with_ids(conn, kept: dict[str, dict], ids: Iterator[int], *, list_id:
         "INSERT INTO list_members (list_id, contact_id, added_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", members)
 
 
-def _insert_row(rec: dict, list_id: int, stamp: _Stamp) -> tuple:
-    collected = stamp.now_db if rec["collected_at"] is None else stamp.to_db(rec["collected_at"])
-    return (
-        rec["email"], rec["fingerprint"], rec["first_name"], rec["last_name"], rec["company"], rec["role"],
-        rec["country"], rec["website"], rec["source"], rec["source_url"], rec["source_public"],
-        collected, rec["justification"], list_id, stamp.actor, "new", stamp.now_db, stamp.now_db,
-    )
+def _insert_row(rec: tuple, list_id: int, stamp: _Stamp) -> tuple:
+    """The record as _insert_sql's columns (without the id) take it."""
+    collected = rec[_COLLECTED]
+    collected = stamp.now_db if collected is None else stamp.to_db(collected)
+    return (*rec[:_COLLECTED], collected, *rec[_COLLECTED + 1:], list_id, stamp.actor, "new", stamp.now_db,
+            stamp.now_db)
 
 
-def _repeat(rec: dict, cid: int, first_new_id: int, stamp: _Stamp, result: ImportResult,
+def _repeat(rec: tuple, cid: int, first_new_id: int, stamp: _Stamp, result: ImportResult,
             changes: list[dict]) -> None:
     """An address already held: from before this import (updated) or earlier in this file
     (duplicate). A repeat refreshes the person's details and keeps the first provenance."""
@@ -329,7 +332,7 @@ def _repeat(rec: dict, cid: int, first_new_id: int, stamp: _Stamp, result: Impor
         result.duplicates += 1
     else:
         result.updated += 1
-    change = {f"b_{k}": rec[k] for k in _UPDATE_FIELDS}
+    change = {f"b_{name}": rec[slot] for name, slot in _UPDATE_SLOTS}
     change.update(b_id=cid, b_now=stamp.now)
     changes.append(change)
 

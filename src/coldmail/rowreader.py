@@ -112,6 +112,11 @@ class Defaults:
     source_public: bool | None
 
 
+# A contact record as the importer writes it: the columns of contacts it fills from a file, in
+# this order (collected_at None: collected when the import runs).
+RECORD = ("email", "fingerprint", "first_name", "last_name", "company", "role", "country", "website",
+          "source", "source_url", "source_public", "collected_at", "justification")
+SLOT = {name: i for i, name in enumerate(RECORD)}
 _TEXT_FIELDS = ("first_name", "last_name", "company", "role", "website", "source", "source_url", "justification")
 
 
@@ -122,7 +127,8 @@ class Layout:
 
     width: int
     email: int
-    text: tuple[tuple[str, int, int], ...]  # (field, cell index, maximum length), present columns only
+    # (position in _TEXT_FIELDS, cell index, maximum length, field), present columns only
+    text: tuple[tuple[int, int, int, str], ...]
     country: int | None
     source_public: int | None
     collected_at: int | None
@@ -133,18 +139,16 @@ class Layout:
         return cls(
             width=len(headers.original),
             email=index["email"],
-            text=tuple((name, index[name], MAX_LEN[name]) for name in _TEXT_FIELDS if name in index),
+            text=tuple((slot, index[name], MAX_LEN[name], name)
+                       for slot, name in enumerate(_TEXT_FIELDS) if name in index),
             country=index.get("country"),
             source_public=index.get("source_public"),
             collected_at=index.get("collected_at"),
         )
 
 
-_BLANK = dict.fromkeys(_TEXT_FIELDS, "")
-
-
-def prepare(cells: list[str], layout: Layout, defaults: Defaults) -> dict:
-    """One CSV row -> a contact record, or RowError naming the field."""
+def prepare(cells: list[str], layout: Layout, defaults: Defaults, fingerprint_of: Callable[[str], str]) -> tuple:
+    """One CSV row -> a contact record (RECORD's fields, in order), or RowError naming the field."""
     if len(cells) < layout.width:
         cells = cells + [""] * (layout.width - len(cells))
     raw_email = cells[layout.email]
@@ -153,27 +157,26 @@ def prepare(cells: list[str], layout: Layout, defaults: Defaults) -> dict:
     except InvalidAddress as exc:
         raw = raw_email.strip()
         raise RowError(f"email {raw[:80]!r}: {exc}" if raw else "email is empty") from None
-    rec = _BLANK.copy()
-    rec["email"] = email
-    for name, i, limit in layout.text:
+    text = ["", "", "", "", "", "", "", ""]
+    for slot, i, limit, name in layout.text:
         value = cells[i]
         if value:
-            rec[name] = value.strip() if value.isprintable() and len(value) <= limit else clean_text(value, name)
-    if not rec["source"]:
-        rec["source"] = defaults.source
-        if not rec["source"]:
+            text[slot] = value.strip() if value.isprintable() and len(value) <= limit else clean_text(value, name)
+    first_name, last_name, company, role, website, source, source_url, justification = text
+    if not source:
+        source = defaults.source
+        if not source:
             raise RowError("no source: give a source column or --source")
-    if not rec["justification"]:
-        rec["justification"] = defaults.justification
-        if not rec["justification"]:
+    if not justification:
+        justification = defaults.justification
+        if not justification:
             raise RowError("no justification: give a justification column or --justification")
-    rec["source_url"] = rec["source_url"] or defaults.source_url
-    rec["country"] = "" if layout.country is None else normalize_country(cells[layout.country])
+    country = "" if layout.country is None else normalize_country(cells[layout.country])
     public = None if layout.source_public is None else parse_public(cells[layout.source_public])
-    rec["source_public"] = defaults.source_public if public is None else public
-    # None: collected now, when the import runs
-    rec["collected_at"] = None if layout.collected_at is None else parse_collected_at(cells[layout.collected_at])
-    return rec
+    collected = None if layout.collected_at is None else parse_collected_at(cells[layout.collected_at])
+    return (email, fingerprint_of(email), first_name, last_name, company, role, country, website, source,
+            source_url or defaults.source_url, defaults.source_public if public is None else public, collected,
+            justification)
 
 
 class FingerprintCache:
@@ -184,14 +187,18 @@ class FingerprintCache:
         self.key = key
         self.domains: dict[str, list[str]] = {}
 
-    def for_email(self, email: str) -> list[str]:
+    def of_email(self, email: str) -> str:
+        return fingerprint(self.key, email)
+
+    def of_domain(self, email: str) -> list[str]:
+        """The fingerprints that would suppress every address at the address's domain."""
         domain = email.rsplit("@", 1)[1]
         dfps = self.domains.get(domain)
         if dfps is None:
             if len(self.domains) > 200_000:
                 self.domains.clear()
             dfps = self.domains[domain] = domain_fingerprints(self.key, domain)
-        return [fingerprint(self.key, email), *dfps]
+        return dfps
 
 
 def read_batches(
@@ -202,23 +209,24 @@ def read_batches(
     progress: Callable[[int], None] | None,
     rejected: list[dict],
     size: int,
-) -> Iterator[tuple[list[dict], list[list[str]]]]:
-    """The file's good rows, `size` at a time, with their suppression fingerprints; bad rows go to
-    `rejected` with their line numbers."""
-    batch: list[dict] = []
+) -> Iterator[tuple[list[tuple], list[list[str]]]]:
+    """The file's good rows as records, `size` at a time, with the fingerprints that would suppress
+    each (the address's own, then its domain's); bad rows go to `rejected` with their line numbers."""
+    batch: list[tuple] = []
+    of_email, of_domain = fps.of_email, fps.of_domain
     for line, cells in csvfile.iter_records(stream, progress):
         try:
             if len(cells) > layout.width:
                 raise RowError(f"the row has {len(cells) - layout.width} more cell(s) than the header")
-            batch.append(prepare(cells, layout, defaults))
+            batch.append(prepare(cells, layout, defaults, of_email))
         except RowError as exc:
             rejected.append({"row": line, "reason": str(exc)})
             continue
         if len(batch) >= size:
-            yield batch, [fps.for_email(rec["email"]) for rec in batch]
+            yield batch, [[rec[1], *of_domain(rec[0])] for rec in batch]
             batch = []
     if batch:
-        yield batch, [fps.for_email(rec["email"]) for rec in batch]
+        yield batch, [[rec[1], *of_domain(rec[0])] for rec in batch]
 
 
 # ---------------------------------------------------------------------------- the reader process
