@@ -16,12 +16,18 @@ from conftest import write_csv
 SRC = dict(source="company website", justification="runs logistics at a mid-size shipper")
 
 
-@pytest.fixture(autouse=True, params=["in-process", "reader-process"])
+@pytest.fixture(autouse=True, params=["in-process", "reader-process", "reader-process, importer screens"])
 def reader(request, monkeypatch):
-    """Every import test runs twice: rows read in this process (small files), and in the second
-    process that reads large files (`python -m coldmail.rowreader`)."""
-    if request.param == "reader-process":
+    """Every import test runs three times: rows read in this process (small files); in the second
+    process that reads large files (`python -m coldmail.rowreader`), which also drops suppressed
+    people and repeats; and in that process with the importer doing that (too many suppressions
+    to hand over)."""
+    if request.param.startswith("reader-process"):
         monkeypatch.setattr("coldmail.prospects.READER_PROCESS_FROM_BYTES", 0)
+        # this process reads the first two rows, the reader process the rest
+        monkeypatch.setattr("coldmail.prospects.READER_STARTS_AT_ROW", 2)
+    if request.param.endswith("importer screens"):
+        monkeypatch.setattr("coldmail.prospects.SUPPRESSIONS_TO_READER", -1)
     return request.param
 
 
@@ -250,7 +256,7 @@ def test_new_contacts_after_erasing_the_newest_get_their_own_list_membership(ws,
 
 
 def test_a_reader_process_that_dies_fails_the_import_cleanly(ws, tmp_path, monkeypatch, reader):
-    if reader == "in-process":
+    if not reader.startswith("reader-process"):
         pytest.skip("about the reader process")
     f = write_csv(tmp_path / "p.csv", "email\n" + "".join(f"p{i}@a.example\n" for i in range(50)))
     monkeypatch.setattr("sys.executable", "/bin/false")  # exits 1 at once, without a word

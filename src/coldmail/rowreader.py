@@ -6,6 +6,7 @@ on the other core, while the importer writes; its protocol is pickled frames on 
 
 from __future__ import annotations
 
+import itertools
 import pickle
 import queue
 import sys
@@ -209,12 +210,18 @@ def read_batches(
     progress: Callable[[int], None] | None,
     rejected: list[dict],
     size: int,
+    start: int = 0,
+    stop: int | None = None,
 ) -> Iterator[tuple[list[tuple], list[list[str]]]]:
     """The file's good rows as records, `size` at a time, with the fingerprints that would suppress
-    each (the address's own, then its domain's); bad rows go to `rejected` with their line numbers."""
+    each (the address's own, then its domain's); bad rows go to `rejected` with their line numbers.
+    `start` and `stop` count the file's rows (blank lines aside) from 0, as a slice does."""
     batch: list[tuple] = []
     of_email, of_domain = fps.of_email, fps.of_domain
-    for line, cells in csvfile.iter_records(stream, progress):
+    records = csvfile.iter_records(stream, progress)
+    if start or stop is not None:
+        records = itertools.islice(records, start, stop)
+    for line, cells in records:
         try:
             if len(cells) > layout.width:
                 raise RowError(f"the row has {len(cells) - layout.width} more cell(s) than the header")
@@ -229,13 +236,41 @@ def read_batches(
         yield batch, [[rec[1], *of_domain(rec[0])] for rec in batch]
 
 
+_UPDATE_SLOTS = tuple(SLOT[name] for name in ("first_name", "last_name", "company", "role", "country", "website"))
+
+
+def screen(batch: list[tuple], fps_by_row: list[list[str]], suppressed: set[str]) -> tuple[list[tuple], int, int]:
+    """The batch without suppressed people (their address, domain or a parent domain) and with
+    each address once: a repeat keeps the first provenance and brings the latest details.
+    Returns (records, how many were suppressed, how many were repeats)."""
+    kept: dict[str, tuple] = {}
+    n_suppressed = n_repeats = 0
+    for rec, row_fps in zip(batch, fps_by_row, strict=True):
+        if suppressed and not suppressed.isdisjoint(row_fps):
+            n_suppressed += 1
+            continue
+        first = kept.get(rec[0])
+        if first is not None:
+            n_repeats += 1
+            merged = list(first)
+            for slot in _UPDATE_SLOTS:
+                if rec[slot]:
+                    merged[slot] = rec[slot]
+            kept[rec[0]] = tuple(merged)
+            continue
+        kept[rec[0]] = rec
+    return list(kept.values()), n_suppressed, n_repeats
+
+
 # ---------------------------------------------------------------------------- the reader process
 
 
 def serve(source, sink) -> None:
-    """Read the job (a pickled dict: stream, defaults, key, size) from `source`, and write pickled
-    frames to `sink`: ("batch", records, fingerprints, rejected rows, bytes read) for each batch,
-    then ("done", rejected rows), or ("csv_error", message) / ("error", traceback) if reading fails.
+    """Read the job (a pickled dict: stream, defaults, key, size, suppressed, start) from `source`, and
+    write pickled frames to `sink`: ("batch", records, fingerprints, suppressed, repeats, rejected
+    rows, bytes read) for each batch, then ("done", rejected rows), or ("csv_error", message) /
+    ("error", traceback) if reading fails. Given the suppression fingerprints, it screens each batch
+    itself (fingerprints None, counts given); without them, the importer screens (counts 0).
 
     Frames are written by a thread of their own: a pipe holds 64 KiB, a frame about 200 KiB, and
     the importer reads the next one only when it has written the last, so reading would otherwise
@@ -263,8 +298,12 @@ def serve(source, sink) -> None:
     rejected: list[dict] = []
     try:
         for batch, fps in read_batches(stream, Layout.of(stream.headers), job["defaults"], FingerprintCache(job["key"]),
-                                       progress, rejected, job["size"]):
-            send("batch", batch, fps, rejected, done[0])
+                                       progress, rejected, job["size"], job["start"]):
+            if job["suppressed"] is not None:
+                batch, n_suppressed, n_repeats = screen(batch, fps, job["suppressed"])
+                send("batch", batch, None, n_suppressed, n_repeats, rejected, done[0])
+            else:
+                send("batch", batch, fps, 0, 0, rejected, done[0])
             rejected.clear()  # (read_batches keeps appending to this list)
         send("done", rejected)
     except csvfile.CsvFileError as exc:
