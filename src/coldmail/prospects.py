@@ -29,7 +29,7 @@ BATCH = 2000
 # Files from this size on are read in a second process, on the other core, while this one writes;
 # it starts at this row (the rows before are read here while it starts).
 READER_PROCESS_FROM_BYTES = 2 << 20
-READER_STARTS_AT_ROW = 8 * BATCH
+READER_STARTS_AT_ROW = 4 * BATCH
 
 
 class ImportError_(Exception):
