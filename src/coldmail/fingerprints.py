@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Callable
 
 from coldmail.addresses import domain_suffixes
 
@@ -29,14 +30,24 @@ _IPAD = bytes(x ^ 0x36 for x in range(256))
 _OPAD = bytes(x ^ 0x5C for x in range(256))
 
 
+@functools.lru_cache(maxsize=8)
+def fingerprinter(key: bytes) -> Callable[[str], str]:
+    """`fingerprint` with the key bound, for hashing many values (an import hashes every row)."""
+    inner, outer = _keyed(key)
+
+    def fingerprint_of(value: str) -> str:
+        h = inner.copy()
+        h.update(value.encode("utf-8"))
+        o = outer.copy()
+        o.update(h.digest())
+        return o.hexdigest()
+
+    return fingerprint_of
+
+
 def fingerprint(key: bytes, value: str) -> str:
     """Keyed hash (HMAC-SHA256) of a normalised address, or of `@domain` for a domain."""
-    inner, outer = _keyed(key)
-    h = inner.copy()
-    h.update(value.encode("utf-8"))
-    o = outer.copy()
-    o.update(h.digest())
-    return o.hexdigest()
+    return fingerprinter(key)(value)
 
 
 def domain_fingerprints(key: bytes, domain: str) -> list[str]:

@@ -20,7 +20,7 @@ from functools import lru_cache
 
 from coldmail import csvfile
 from coldmail.addresses import InvalidAddress, normalize_email
-from coldmail.fingerprints import domain_fingerprints, fingerprint
+from coldmail.fingerprints import domain_fingerprints, fingerprinter
 
 MAX_LEN = {
     "first_name": 100,
@@ -159,10 +159,13 @@ def prepare(cells: list[str], layout: Layout, defaults: Defaults, fingerprint_of
         raw = raw_email.strip()
         raise RowError(f"email {raw[:80]!r}: {exc}" if raw else "email is empty") from None
     text = ["", "", "", "", "", "", "", ""]
-    for slot, i, limit, name in layout.text:
-        value = cells[i]
-        if value:
-            text[slot] = value.strip() if value.isprintable() and len(value) <= limit else clean_text(value, name)
+    if "".join(cells).isprintable():  # the usual row: no line breaks or control characters anywhere
+        for slot, i, limit, name in layout.text:
+            value = cells[i].strip()
+            text[slot] = value if len(value) <= limit else clean_text(value, name)  # (which says it is too long)
+    else:
+        for slot, i, _limit, name in layout.text:
+            text[slot] = clean_text(cells[i], name)
     first_name, last_name, company, role, website, source, source_url, justification = text
     if not source:
         source = defaults.source
@@ -186,10 +189,8 @@ class FingerprintCache:
 
     def __init__(self, key: bytes):
         self.key = key
+        self.of_email = fingerprinter(key)
         self.domains: dict[str, list[str]] = {}
-
-    def of_email(self, email: str) -> str:
-        return fingerprint(self.key, email)
 
     def of_domain(self, email: str) -> list[str]:
         """The fingerprints that would suppress every address at the address's domain."""
