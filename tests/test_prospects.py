@@ -289,3 +289,64 @@ def test_imports_leave_every_reference_whole_and_the_checks_on(ws, tmp_path, mon
         per_list = dict(conn.exec_driver_sql(
             "SELECT l.name, count(*) FROM list_members m JOIN lists l ON l.id = m.list_id GROUP BY l.name").all())
     assert per_list == {"one": 15 - 2 + 7, "two": 10}
+
+
+def test_a_file_that_breaks_midway_changes_nothing(ws, tmp_path):
+    """A cell beyond the CSV reader's limit on line 7: the import names the line and stores nothing,
+    whichever process was reading when it broke."""
+    rows = "".join(f"p{i}@a.example,Ana\n" for i in range(5))
+    f = write_csv(tmp_path / "p.csv", "email,first_name\n" + rows + 'x@a.example,"' + "y" * 1_100_000 + '"\n'
+                  + "z@a.example,Zoe\n")
+    with pytest.raises(CsvFileError, match=r"p\.csv: line \d+: malformed CSV \(field larger than field limit"):
+        import_csv(ws, path=f, list_name="l", **SRC)
+    assert count_contacts(ws) == 0
+
+
+def test_the_reader_process_ends_when_the_importer_is_killed(tmp_path, reader):
+    """SIGKILL the importing process mid-import: its reader process must not linger."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    if reader != "in-process":
+        pytest.skip("runs once: it starts its own importer")
+    f = write_csv(tmp_path / "p.csv", "email,first_name\n" + "".join(f"p{i}@a.example,Ana\n" for i in range(400_000)))
+    script = (
+        "import sys; from pathlib import Path; from coldmail.workspace import open_workspace; "
+        "from coldmail.prospects import import_csv; ws = open_workspace(Path(sys.argv[1])); "
+        "import_csv(ws, path=Path(sys.argv[2]), list_name='l', source='s', justification='j')"
+    )
+    importer = subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "ws"), str(f)])
+
+    def readers() -> list[int]:
+        found = []
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                cmd = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
+                stat = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if b"coldmail.rowreader" in cmd and stat[0] != "Z":
+                found.append(int(pid))
+        return found
+
+    mine: list[int] = []
+    try:
+        deadline = time.monotonic() + 60
+        while not (mine := readers()) and importer.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert mine, "the importer never started its reader process"
+        importer.send_signal(signal.SIGKILL)
+        importer.wait()
+        deadline = time.monotonic() + 20
+        while any(p in readers() for p in mine) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(p in readers() for p in mine), "the reader process outlived its importer"
+    finally:
+        if importer.poll() is None:
+            importer.kill()
+            importer.wait()
+        for pid in set(readers()) & set(mine):  # whatever happened, leave nothing behind
+            os.kill(pid, signal.SIGKILL)

@@ -7,6 +7,7 @@ on the other core, while the importer writes; its protocol is pickled frames on 
 from __future__ import annotations
 
 import itertools
+import os
 import pickle
 import queue
 import sys
@@ -281,9 +282,12 @@ def serve(source, sink) -> None:
     frames: queue.Queue[bytes | None] = queue.Queue(maxsize=16)
 
     def write() -> None:
-        while (frame := frames.get()) is not None:
-            sink.write(frame)
-        sink.flush()
+        try:
+            while (frame := frames.get()) is not None:
+                sink.write(frame)
+            sink.flush()
+        except OSError:  # the importer is gone (its end of the pipe is closed): stop at once, not
+            os._exit(1)  # block forever on a full queue
 
     writer = threading.Thread(target=write, daemon=True)
     writer.start()
