@@ -309,6 +309,7 @@ def test_the_reader_process_ends_when_the_importer_is_killed(tmp_path, reader):
     import subprocess
     import sys
     import time
+    from pathlib import Path
 
     if reader != "in-process":
         pytest.skip("runs once: it starts its own importer")
@@ -324,8 +325,8 @@ def test_the_reader_process_ends_when_the_importer_is_killed(tmp_path, reader):
         found = []
         for pid in filter(str.isdigit, os.listdir("/proc")):
             try:
-                cmd = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
-                stat = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+                cmd = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+                stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
             if b"coldmail.rowreader" in cmd and stat[0] != "Z":

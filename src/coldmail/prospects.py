@@ -11,6 +11,7 @@ import pickle
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -477,12 +478,19 @@ class _Reader:
         self.errors = tempfile.TemporaryFile()
         self.child = subprocess.Popen([sys.executable, "-m", "coldmail.rowreader"], stdin=subprocess.PIPE,
                                       stdout=subprocess.PIPE, stderr=self.errors, env=env)
+        # Sent by a thread: with many suppressions the job outgrows the pipe, and this process has
+        # its own rows to read while the reader starts.
+        job = pickle.dumps({"stream": stream, "defaults": defaults, "key": key, "size": BATCH,
+                            "suppressed": suppressed, "start": start})
+        self.sender = threading.Thread(target=self._send, args=(job,), daemon=True)
+        self.sender.start()
+
+    def _send(self, job: bytes) -> None:
         try:
-            pickle.dump({"stream": stream, "defaults": defaults, "key": key, "size": BATCH, "suppressed": suppressed,
-                         "start": start}, self.child.stdin)
+            self.child.stdin.write(job)
             self.child.stdin.close()
         except OSError:
-            pass  # it died at once; batches() says how
+            pass  # it died; batches() says how
 
     def batches(self, progress: Callable[[int], None] | None,
                 rejected: list[dict]) -> Iterator[tuple[list[tuple], list[list[str]] | None, int, int]]:
@@ -516,6 +524,9 @@ class _Reader:
         if self.child.poll() is None:
             self.child.kill()
         self.child.wait()
+        self.sender.join()
+        with contextlib.suppress(OSError):
+            self.child.stdin.close()
         self.errors.close()
 
 
