@@ -597,15 +597,12 @@ def _bounce(mail: _Mail, text: str) -> Classification | None:
 
 
 def _complaint(mail: _Mail) -> Classification | None:
+    """An abuse report (ARF, RFC 5965): the report itself, or a message carrying one."""
     msg = mail.msg
-    if mail.ctype == "multipart/report" and "feedback-report" in str(msg.get("Content-Type", "")).lower():
-        return Classification("complaint", 0.99, why="abuse report (ARF)")
-    if not msg.is_multipart():
-        return Classification("complaint", 0.99, why="abuse report (ARF)") if mail.ctype == "message/feedback-report" else None
-    for part in _walk_parts(msg):
-        if part.get_content_type() == "message/feedback-report":
-            return Classification("complaint", 0.99, why="abuse report (ARF)")
-    return None
+    report = (mail.ctype == "message/feedback-report"
+              or mail.ctype == "multipart/report" and "feedback-report" in str(msg.get("Content-Type", "")).lower()
+              or msg.is_multipart() and any(p.get_content_type() == "message/feedback-report" for p in _walk_parts(msg)))
+    return Classification("complaint", 0.99, why="abuse report (ARF)") if report else None
 
 
 # ---------------------------------------------------------------------------- auto-replies

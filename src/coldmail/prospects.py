@@ -173,8 +173,6 @@ class ImportResult:
         }
 
 
-_UPDATE_SLOTS = tuple((name, rowreader.SLOT[name])
-                      for name in ("first_name", "last_name", "company", "role", "country", "website"))
 _INSERT_FIELDS = rowreader.RECORD
 _COLLECTED = rowreader.SLOT["collected_at"]
 
@@ -210,11 +208,11 @@ def _in_values_exec(conn, sql: str, params: tuple, values: list) -> None:
         conn.exec_driver_sql(sql.replace("{in}", "IN (SELECT value FROM json_each(?))"), (*params, json.dumps(values)))
 
 
-def _insert_sql(conn, *, with_id: bool = False) -> tuple[str, tuple[str, ...]]:
+def _insert_sql(conn, *, with_id: bool = False) -> str:
     cols = (*(("id",) if with_id else ()), *_INSERT_FIELDS, "list_id", "collected_by", "status", "created_at",
             "updated_at")
     mark = "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
-    return f"INSERT INTO contacts ({', '.join(cols)}) VALUES ({', '.join([mark] * len(cols))})", cols
+    return f"INSERT INTO contacts ({', '.join(cols)}) VALUES ({', '.join([mark] * len(cols))})"
 
 
 def _flush_batch(
@@ -249,7 +247,7 @@ def _flush_batch(
         else:
             _repeat(rec, cid, first_new_id, stamp, result, changes)
     if new_rows:
-        conn.exec_driver_sql(_insert_sql(conn)[0], new_rows)
+        conn.exec_driver_sql(_insert_sql(conn), new_rows)
         result.imported += len(new_rows)
     _apply_changes(conn, changes)
     # List membership for every kept row, new or old.
@@ -271,15 +269,8 @@ def _write_with_ids(conn, kept: list[tuple], ids: Iterator[int], *, list_id: int
     once at the end: _list_new_contacts. An id handed to a skipped row is not used again: ids need
     not be dense.)"""
     cids = [next(ids) for _ in kept]
-    now, actor = stamp.now_db, stamp.actor
-    if any(rec[_COLLECTED] is not None for rec in kept):
-        rows = [(cid, *_insert_row(rec, list_id, stamp)) for cid, rec in zip(cids, kept, strict=True)]
-    else:  # collected now, as most files say (no collected_at column); spelt out, which is 3x faster
-        rows = [(cid, email, fp, first, last, company, role, country, website, source, url, public, now, why,
-                 list_id, actor, "new", now, now)
-                for cid, (email, fp, first, last, company, role, country, website, source, url, public, _at, why)
-                in zip(cids, kept, strict=True)]
-    sql = _insert_sql(conn, with_id=True)[0] + " ON CONFLICT (email) DO NOTHING"
+    rows = [(cid, *_insert_row(rec, list_id, stamp)) for cid, rec in zip(cids, kept, strict=True)]
+    sql = _insert_sql(conn, with_id=True) + " ON CONFLICT (email) DO NOTHING"
     inserted = conn.exec_driver_sql(sql, rows).rowcount
     result.imported += inserted
     if inserted == len(rows):
@@ -291,7 +282,7 @@ def _write_with_ids(conn, kept: list[tuple], ids: Iterator[int], *, list_id: int
         if real != cid:
             _repeat(rec, real, first_new_id, stamp, result, changes)
     _apply_changes(conn, changes)
-    earlier = [(list_id, change["b_id"], now) for change in changes if change["b_id"] < first_new_id]
+    earlier = [(list_id, change["b_id"], stamp.now_db) for change in changes if change["b_id"] < first_new_id]
     if earlier:
         conn.exec_driver_sql(
             "INSERT INTO list_members (list_id, contact_id, added_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", earlier)
@@ -322,7 +313,7 @@ def _repeat(rec: tuple, cid: int, first_new_id: int, stamp: _Stamp, result: Impo
         result.duplicates += 1
     else:
         result.updated += 1
-    change = {f"b_{name}": rec[slot] for name, slot in _UPDATE_SLOTS}
+    change = {f"b_{name}": rec[slot] for name, slot in rowreader.UPDATED_ON_REPEAT}
     change.update(b_id=cid, b_now=stamp.now)
     changes.append(change)
 
@@ -335,7 +326,8 @@ def _apply_changes(conn, changes: list[dict]) -> None:
         update(table)
         .where(table.c.id == bindparam("b_id"))
         .values(
-            **{k: func.coalesce(func.nullif(bindparam(f"b_{k}"), ""), table.c[k]) for k, _slot in _UPDATE_SLOTS},
+            **{name: func.coalesce(func.nullif(bindparam(f"b_{name}"), ""), table.c[name])
+               for name, _slot in rowreader.UPDATED_ON_REPEAT},
             updated_at=bindparam("b_now"),
         )
     )

@@ -238,7 +238,9 @@ def read_batches(
         yield batch, [[rec[1], *of_domain(rec[0])] for rec in batch]
 
 
-_UPDATE_SLOTS = tuple(SLOT[name] for name in ("first_name", "last_name", "company", "role", "country", "website"))
+# What a repeat of an address refreshes (the provenance stays the first one's): (field, slot) pairs.
+UPDATED_ON_REPEAT = tuple((name, SLOT[name]) for name in ("first_name", "last_name", "company", "role", "country",
+                                                          "website"))
 
 
 def screen(batch: list[tuple], fps_by_row: list[list[str]], suppressed: set[str]) -> tuple[list[tuple], int, int]:
@@ -255,7 +257,7 @@ def screen(batch: list[tuple], fps_by_row: list[list[str]], suppressed: set[str]
         if first is not None:
             n_repeats += 1
             merged = list(first)
-            for slot in _UPDATE_SLOTS:
+            for _name, slot in UPDATED_ON_REPEAT:
                 if rec[slot]:
                     merged[slot] = rec[slot]
             kept[rec[0]] = tuple(merged)
