@@ -522,21 +522,17 @@ def _classify(code: int, message: str, *, at_rcpt: bool) -> SmtpResult:
 # ---------------------------------------------------------------------------- recording
 
 
-def record(store: Store, c: Claimed, result: SmtpResult, *, now: datetime, summary: SendSummary,
-           subject: str = "") -> None:
+def record(store: Store, c: Claimed, result: SmtpResult, *, now: datetime, summary: SendSummary) -> None:
+    """Record any outcome but a send (sends go through SentBuffer, in batches)."""
+    if result.outcome == "sent":
+        raise ValueError("a send is recorded by SentBuffer")
     ws = store.ws
     rules = ws.config.sending
     response = f"{result.code} {result.text}".strip()[:500]
     with store.unit() as session:
         conn = session.connection()
         attempts = c.attempts
-        if result.outcome == "sent":
-            _set(conn, c.message_id, state="sent", sent_at=now, smtp_response=response, subject=subject[:500])
-            if c.position == 0:
-                conn.execute(update(Contact).where(Contact.id == c.contact.id, Contact.status == "new")
-                             .values(status="contacted"))
-            summary.sent += 1
-        elif result.outcome in ("retry", "reconnect"):
+        if result.outcome in ("retry", "reconnect"):
             if attempts >= rules.max_attempts:
                 _set(conn, c.message_id, state="failed", smtp_response=response,
                      reason=f"gave up after {attempts} attempts: {response}")
@@ -705,7 +701,7 @@ async def send_campaign(
                     buffer.add(c, result, clock.now(), composed.subject)
                     summary.sent += 1
                 else:
-                    record(store, c, result, now=clock.now(), summary=summary, subject=composed.subject)
+                    record(store, c, result, now=clock.now(), summary=summary)
                 progress()
                 if result.outcome == "reject_recipient" and not dry:
                     from coldmail.deliverability import check_guards
