@@ -47,3 +47,37 @@ def test_every_row_is_accounted_for_and_stored_values_are_clean(ws, tmp_path_fac
             assert all(ch.isprintable() or ch == " " or not ch.isspace() for ch in value)
         assert len(c.first_name) <= 100 and len(c.company) <= 200
         assert c.source and c.justification
+
+
+# ---------------------------------------------------------------- screening
+
+domains_ = st.lists(st.sampled_from(["a", "b", "eu"]), min_size=1, max_size=3).map(lambda p: ".".join(p) + ".example")
+addresses = st.builds(lambda local, domain: f"{local}@{domain}", st.sampled_from(["x", "y", "z"]), domains_)
+
+
+@settings(max_examples=200, deadline=None)
+@given(batch=st.lists(addresses, max_size=30), suppressed=st.lists(st.one_of(addresses, domains_.map("@{}".format)),
+                                                                    max_size=6))
+def test_screening_blocks_exactly_the_suppressed_addresses_and_domains(batch, suppressed):
+    """The blocklist looks a domain up once and remembers it; it must agree with the definition:
+    a row is blocked when its address, its domain or a parent domain is suppressed."""
+    from coldmail.addresses import domain_suffixes
+    from coldmail.fingerprints import fingerprint
+    from coldmail.rowreader import RECORD, Blocklist, FingerprintCache, screen
+
+    key = b"property-key"
+    fps = FingerprintCache(key)
+    records = [(email, fps.of_email(email), *[""] * (len(RECORD) - 2)) for email in batch]
+    blocklist = Blocklist({fingerprint(key, target) for target in suppressed}, fps)
+    kept, n_suppressed, n_repeats = screen(records, blocklist)
+
+    def blocked(email: str) -> bool:
+        domain = email.split("@")[1]
+        return email in suppressed or any("@" + d in suppressed for d in domain_suffixes(domain))
+
+    allowed = [email for email in batch if not blocked(email)]
+    assert [rec[0] for rec in kept] == list(dict.fromkeys(allowed))
+    assert n_suppressed == len(batch) - len(allowed)
+    assert n_repeats == len(allowed) - len(set(allowed))
+    assert fps.of_batch(records) == {fps.of_email(e) for e in batch} | {
+        fingerprint(key, "@" + d) for e in batch for d in domain_suffixes(e.split("@")[1])}

@@ -264,15 +264,21 @@ def _flush_batch(
 def _write_with_ids(conn, kept: list[tuple], ids: Iterator[int], *, list_id: int, first_new_id: int,
                     stamp: _Stamp, result: ImportResult) -> None:
     """Insert the batch with the ids the importer hands out, skipping addresses already held
-    (ON CONFLICT DO NOTHING); only when some were skipped are they looked up, to update them and
-    to put the ones from before this import on the list. (The new contacts go on the list all at
-    once at the end: _list_new_contacts. An id handed to a skipped row is not used again: ids need
-    not be dense.)"""
+    (ON CONFLICT DO NOTHING), and put the new contacts on the list by their ids, in one statement
+    (a third of the time of a row at a time): on SQLite the import holds the write lock from its
+    first statement, so the contacts in the batch's id range are exactly the ones it just wrote.
+    Only when some were skipped are they looked up, to update them and to put the ones from before
+    this import on the list. (An id handed to a skipped row is not used again: ids need not be
+    dense.)"""
     cids = [next(ids) for _ in kept]
     rows = [(cid, *_insert_row(rec, list_id, stamp)) for cid, rec in zip(cids, kept, strict=True)]
     sql = _insert_sql(conn, with_id=True) + " ON CONFLICT (email) DO NOTHING"
     inserted = conn.exec_driver_sql(sql, rows).rowcount
     result.imported += inserted
+    if inserted:
+        conn.exec_driver_sql(
+            "INSERT INTO list_members (list_id, contact_id, added_at) SELECT ?, id, ? FROM contacts "
+            "WHERE id BETWEEN ? AND ?", (list_id, stamp.now_db, cids[0], cids[-1]))
     if inserted == len(rows):
         return
     held = dict(_in_values(conn, "SELECT email, id FROM contacts WHERE email {in}", [rec[0] for rec in kept]))
@@ -286,15 +292,6 @@ def _write_with_ids(conn, kept: list[tuple], ids: Iterator[int], *, list_id: int
     if earlier:
         conn.exec_driver_sql(
             "INSERT INTO list_members (list_id, contact_id, added_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", earlier)
-
-
-def _list_new_contacts(session: Session, *, list_id: int, first_new_id: int, stamp: _Stamp) -> None:
-    """Put every contact this import created on the list, in one statement (a third of the time
-    of a row at a time): on SQLite the import holds the write lock from its first statement and
-    hands out the ids itself, so the contacts from `first_new_id` on are exactly the ones it wrote."""
-    session.connection().exec_driver_sql(
-        "INSERT INTO list_members (list_id, contact_id, added_at) SELECT ?, id, ? FROM contacts WHERE id >= ? "
-        "ON CONFLICT DO NOTHING", (list_id, stamp.now_db, first_new_id))
 
 
 def _insert_row(rec: tuple, list_id: int, stamp: _Stamp) -> tuple:
@@ -338,12 +335,10 @@ SUPPRESSIONS_IN_MEMORY = 1_000_000
 SUPPRESSIONS_TO_READER = 200_000  # up to this many, the reader process gets them and screens the rows itself
 
 
-def _blocked(session: Session, fps_by_row: list[list[str]]) -> set[str]:
+def _blocked(session: Session, fingerprints: set[str]) -> set[str]:
     """Which of the batch's fingerprints are suppressed, in one query."""
     return {fp for (fp,) in _in_values(
-        session.connection(), "SELECT fingerprint FROM suppressions WHERE fingerprint {in}",
-        list({fp for row in fps_by_row for fp in row}),
-    )}
+        session.connection(), "SELECT fingerprint FROM suppressions WHERE fingerprint {in}", list(fingerprints))}
 
 
 def _all_suppressions(session: Session) -> set[str] | None:
@@ -394,6 +389,8 @@ def import_csv(
         first_new_id = (session.execute(select(func.max(Contact.id))).scalar() or 0) + 1
         ids = itertools.count(first_new_id) if sqlite else None
         suppressed = _all_suppressions(session) if sqlite else None
+        fps = rowreader.FingerprintCache(ws.fingerprint_key)
+        blocklist = None if suppressed is None else rowreader.Blocklist(suppressed, fps)
         with contextlib.ExitStack() as stack:
             reader = None
             if stream.size >= READER_PROCESS_FROM_BYTES and sys.executable:
@@ -403,22 +400,20 @@ def import_csv(
                                  suppressed if suppressed is None or len(suppressed) <= SUPPRESSIONS_TO_READER
                                  else None, start=READER_STARTS_AT_ROW)
                 stack.callback(reader.close)
-            own = rowreader.read_batches(stream, rowreader.Layout.of(stream.headers), defaults,
-                                         rowreader.FingerprintCache(ws.fingerprint_key), progress, result.rejected,
-                                         BATCH, stop=READER_STARTS_AT_ROW if reader else None)
+            own = rowreader.read_batches(stream, rowreader.Layout.of(stream.headers), defaults, fps.of_email, progress,
+                                         result.rejected, BATCH, stop=READER_STARTS_AT_ROW if reader else None)
             stack.callback(own.close)
-            batches = itertools.chain(((batch, fps, 0, 0) for batch, fps in own),
+            batches = itertools.chain(((batch, False, 0, 0) for batch in own),
                                       reader.batches(progress, result.rejected) if reader else ())
-            for batch, fps_by_row, n_suppressed, n_repeats in batches:
-                if fps_by_row is not None:  # not screened yet
-                    blocked = suppressed if suppressed is not None else _blocked(session, fps_by_row)
-                    batch, n_suppressed, n_repeats = rowreader.screen(batch, fps_by_row, blocked)
+            for batch, screened, n_suppressed, n_repeats in batches:
+                if not screened:
+                    blocks = (blocklist if blocklist is not None
+                              else rowreader.Blocklist(_blocked(session, fps.of_batch(batch)), fps))
+                    batch, n_suppressed, n_repeats = rowreader.screen(batch, blocks)
                 result.suppressed += n_suppressed
                 result.duplicates += n_repeats
                 _flush_batch(session, kept=batch, list_id=plist.id, first_new_id=first_new_id, ids=ids, stamp=stamp,
                              result=result)
-        if ids is not None:
-            _list_new_contacts(session, list_id=plist.id, first_new_id=first_new_id, stamp=stamp)
         audit.record(
             session,
             actor=ws.actor,
@@ -485,7 +480,7 @@ class _Reader:
             pass  # it died; batches() says how
 
     def batches(self, progress: Callable[[int], None] | None,
-                rejected: list[dict]) -> Iterator[tuple[list[tuple], list[list[str]] | None, int, int]]:
+                rejected: list[dict]) -> Iterator[tuple[list[tuple], bool, int, int]]:
         child = self.child
         while True:
             try:
@@ -498,11 +493,11 @@ class _Reader:
                                    + (f": {detail[0]}" if detail else "")) from None
             kind = frame[0]
             if kind == "batch":
-                _kind, batch, fps, n_suppressed, n_repeats, bad, done = frame
+                _kind, batch, screened, n_suppressed, n_repeats, bad, done = frame
                 rejected.extend(bad)
                 if progress:
                     progress(done)
-                yield batch, fps, n_suppressed, n_repeats
+                yield batch, screened, n_suppressed, n_repeats
             elif kind == "done":
                 rejected.extend(frame[1])
                 return

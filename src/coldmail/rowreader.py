@@ -193,9 +193,8 @@ class FingerprintCache:
         self.of_email = fingerprinter(key)
         self.domains: dict[str, list[str]] = {}
 
-    def of_domain(self, email: str) -> list[str]:
-        """The fingerprints that would suppress every address at the address's domain."""
-        domain = email.rsplit("@", 1)[1]
+    def of_domain(self, domain: str) -> list[str]:
+        """The fingerprints that would suppress every address at `domain`."""
         dfps = self.domains.get(domain)
         if dfps is None:
             if len(self.domains) > 200_000:
@@ -203,23 +202,47 @@ class FingerprintCache:
             dfps = self.domains[domain] = domain_fingerprints(self.key, domain)
         return dfps
 
+    def of_batch(self, batch: list[tuple]) -> set[str]:
+        """Every fingerprint that would suppress someone in the batch: their addresses' own and
+        their domains'."""
+        found = {rec[1] for rec in batch}
+        for domain in {rec[0].rpartition("@")[2] for rec in batch}:
+            found.update(self.of_domain(domain))
+        return found
+
+
+class Blocklist:
+    """Which records a set of suppression fingerprints blocks: the address's own fingerprint, or
+    its domain's or a parent domain's (looked up once per domain, not once per row)."""
+
+    def __init__(self, fingerprints: set[str], fps: FingerprintCache):
+        self.fingerprints = fingerprints
+        self.fps = fps
+        self.domains: dict[str, bool] = {}
+
+    def blocks_domain(self, domain: str) -> bool:
+        hit = self.domains.get(domain)
+        if hit is None:
+            if len(self.domains) > 200_000:
+                self.domains.clear()
+            hit = self.domains[domain] = not self.fingerprints.isdisjoint(self.fps.of_domain(domain))
+        return hit
+
 
 def read_batches(
     stream: csvfile.CsvStream,
     layout: Layout,
     defaults: Defaults,
-    fps: FingerprintCache,
+    of_email: Callable[[str], str],
     progress: Callable[[int], None] | None,
     rejected: list[dict],
     size: int,
     start: int = 0,
     stop: int | None = None,
-) -> Iterator[tuple[list[tuple], list[list[str]]]]:
-    """The file's good rows as records, `size` at a time, with the fingerprints that would suppress
-    each (the address's own, then its domain's); bad rows go to `rejected` with their line numbers.
-    `start` and `stop` count the file's rows (blank lines aside) from 0, as a slice does."""
+) -> Iterator[list[tuple]]:
+    """The file's good rows as records, `size` at a time; bad rows go to `rejected` with their line
+    numbers. `start` and `stop` count the file's rows (blank lines aside) from 0, as a slice does."""
     batch: list[tuple] = []
-    of_email, of_domain = fps.of_email, fps.of_domain
     records = csvfile.iter_records(stream, progress)
     if start or stop is not None:
         records = itertools.islice(records, start, stop)
@@ -232,10 +255,10 @@ def read_batches(
             rejected.append({"row": line, "reason": str(exc)})
             continue
         if len(batch) >= size:
-            yield batch, [[rec[1], *of_domain(rec[0])] for rec in batch]
+            yield batch
             batch = []
     if batch:
-        yield batch, [[rec[1], *of_domain(rec[0])] for rec in batch]
+        yield batch
 
 
 # What a repeat of an address refreshes (the provenance stays the first one's): (field, slot) pairs.
@@ -243,14 +266,15 @@ UPDATED_ON_REPEAT = tuple((name, SLOT[name]) for name in ("first_name", "last_na
                                                           "website"))
 
 
-def screen(batch: list[tuple], fps_by_row: list[list[str]], suppressed: set[str]) -> tuple[list[tuple], int, int]:
+def screen(batch: list[tuple], blocklist: Blocklist | None) -> tuple[list[tuple], int, int]:
     """The batch without suppressed people (their address, domain or a parent domain) and with
     each address once: a repeat keeps the first provenance and brings the latest details.
     Returns (records, how many were suppressed, how many were repeats)."""
     kept: dict[str, tuple] = {}
     n_suppressed = n_repeats = 0
-    for rec, row_fps in zip(batch, fps_by_row, strict=True):
-        if suppressed and not suppressed.isdisjoint(row_fps):
+    suppressed = blocklist.fingerprints if blocklist is not None else None
+    for rec in batch:
+        if suppressed and (rec[1] in suppressed or blocklist.blocks_domain(rec[0].rpartition("@")[2])):
             n_suppressed += 1
             continue
         first = kept.get(rec[0])
@@ -271,10 +295,10 @@ def screen(batch: list[tuple], fps_by_row: list[list[str]], suppressed: set[str]
 
 def serve(source, sink) -> None:
     """Read the job (a pickled dict: stream, defaults, key, size, suppressed, start) from `source`, and
-    write pickled frames to `sink`: ("batch", records, fingerprints, suppressed, repeats, rejected
-    rows, bytes read) for each batch, then ("done", rejected rows), or ("csv_error", message) /
-    ("error", traceback) if reading fails. Given the suppression fingerprints, it screens each batch
-    itself (fingerprints None, counts given); without them, the importer screens (counts 0).
+    write pickled frames to `sink`: ("batch", records, screened, suppressed, repeats, rejected rows,
+    bytes read) for each batch, then ("done", rejected rows), or ("csv_error", message) / ("error",
+    traceback) if reading fails. Given the suppression fingerprints, it screens each batch itself
+    (screened True, counts given); without them, the importer screens (counts 0).
 
     Frames are written by a thread of their own: a pipe holds 64 KiB, a frame about 200 KiB, and
     the importer reads the next one only when it has written the last, so reading would otherwise
@@ -303,14 +327,16 @@ def serve(source, sink) -> None:
         done[0] = consumed
 
     rejected: list[dict] = []
+    fps = FingerprintCache(job["key"])
+    blocklist = None if job["suppressed"] is None else Blocklist(job["suppressed"], fps)
     try:
-        for batch, fps in read_batches(stream, Layout.of(stream.headers), job["defaults"], FingerprintCache(job["key"]),
-                                       progress, rejected, job["size"], job["start"]):
-            if job["suppressed"] is not None:
-                batch, n_suppressed, n_repeats = screen(batch, fps, job["suppressed"])
-                send("batch", batch, None, n_suppressed, n_repeats, rejected, done[0])
+        for batch in read_batches(stream, Layout.of(stream.headers), job["defaults"], fps.of_email,
+                                  progress, rejected, job["size"], job["start"]):
+            if blocklist is not None:
+                batch, n_suppressed, n_repeats = screen(batch, blocklist)
+                send("batch", batch, True, n_suppressed, n_repeats, rejected, done[0])
             else:
-                send("batch", batch, fps, 0, 0, rejected, done[0])
+                send("batch", batch, False, 0, 0, rejected, done[0])
             rejected.clear()  # (read_batches keeps appending to this list)
         send("done", rejected)
     except csvfile.CsvFileError as exc:
