@@ -46,3 +46,22 @@ def test_invalid(bad):
 
 def test_domain_suffixes():
     assert domain_suffixes("eu.sales.acme.com") == ["eu.sales.acme.com", "sales.acme.com", "acme.com"]
+
+
+def test_special_use_names_are_email_validators():
+    """The fast path's copy of the special-use names (kept so that it needs no import of
+    email-validator) must be email-validator's own list."""
+    import email_validator
+
+    from coldmail.addresses import SPECIAL_USE_DOMAIN_NAMES
+
+    assert set(email_validator.SPECIAL_USE_DOMAIN_NAMES) == SPECIAL_USE_DOMAIN_NAMES
+
+
+def test_the_fast_path_does_not_import_email_validator():
+    import subprocess
+    import sys
+
+    code = ("import sys; from coldmail.addresses import normalize_email; normalize_email('a@b.example'); "
+            "print('email_validator' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
