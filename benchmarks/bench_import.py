@@ -89,7 +89,7 @@ def main() -> None:
             "",
             "| rows | sqlite3 .import (best of 3) | coldmail import (best of 3) | ratio (goal <= 5x) |",
             "|---|---|---|---|",
-            f"| {args.rows:,} | {ref:.2f} s | {secs:.2f} s ({args.rows / secs:,.0f} rows/s) | {secs / ref:.1f}x |",
+            f"| {args.rows:,} | {ref:.2f} s | {secs:.2f} s ({args.rows / secs:,.0f} rows/s) | {secs / ref:.2f}x |",
             "",
         ]
         if args.memory_rows:
