@@ -21,7 +21,7 @@ from sqlalchemy import DateTime, bindparam, func, select, update
 from sqlmodel import Session
 
 from coldmail import audit, csvfile, rowreader
-from coldmail.db import session_scope
+from coldmail.db import is_sqlite, session_scope
 from coldmail.models import Contact, ListMember, ProspectList, utcnow
 from coldmail.rowreader import MAX_LEN, RowError, clean_text, normalize_country  # noqa: F401 - re-exported
 from coldmail.workspace import Workspace
@@ -193,26 +193,23 @@ def _datetime_binder(engine):
     return proc or (lambda v: v)
 
 
-def _in_values(conn, sql: str, values: list) -> list[tuple]:
+def _mark(conn) -> str:
+    """The driver's parameter placeholder."""
+    return "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
+
+
+def _in_values(conn, sql: str, values: list, params: tuple = ()):
     """Run `sql` with `{in}` standing for a list of values, passed as one parameter rather than
-    thousands: json_each on SQLite, ANY(array) on PostgreSQL."""
+    thousands (after `params`): json_each on SQLite, ANY(array) on PostgreSQL."""
     if conn.dialect.name == "postgresql":
-        return conn.exec_driver_sql(sql.replace("{in}", "= ANY(%s)"), (values,)).all()
-    return conn.exec_driver_sql(sql.replace("{in}", "IN (SELECT value FROM json_each(?))"), (json.dumps(values),)).all()
-
-
-def _in_values_exec(conn, sql: str, params: tuple, values: list) -> None:
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(sql.replace("{in}", "= ANY(%s)"), (*params, values))
-    else:
-        conn.exec_driver_sql(sql.replace("{in}", "IN (SELECT value FROM json_each(?))"), (*params, json.dumps(values)))
+        return conn.exec_driver_sql(sql.replace("{in}", "= ANY(%s)"), (*params, values))
+    return conn.exec_driver_sql(sql.replace("{in}", "IN (SELECT value FROM json_each(?))"), (*params, json.dumps(values)))
 
 
 def _insert_sql(conn, *, with_id: bool = False) -> str:
     cols = (*(("id",) if with_id else ()), *_INSERT_FIELDS, "list_id", "collected_by", "status", "created_at",
             "updated_at")
-    mark = "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
-    return f"INSERT INTO contacts ({', '.join(cols)}) VALUES ({', '.join([mark] * len(cols))})"
+    return f"INSERT INTO contacts ({', '.join(cols)}) VALUES ({', '.join([_mark(conn)] * len(cols))})"
 
 
 def _flush_batch(
@@ -238,7 +235,7 @@ def _flush_batch(
         return
     # Which are already held: from before this import (updated) or earlier in this file (duplicate).
     emails = [rec[0] for rec in kept]
-    existing = dict(_in_values(conn, "SELECT email, id FROM contacts WHERE email {in}", emails))
+    existing = dict(_in_values(conn, "SELECT email, id FROM contacts WHERE email {in}", emails).all())
     new_rows, changes = [], []
     for rec in kept:
         cid = existing.get(rec[0])
@@ -251,13 +248,13 @@ def _flush_batch(
         result.imported += len(new_rows)
     _apply_changes(conn, changes)
     # List membership for every kept row, new or old.
-    mark = "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
-    _in_values_exec(
+    mark = _mark(conn)
+    _in_values(
         conn,
         f"INSERT INTO list_members (list_id, contact_id, added_at) SELECT {mark}, id, {mark} FROM contacts "
         "WHERE email {in} ON CONFLICT DO NOTHING",
-        (list_id, stamp.now_db),
         emails,
+        (list_id, stamp.now_db),
     )
 
 
@@ -281,7 +278,7 @@ def _write_with_ids(conn, kept: list[tuple], ids: Iterator[int], *, list_id: int
             "WHERE id BETWEEN ? AND ?", (list_id, stamp.now_db, cids[0], cids[-1]))
     if inserted == len(rows):
         return
-    held = dict(_in_values(conn, "SELECT email, id FROM contacts WHERE email {in}", [rec[0] for rec in kept]))
+    held = dict(_in_values(conn, "SELECT email, id FROM contacts WHERE email {in}", [rec[0] for rec in kept]).all())
     changes: list[dict] = []
     for cid, rec in zip(cids, kept, strict=True):
         real = held[rec[0]]
@@ -381,7 +378,7 @@ def import_csv(
     result = ImportResult(dropped_columns=stream.headers.dropped, list_name=list_name)
     progress = (lambda done: on_progress(done, stream.size)) if on_progress else None
     with _writer(ws.engine) as bind, session_scope(bind) as session:
-        sqlite = session.get_bind().dialect.name == "sqlite"
+        sqlite = is_sqlite(bind)
         if sqlite:
             # A bigger page cache keeps the email index in memory during large imports.
             session.connection().exec_driver_sql("PRAGMA cache_size=-65536")
@@ -438,7 +435,7 @@ def _writer(engine):
     writes refers to the list it just read and to contacts it just wrote or looked up, and the
     checks were a sixth of the import's time. (A test checks every membership after imports with
     repeats, erasures and several lists.) Elsewhere, the engine."""
-    if engine.dialect.name != "sqlite":
+    if not is_sqlite(engine):
         yield engine
         return
     conn = engine.connect()

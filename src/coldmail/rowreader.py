@@ -6,6 +6,7 @@ on the other core, while the importer writes; its protocol is pickled frames on 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import pickle
@@ -20,7 +21,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 from coldmail import csvfile
-from coldmail.addresses import InvalidAddress, normalize_email
+from coldmail.addresses import InvalidAddress, domain_of, normalize_email
 from coldmail.fingerprints import domain_fingerprints, fingerprinter
 
 MAX_LEN = {
@@ -184,49 +185,40 @@ def prepare(cells: list[str], layout: Layout, defaults: Defaults, fingerprint_of
             justification)
 
 
+# Distinct domains remembered per import: far more than a file usually has, and a bound on memory.
+_DOMAINS_REMEMBERED = 200_000
+
+
 class FingerprintCache:
     """Suppression fingerprints for one import; a file's rows share few domains, so the domain
     fingerprints are computed once per domain."""
 
     def __init__(self, key: bytes):
-        self.key = key
         self.of_email = fingerprinter(key)
-        self.domains: dict[str, list[str]] = {}
-
-    def of_domain(self, domain: str) -> list[str]:
-        """The fingerprints that would suppress every address at `domain`."""
-        dfps = self.domains.get(domain)
-        if dfps is None:
-            if len(self.domains) > 200_000:
-                self.domains.clear()
-            dfps = self.domains[domain] = domain_fingerprints(self.key, domain)
-        return dfps
+        # The fingerprints that would suppress every address at a domain.
+        self.of_domain: Callable[[str], list[str]] = functools.lru_cache(maxsize=_DOMAINS_REMEMBERED)(
+            functools.partial(domain_fingerprints, key))
 
     def of_batch(self, batch: list[tuple]) -> set[str]:
         """Every fingerprint that would suppress someone in the batch: their addresses' own and
         their domains'."""
         found = {rec[1] for rec in batch}
-        for domain in {rec[0].rpartition("@")[2] for rec in batch}:
+        for domain in {domain_of(rec[0]) for rec in batch}:
             found.update(self.of_domain(domain))
         return found
 
 
 class Blocklist:
     """Which records a set of suppression fingerprints blocks: the address's own fingerprint, or
-    its domain's or a parent domain's (looked up once per domain, not once per row)."""
+    its domain's or a parent domain's (decided once per domain, not once per row)."""
 
     def __init__(self, fingerprints: set[str], fps: FingerprintCache):
         self.fingerprints = fingerprints
-        self.fps = fps
-        self.domains: dict[str, bool] = {}
+        self.blocks_domain: Callable[[str], bool] = functools.lru_cache(maxsize=_DOMAINS_REMEMBERED)(
+            lambda domain: not fingerprints.isdisjoint(fps.of_domain(domain)))
 
-    def blocks_domain(self, domain: str) -> bool:
-        hit = self.domains.get(domain)
-        if hit is None:
-            if len(self.domains) > 200_000:
-                self.domains.clear()
-            hit = self.domains[domain] = not self.fingerprints.isdisjoint(self.fps.of_domain(domain))
-        return hit
+    def blocks(self, rec: tuple) -> bool:
+        return bool(self.fingerprints) and (rec[1] in self.fingerprints or self.blocks_domain(domain_of(rec[0])))
 
 
 def read_batches(
@@ -266,15 +258,15 @@ UPDATED_ON_REPEAT = tuple((name, SLOT[name]) for name in ("first_name", "last_na
                                                           "website"))
 
 
-def screen(batch: list[tuple], blocklist: Blocklist | None) -> tuple[list[tuple], int, int]:
+def screen(batch: list[tuple], blocklist: Blocklist) -> tuple[list[tuple], int, int]:
     """The batch without suppressed people (their address, domain or a parent domain) and with
     each address once: a repeat keeps the first provenance and brings the latest details.
     Returns (records, how many were suppressed, how many were repeats)."""
     kept: dict[str, tuple] = {}
     n_suppressed = n_repeats = 0
-    suppressed = blocklist.fingerprints if blocklist is not None else None
+    blocks = blocklist.blocks
     for rec in batch:
-        if suppressed and (rec[1] in suppressed or blocklist.blocks_domain(rec[0].rpartition("@")[2])):
+        if blocks(rec):
             n_suppressed += 1
             continue
         first = kept.get(rec[0])
