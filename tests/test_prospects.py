@@ -351,3 +351,47 @@ def test_the_reader_process_ends_when_the_importer_is_killed(tmp_path, reader):
             importer.wait()
         for pid in set(readers()) & set(mine):  # whatever happened, leave nothing behind
             os.kill(pid, signal.SIGKILL)
+
+
+def test_statements_of_many_rows_store_what_one_row_at_a_time_does(tmp_path, monkeypatch):
+    """On SQLite the import inserts many rows per statement, each skipped when its address is held.
+    The same imports (repeats within a file, across batches and from before; an erased and an opted-
+    out person; a second list), one row per statement and seven, must store the same contacts and
+    memberships and give the same counts."""
+    from coldmail.fingerprints import fingerprinter
+    from coldmail.privacy import erase
+    from conftest import make_ws
+
+    monkeypatch.setattr("coldmail.prospects.BATCH", 50)
+    monkeypatch.setenv("COLDMAIL_USER", "O'Brien'); DROP TABLE contacts; --")  # written into the statement
+    first = "email,first_name,company\n" + "".join(f"p{i % 90}@k{i % 90 % 4}.example,N{i},C{i % 7}\n" for i in range(130))
+    second = "email,first_name,role\n" + "".join(f"p{i}@k{i % 4}.example,M{i},R{i}\n" for i in range(60, 200))
+    outcomes = []
+    for per_statement in (1, 7):
+        monkeypatch.setattr("coldmail.prospects.ROWS_PER_STATEMENT", per_statement)
+        ws = make_ws(tmp_path / f"ws{per_statement}")
+        of_email = fingerprinter(ws.fingerprint_key)
+        counts = [import_csv(ws, path=write_csv(tmp_path / "1.csv", first), list_name="one", **SRC).to_json()]
+        erase(ws, "p70@k2.example")
+        suppression.add(ws, target="p101@k1.example", reason="opt-out")
+        counts.append(import_csv(ws, path=write_csv(tmp_path / "2.csv", second), list_name="two", **SRC).to_json())
+        counts.append(import_csv(ws, path=write_csv(tmp_path / "2.csv", second), list_name="one", **SRC).to_json())
+        with ws.engine.connect() as conn:
+            contacts = conn.exec_driver_sql(
+                "SELECT email, first_name, last_name, company, role, source, justification, list_id, collected_by, "
+                "status, collected_at = created_at FROM contacts ORDER BY email").all()
+            assert all(fp == of_email(email) for email, fp in conn.exec_driver_sql(
+                "SELECT email, fingerprint FROM contacts"))
+            members = conn.exec_driver_sql(
+                "SELECT c.email, l.name FROM list_members m JOIN contacts c ON c.id = m.contact_id "
+                "JOIN lists l ON l.id = m.list_id ORDER BY 1, 2").all()
+        ws.close()
+        outcomes.append((counts, contacts, members))
+    assert outcomes[0] == outcomes[1]
+    counts, contacts, members = outcomes[1]
+    assert counts[0] | {"rejected": []} == {"imported": 90, "updated": 0, "duplicates": 40, "suppressed": 0,
+                                             "rejected": [], "dropped_columns": []}
+    # p70@k2 was erased (its fingerprint stays suppressed), p101@k1 opted out
+    assert (counts[1]["imported"], counts[1]["updated"], counts[1]["suppressed"]) == (109, 29, 2)
+    assert len(contacts) == 89 + 109 and len(members) == (89 + 109) + 138
+    assert {(row.collected_by, row.status) for row in contacts} == {("O'Brien'); DROP TABLE contacts; --", "new")}

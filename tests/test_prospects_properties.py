@@ -81,3 +81,94 @@ def test_screening_blocks_exactly_the_suppressed_addresses_and_domains(batch, su
     assert n_repeats == len(allowed) - len(set(allowed))
     assert fps.of_batch(records) == {fps.of_email(e) for e in batch} | {
         fingerprint(key, "@" + d) for e in batch for d in domain_suffixes(e.split("@")[1])}
+
+
+# ---------------------------------------------------------------- reading many rows at once
+
+OPTIONAL_COLUMNS = ["first_name", "last_name", "company", "role", "website", "source", "source_url", "justification",
+                    "country", "source_public", "collected_at", "phone"]
+# Per column: cells that need no care, and cells that do (a bad value, a control character, an
+# over-long or oddly spaced one).
+CLEAN = {"country": ["", "DE", "fr", "uk"], "source_public": ["", "yes", "no", "Public"],
+         "collected_at": ["", "2026-01-02", "2025-12-31T10:00:00Z"]}
+ODD = {"country": ["Narnia", "X1"], "source_public": ["maybe"], "collected_at": ["2030-01-01", "yesterday"]}
+CLEAN_TEXT = ["", "Ana", " Ana ", "company website", "https://example.com/team", "runs logistics", "x" * 100]
+ODD_TEXT = ["x" * 101, "a\nb", "\u00a0x ", "a\tb", " a  \r b ", "x" * 301]
+ODD_EMAILS = ["", "bad", "Ünï@bücher.de", "a@b.test", "x@xn--bcher-kva.de", "a" * 65 + "@b.example"]
+
+clean_emails = st.from_regex(r" ?[A-Za-z0-9.]{1,8}@[a-z]{1,6}\.(example|com) ?", fullmatch=True).filter(
+    lambda e: ".." not in e and not e.strip().startswith(".") and ".@" not in e)
+many_defaults = st.builds(
+    lambda source, justification, url, public: __import__("coldmail.rowreader").rowreader.Defaults(
+        source, justification, url, public),
+    st.sampled_from(["event list", "event list", ""]), st.sampled_from(["buys freight", "buys freight", ""]),
+    st.sampled_from(["", "https://x.example"]), st.sampled_from([None, True, False]))
+
+
+def _rows(draw, header: list[str], clean_only: bool) -> list[list[str]]:
+    """A few rows that need no care; unless `clean_only`, then most often one flaw: one odd cell
+    (or any text at all), or one row short or long."""
+    rows = [[draw(clean_emails) if column == "email" else draw(st.sampled_from(CLEAN.get(column, CLEAN_TEXT)))
+             for column in header] for _ in range(draw(st.integers(1, 6)))]
+    if clean_only:
+        return rows
+    flaw = draw(st.sampled_from(["none", "cell", "cell", "cell", "text", "ragged"]))
+    row = draw(st.sampled_from(rows))
+    if flaw in ("cell", "text"):
+        i = draw(st.integers(0, len(header) - 1))
+        odd = ODD_EMAILS if header[i] == "email" else ODD.get(header[i], ODD_TEXT)
+        row[i] = draw(st.sampled_from(odd) if flaw == "cell" else st.text(chars, max_size=12))
+    elif flaw == "ragged":
+        row[:] = row[:draw(st.integers(1, len(row)))] if draw(st.booleans()) else [*row, "extra"]
+    return rows
+
+
+def _prepare_each(rows, layout, defaults, of_email):
+    from coldmail.rowreader import RowError, prepare
+
+    records = []
+    for cells in rows:
+        if len(cells) > layout.width:
+            return None
+        try:
+            records.append(prepare(cells, layout, defaults, of_email))
+        except RowError:
+            return None
+    return records
+
+
+@settings(max_examples=1000, deadline=None)
+@given(columns=st.lists(st.sampled_from(OPTIONAL_COLUMNS), unique=True), defaults=many_defaults, data=st.data())
+def test_prepare_many_is_prepare_of_each_row_or_hands_them_back(columns, defaults, data):
+    """The column-at-a-time reading gives exactly prepare's records, or None (and prepare then goes
+    row by row) when any row needs prepare's care: it never gives a different record."""
+    from coldmail.csvfile import map_headers
+    from coldmail.rowreader import FingerprintCache, Layout, prepare_many
+
+    header = data.draw(st.permutations(["email", *columns]))
+    layout = Layout.of(map_headers(header))
+    of_email = FingerprintCache(b"k").of_email
+    rows = _rows(data.draw, header, clean_only=False)
+    got = prepare_many(rows, layout, defaults, of_email)
+    if got is not None:
+        assert got == _prepare_each(rows, layout, defaults, of_email)
+
+
+@settings(max_examples=200, deadline=None)
+@given(columns=st.lists(st.sampled_from(OPTIONAL_COLUMNS), unique=True), defaults=many_defaults, data=st.data())
+def test_prepare_many_takes_the_usual_rows_itself(columns, defaults, data):
+    """Rows that need no care (plain addresses, printable values within their limits, known countries,
+    flags and dates) are read column by column, and agree; without a source or a justification
+    from the row or the command line, prepare rejects them, and both give None."""
+    from coldmail.csvfile import map_headers
+    from coldmail.rowreader import FingerprintCache, Layout, prepare_many
+
+    header = data.draw(st.permutations(["email", *columns]))
+    layout = Layout.of(map_headers(header))
+    of_email = FingerprintCache(b"k").of_email
+    rows = _rows(data.draw, header, clean_only=True)
+    expected = _prepare_each(rows, layout, defaults, of_email)
+    got = prepare_many(rows, layout, defaults, of_email)
+    assert got == expected
+    if expected is not None:
+        assert got is not None

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 _ATEXT = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]"
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-# Plain ASCII dot-atom addresses with ordinary domains: the overwhelming majority. Anything
-# else (Unicode, IDNA labels, quoted local parts, odd lengths) goes through email-validator.
-_FAST = re.compile(rf"({_ATEXT}+(?:\.{_ATEXT}+)*)@((?:{_LABEL}\.)+([a-z](?:[a-z0-9-]*[a-z])?))")
 # email_validator.SPECIAL_USE_DOMAIN_NAMES (a test checks that they agree), written out so that the
 # fast path needs no import of email-validator, which compiles its patterns on import (35 ms of
 # every command's start, and of the import's reader process).
 SPECIAL_USE_DOMAIN_NAMES = frozenset({"arpa", "invalid", "local", "localhost", "onion", "test"})
+# Plain ASCII dot-atom addresses with ordinary domains, already stripped and lower-cased: the
+# overwhelming majority, taken as they are. Anything else (Unicode, IDNA `xn--` labels, quoted
+# local parts, a local part over 64 or an address over 254 characters, a special-use top-level
+# name: every one is a single label) goes through email-validator. One pattern with every
+# condition in it, so that many addresses are checked in one C loop (`normalize_many`).
+_FAST = re.compile(
+    r"(?=[^@]{1,64}@)(?=[\s\S]{1,254}\Z)"
+    rf"{_ATEXT}+(?:\.{_ATEXT}+)*@(?!.*--)(?:{_LABEL}\.)+"
+    rf"(?!(?:{'|'.join(sorted(SPECIAL_USE_DOMAIN_NAMES))})\Z)[a-z](?:[a-z0-9-]*[a-z])?"
+)
 
 
 class InvalidAddress(ValueError):
@@ -22,14 +30,7 @@ class InvalidAddress(ValueError):
 def normalize_email(raw: str) -> str:
     """Return the canonical, lower-case form used for storage, uniqueness and fingerprints."""
     value = raw.strip().lower()
-    match = _FAST.fullmatch(value)
-    if (
-        match
-        and len(match.group(1)) <= 64
-        and len(value) <= 254
-        and "--" not in match.group(2)
-        and match.group(3) not in SPECIAL_USE_DOMAIN_NAMES  # every special-use name is a single label
-    ):
+    if _FAST.fullmatch(value):
         return value
     if not value:
         raise InvalidAddress("the address is empty")
@@ -40,6 +41,13 @@ def normalize_email(raw: str) -> str:
     except EmailNotValidError as exc:
         raise InvalidAddress(str(exc)) from None
     return result.normalized.lower()
+
+
+def normalize_many(raws: Iterable[str]) -> list[str] | None:
+    """`normalize_email` of each, when every one is on the fast path (stripping, lower-casing and
+    checking in C loops); otherwise None, and the caller goes one at a time."""
+    values = list(map(str.lower, map(str.strip, raws)))
+    return values if all(map(_FAST.fullmatch, values)) else None
 
 
 def domain_of(email: str) -> str:

@@ -7,7 +7,9 @@ on the other core, while the importer writes; its protocol is pickled frames on 
 from __future__ import annotations
 
 import functools
+import io
 import itertools
+import operator
 import os
 import pickle
 import queue
@@ -21,7 +23,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 from coldmail import csvfile
-from coldmail.addresses import InvalidAddress, domain_of, normalize_email
+from coldmail.addresses import InvalidAddress, domain_of, normalize_email, normalize_many
 from coldmail.fingerprints import domain_fingerprints, fingerprinter
 
 MAX_LEN = {
@@ -185,6 +187,68 @@ def prepare(cells: list[str], layout: Layout, defaults: Defaults, fingerprint_of
             justification)
 
 
+_parse_public_cached = lru_cache(maxsize=64)(parse_public)
+_SOURCE, _SOURCE_URL, _JUSTIFICATION = (_TEXT_FIELDS.index(name) for name in ("source", "source_url", "justification"))
+
+
+def _or_default(values: list[str] | None, default: str, required: bool):
+    """A text column with its empty cells given the default; None when a required value is still
+    missing (prepare says which row)."""
+    if values is None:
+        return itertools.repeat(default) if default or not required else None
+    if all(values):
+        return values
+    if default:
+        return [value or default for value in values]
+    return None if required else values
+
+
+def prepare_many(rows: list[list[str]], layout: Layout, defaults: Defaults,
+                 fingerprint_of: Callable[[str], str]) -> list[tuple] | None:
+    """`prepare` of every row, column by column in C loops (zip, map) rather than row by row: the
+    same records, in a quarter less time (most of what is left is the fingerprints). None when any row needs prepare's care (a row shorter or
+    longer than the header, an address off the fast path, a control character, an over-long value, a
+    missing source or justification, a country or flag that does not parse): then prepare goes row
+    by row and says which."""
+    if not rows or set(map(len, rows)) != {layout.width}:
+        return None
+    columns = list(zip(*rows, strict=True))
+    emails = normalize_many(columns[layout.email])
+    if emails is None:
+        return None
+    text: list = [None] * len(_TEXT_FIELDS)
+    for slot, i, limit, _name in layout.text:
+        if not "".join(columns[i]).isprintable():
+            return None
+        values = list(map(str.strip, columns[i]))
+        if max(map(len, values)) > limit:
+            return None
+        text[slot] = values
+    source = _or_default(text[_SOURCE], defaults.source, True)
+    justification = _or_default(text[_JUSTIFICATION], defaults.justification, True)
+    if source is None or justification is None:
+        return None
+    text[_SOURCE], text[_JUSTIFICATION] = source, justification
+    text[_SOURCE_URL] = _or_default(text[_SOURCE_URL], defaults.source_url, False)
+    first_name, last_name, company, role, website, source, source_url, justification = (
+        itertools.repeat("") if values is None else values for values in text)
+    try:
+        country = (itertools.repeat("") if layout.country is None
+                   else list(map(normalize_country, columns[layout.country])))
+        if layout.source_public is None:
+            public = itertools.repeat(defaults.source_public)
+        else:
+            public = list(map(_parse_public_cached, columns[layout.source_public]))
+            if defaults.source_public is not None:
+                public = [defaults.source_public if flag is None else flag for flag in public]
+        collected = (itertools.repeat(None) if layout.collected_at is None
+                     else list(map(parse_collected_at, columns[layout.collected_at])))
+    except RowError:
+        return None
+    return list(zip(emails, map(fingerprint_of, emails), first_name, last_name, company, role, country, website,
+                    source, source_url, public, collected, justification, strict=False))  # repeat() is endless
+
+
 # Distinct domains remembered per import: far more than a file usually has, and a bound on memory.
 _DOMAINS_REMEMBERED = 200_000
 
@@ -220,6 +284,15 @@ class Blocklist:
     def blocks(self, rec: tuple) -> bool:
         return bool(self.fingerprints) and (rec[1] in self.fingerprints or self.blocks_domain(domain_of(rec[0])))
 
+    def blocks_any(self, batch: list[tuple], emails: list[str]) -> bool:
+        """Whether it blocks any of the batch (whose addresses are `emails`), asked in C loops."""
+        return bool(self.fingerprints) and (
+            not self.fingerprints.isdisjoint(map(_FINGERPRINT, batch))
+            or any(map(self.blocks_domain, {email.rpartition("@")[2] for email in emails})))
+
+
+_EMAIL, _FINGERPRINT = operator.itemgetter(0), operator.itemgetter(1)
+
 
 def read_batches(
     stream: csvfile.CsvStream,
@@ -232,25 +305,28 @@ def read_batches(
     start: int = 0,
     stop: int | None = None,
 ) -> Iterator[list[tuple]]:
-    """The file's good rows as records, `size` at a time; bad rows go to `rejected` with their line
-    numbers. `start` and `stop` count the file's rows (blank lines aside) from 0, as a slice does."""
-    batch: list[tuple] = []
+    """The file's good rows as records, from `size` rows at a time (prepare_many, or prepare row by
+    row when it declines); bad rows go to `rejected` with their line numbers. `start` and `stop`
+    count the file's rows (blank lines aside) from 0, as a slice does."""
     records = csvfile.iter_records(stream, progress)
     if start or stop is not None:
         records = itertools.islice(records, start, stop)
-    for line, cells in records:
-        try:
-            if len(cells) > layout.width:
-                raise RowError(f"the row has {len(cells) - layout.width} more cell(s) than the header")
-            batch.append(prepare(cells, layout, defaults, of_email))
-        except RowError as exc:
-            rejected.append({"row": line, "reason": str(exc)})
-            continue
-        if len(batch) >= size:
-            yield batch
+    while chunk := list(itertools.islice(records, size)):
+        batch = prepare_many(list(map(_CELLS, chunk)), layout, defaults, of_email)
+        if batch is None:
             batch = []
-    if batch:
-        yield batch
+            for line, cells in chunk:
+                try:
+                    if len(cells) > layout.width:
+                        raise RowError(f"the row has {len(cells) - layout.width} more cell(s) than the header")
+                    batch.append(prepare(cells, layout, defaults, of_email))
+                except RowError as exc:
+                    rejected.append({"row": line, "reason": str(exc)})
+        if batch:
+            yield batch
+
+
+_CELLS = operator.itemgetter(1)
 
 
 # What a repeat of an address refreshes (the provenance stays the first one's): (field, slot) pairs.
@@ -262,6 +338,9 @@ def screen(batch: list[tuple], blocklist: Blocklist) -> tuple[list[tuple], int, 
     """The batch without suppressed people (their address, domain or a parent domain) and with
     each address once: a repeat keeps the first provenance and brings the latest details.
     Returns (records, how many were suppressed, how many were repeats)."""
+    emails = list(map(_EMAIL, batch))
+    if len(set(emails)) == len(emails) and not blocklist.blocks_any(batch, emails):
+        return batch, 0, 0  # the usual batch, as it is
     kept: dict[str, tuple] = {}
     n_suppressed = n_repeats = 0
     blocks = blocklist.blocks
@@ -283,6 +362,18 @@ def screen(batch: list[tuple], blocklist: Blocklist) -> tuple[list[tuple], int, 
 
 
 # ---------------------------------------------------------------------------- the reader process
+
+
+def _dumps(frame: tuple) -> bytes:
+    """A frame pickled in fast mode, which keeps no memo of the objects written (the memo was half
+    the time of pickling a batch). A frame is plain data with no cycles (strings, numbers, tuples,
+    lists, datetimes); an object in it twice, such as a default source in every record, is simply
+    written twice."""
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True
+    pickler.dump(frame)
+    return out.getvalue()
 
 
 def serve(source, sink) -> None:
@@ -311,7 +402,7 @@ def serve(source, sink) -> None:
     writer.start()
 
     def send(*frame) -> None:
-        frames.put(pickle.dumps(frame, protocol=pickle.HIGHEST_PROTOCOL))
+        frames.put(_dumps(frame))
 
     done = [0]
 
