@@ -395,3 +395,43 @@ def test_statements_of_many_rows_store_what_one_row_at_a_time_does(tmp_path, mon
     assert (counts[1]["imported"], counts[1]["updated"], counts[1]["suppressed"]) == (109, 29, 2)
     assert len(contacts) == 89 + 109 and len(members) == (89 + 109) + 138
     assert {(row.collected_by, row.status) for row in contacts} == {("O'Brien'); DROP TABLE contacts; --", "new")}
+
+
+def test_country_codes_need_no_pycountry_and_agree_with_it(reader):
+    """Codes are looked up in our own copy of ISO 3166-1 alpha-2 (so that pycountry, 65 ms to import,
+    is needed only for names); it must be pycountry's list, and give what pycountry's lookup gives."""
+    if reader != "in-process":
+        pytest.skip("no import here")
+    import subprocess
+    import sys
+
+    import pycountry
+
+    from coldmail.countries import ISO_ALPHA2
+    from coldmail.rowreader import normalize_country
+
+    assert ISO_ALPHA2 == {c.alpha_2 for c in pycountry.countries}
+    for code in ISO_ALPHA2:
+        for spelling in (code, code.lower(), f" {code.title()} "):
+            assert normalize_country(spelling) == pycountry.countries.lookup(spelling.strip()).alpha_2
+    assert normalize_country("Sweden") == "SE" and normalize_country("swe") == "SE"
+    code = ("import sys; from coldmail.rowreader import normalize_country; normalize_country('se'); "
+            "print('pycountry' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(("split", "expected"), [(b"\xc3\xa9", "cp1252"), (b"\xc3", "cp1252"), (b"", "utf-8-sig")])
+def test_encoding_is_told_across_ascii_chunks(tmp_path, reader, split, expected):
+    """ASCII chunks (of 1 MiB) skip decoding; one that follows a chunk ending inside a character must
+    not: here the first chunk ends with the first byte of `split`, an ASCII chunk follows, and the
+    third begins with the rest of `split`. The bytes of "é" so parted are not UTF-8; skipping the
+    middle chunk would join them."""
+    from coldmail.csvfile import detect_encoding
+
+    if reader != "in-process":
+        pytest.skip("no import here")
+    chunk = 1 << 20
+    head = b"email\n" + b"a" * (chunk - 7) + split[:1]
+    path = tmp_path / "p.csv"
+    path.write_bytes(head + b"\n" + b"b" * (chunk - 2) + b"\n" + split[1:] + b"x@b.example\n" * 3)
+    assert detect_encoding(path) == expected

@@ -136,7 +136,9 @@ def detect_encoding(path: Path) -> str:
         cp1252_undefined = False
         utf8_ok = True
         while chunk := fh.read(1 << 20):
-            if utf8_ok:
+            # An ASCII chunk is UTF-8 (fifty times faster to tell), unless it follows one that ended
+            # inside a character.
+            if utf8_ok and not (chunk.isascii() and decoder.getstate()[0] == b""):
                 try:
                     decoder.decode(chunk)
                 except UnicodeDecodeError:

@@ -419,7 +419,15 @@ def import_csv(
     stamp = _Stamp(actor=ws.actor, now=now, now_db=to_db(now), to_db=to_db)
     result = ImportResult(dropped_columns=stream.headers.dropped, list_name=list_name)
     progress = (lambda done: on_progress(done, stream.size)) if on_progress else None
-    with _writer(ws.engine) as bind, session_scope(bind) as session:
+    with contextlib.ExitStack() as stack:
+        reader = None
+        if stream.size >= READER_PROCESS_FROM_BYTES and sys.executable:
+            # Started first, so that its start (a tenth of a second) overlaps this process's work
+            # before the rows: the list, the suppressions, and the first rows, which it reads itself.
+            reader = _Reader(stream)
+            stack.callback(reader.close)
+        bind = stack.enter_context(_writer(ws.engine))
+        session = stack.enter_context(session_scope(bind))
         sqlite = is_sqlite(bind)
         if sqlite:
             # A bigger page cache keeps the email index in memory during large imports.
@@ -430,29 +438,25 @@ def import_csv(
         suppressed = _all_suppressions(session) if sqlite else None
         fps = rowreader.FingerprintCache(ws.fingerprint_key)
         blocklist = None if suppressed is None else rowreader.Blocklist(suppressed, fps)
-        with contextlib.ExitStack() as stack:
-            reader = None
-            if stream.size >= READER_PROCESS_FROM_BYTES and sys.executable:
-                # The reader process takes over after the first rows, which this process reads itself
-                # while that one starts (a tenth of a second).
-                reader = _Reader(stream, defaults, ws.fingerprint_key,
-                                 suppressed if suppressed is None or len(suppressed) <= SUPPRESSIONS_TO_READER
-                                 else None, start=READER_STARTS_AT_ROW)
-                stack.callback(reader.close)
-            own = rowreader.read_batches(stream, rowreader.Layout.of(stream.headers), defaults, fps.of_email, progress,
-                                         result.rejected, BATCH, stop=READER_STARTS_AT_ROW if reader else None)
-            stack.callback(own.close)
-            batches = itertools.chain(((batch, False, 0, 0) for batch in own),
-                                      reader.batches(progress, result.rejected) if reader else ())
-            for batch, screened, n_suppressed, n_repeats in batches:
-                if not screened:
-                    blocks = (blocklist if blocklist is not None
-                              else rowreader.Blocklist(_blocked(session, fps.of_batch(batch)), fps))
-                    batch, n_suppressed, n_repeats = rowreader.screen(batch, blocks)
-                result.suppressed += n_suppressed
-                result.duplicates += n_repeats
-                _flush_batch(session, kept=batch, list_id=plist.id, first_new_id=first_new_id, stamped=stamped,
-                             stamp=stamp, result=result)
+        if reader:
+            # It takes over after the first rows.
+            reader.send_job(defaults, ws.fingerprint_key,
+                            suppressed if suppressed is None or len(suppressed) <= SUPPRESSIONS_TO_READER else None,
+                            start=READER_STARTS_AT_ROW)
+        own = rowreader.read_batches(stream, rowreader.Layout.of(stream.headers), defaults, fps.of_email, progress,
+                                     result.rejected, BATCH, stop=READER_STARTS_AT_ROW if reader else None)
+        stack.callback(own.close)
+        batches = itertools.chain(((batch, False, 0, 0) for batch in own),
+                                  reader.batches(progress, result.rejected) if reader else ())
+        for batch, screened, n_suppressed, n_repeats in batches:
+            if not screened:
+                blocks = (blocklist if blocklist is not None
+                          else rowreader.Blocklist(_blocked(session, fps.of_batch(batch)), fps))
+                batch, n_suppressed, n_repeats = rowreader.screen(batch, blocks)
+            result.suppressed += n_suppressed
+            result.duplicates += n_repeats
+            _flush_batch(session, kept=batch, list_id=plist.id, first_new_id=first_new_id, stamped=stamped,
+                         stamp=stamp, result=result)
         audit.record(
             session,
             actor=ws.actor,
@@ -492,21 +496,23 @@ def _writer(engine):
 class _Reader:
     """rowreader.read_batches from the file's row `start` on, run by `python -m coldmail.rowreader`
     on the other core: reading, validating and fingerprinting rows cost as much as writing them.
-    The process starts at once; its batches come with `batches()`. The job (including the
-    fingerprint key) goes through its stdin, never its command line; batches come back pickled on
-    its stdout. `close()` stops it, however the import ends."""
+    The process starts at once; its job comes with `send_job()` and its batches with `batches()`.
+    The job (including the fingerprint key) goes through its stdin, never its command line; batches
+    come back pickled on its stdout. `close()` stops it, however the import ends."""
 
-    def __init__(self, stream: csvfile.CsvStream, defaults: rowreader.Defaults, key: bytes,
-                 suppressed: set[str] | None, start: int):
+    def __init__(self, stream: csvfile.CsvStream):
         self.stream = stream
         package_root = str(Path(rowreader.__file__).resolve().parents[1])
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])))
         self.errors = tempfile.TemporaryFile()
         self.child = subprocess.Popen([sys.executable, "-m", "coldmail.rowreader"], stdin=subprocess.PIPE,
                                       stdout=subprocess.PIPE, stderr=self.errors, env=env)
+        self.sender: threading.Thread | None = None
+
+    def send_job(self, defaults: rowreader.Defaults, key: bytes, suppressed: set[str] | None, start: int) -> None:
         # Sent by a thread: with many suppressions the job outgrows the pipe, and this process has
-        # its own rows to read while the reader starts.
-        job = pickle.dumps({"stream": stream, "defaults": defaults, "key": key, "size": BATCH,
+        # its own rows to read meanwhile.
+        job = pickle.dumps({"stream": self.stream, "defaults": defaults, "key": key, "size": BATCH,
                             "suppressed": suppressed, "start": start})
         self.sender = threading.Thread(target=self._send, args=(job,), daemon=True)
         self.sender.start()
@@ -550,7 +556,8 @@ class _Reader:
         if self.child.poll() is None:
             self.child.kill()
         self.child.wait()
-        self.sender.join()
+        if self.sender is not None:
+            self.sender.join()
         with contextlib.suppress(OSError):
             self.child.stdin.close()
         self.errors.close()
