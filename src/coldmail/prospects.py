@@ -320,7 +320,7 @@ def _write_sqlite(conn, kept: list[tuple], insert: _StampedInsert, *, list_id: i
     if inserted == len(kept):
         return
     held = dict(_in_values(conn, "SELECT email, id FROM contacts WHERE id <= ? AND email {in}",
-                           list(map(operator.itemgetter(0), kept)), (before,)).all())
+                           [rec[0] for rec in kept], (before,)).all())
     changes: list[dict] = []
     for rec in kept:
         cid = held.get(rec[0])

@@ -80,6 +80,7 @@ def normalize_country(value: str) -> str:
         raise RowError(f"country {value!r} is not a known country name or ISO code") from None
 
 
+@lru_cache(maxsize=64)  # a file's flags are a handful of spellings
 def parse_public(value: str) -> bool | None:
     folded = value.strip().lower()
     if not folded:
@@ -190,7 +191,6 @@ def prepare(cells: list[str], layout: Layout, defaults: Defaults, fingerprint_of
             justification)
 
 
-_parse_public_cached = lru_cache(maxsize=64)(parse_public)
 _SOURCE, _SOURCE_URL, _JUSTIFICATION = (_TEXT_FIELDS.index(name) for name in ("source", "source_url", "justification"))
 
 
@@ -241,7 +241,7 @@ def prepare_many(rows: list[list[str]], layout: Layout, defaults: Defaults,
         if layout.source_public is None:
             public = itertools.repeat(defaults.source_public)
         else:
-            public = list(map(_parse_public_cached, columns[layout.source_public]))
+            public = list(map(parse_public, columns[layout.source_public]))
             if defaults.source_public is not None:
                 public = [defaults.source_public if flag is None else flag for flag in public]
         collected = (itertools.repeat(None) if layout.collected_at is None
@@ -291,7 +291,7 @@ class Blocklist:
         """Whether it blocks any of the batch (whose addresses are `emails`), asked in C loops."""
         return bool(self.fingerprints) and (
             not self.fingerprints.isdisjoint(map(_FINGERPRINT, batch))
-            or any(map(self.blocks_domain, {email.rpartition("@")[2] for email in emails})))
+            or any(map(self.blocks_domain, set(map(domain_of, emails)))))
 
 
 _EMAIL, _FINGERPRINT = operator.itemgetter(0), operator.itemgetter(1)
