@@ -83,6 +83,21 @@ async def test_search_finds_one_address(demo_ws):
         assert table.row_count == 1 and "ethan.brooks" in str(table.get_row_at(0)[0])
 
 
+async def test_a_search_without_matches_says_so_and_forgets_the_contact_shown(demo_ws):
+    app = ColdmailApp(demo_ws, mode="contacts")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down")
+        await settle(pilot)
+        assert app.screen.current is not None
+        await pilot.press("slash", *"nobody@nowhere.example", "enter")
+        await settle(pilot)
+        assert app.screen.query_one("#contacts-table").row_count == 0
+        detail = str(app.screen.query_one("#contact-detail").render())
+        assert "No contact matches this search" in detail and "No contacts yet" not in detail
+        assert app.screen.current is None
+
+
 async def test_suppress_from_the_contacts_screen(demo_ws):
     app = ColdmailApp(demo_ws, mode="contacts")
     async with app.run_test(size=SIZE) as pilot:

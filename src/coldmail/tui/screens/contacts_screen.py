@@ -126,8 +126,10 @@ class ContactsScreen(ErrorsAsNotifications, Screen):
             self.last_id = max(self.last_id, r.id)
         self.exhausted = len(message.rows) < PAGE or bool(self.flt.search)
         if message.reset and not message.rows:
+            self.current = None  # w and x act on what is listed, not on a contact shown before
             self.query_one("#contact-detail", Static).update(
-                "No contacts yet. Import a CSV: coldmail import FILE.csv --list NAME --source … --justification …"
+                "No contact matches this search; press / to change it." if self.flt != ContactFilter()
+                else "No contacts yet. Import a CSV: coldmail import FILE.csv --list NAME --source … --justification …"
             )
 
     @on(DataTable.RowHighlighted)
