@@ -100,3 +100,36 @@ def test_init_reruns_update_the_identity(cli, home):
     assert cfg["company"] == "Acme Tools Ltd" and cfg["privacy_url"].endswith("/privacy") and cfg["country"] == "GB"
     first = cli("init", "--company", "X")
     assert first.returncode == 0
+
+
+def test_campaign_create_and_send_contract(cli, tmp_path):
+    """`campaign create` warns while the list's legitimate-interests assessment is incomplete (the
+    contract's import cannot record one, so it warns rather than refuses); `send --dry-run --json`
+    prints exactly the contract's keys and writes one .eml per message."""
+    cli(*INIT)
+    f = write_csv(tmp_path / "p.csv", "email,first_name,company,country\n"
+                                      "ana@acme.example,Ana,Acme,GB\nbo@bobco.example,Bo,Bobco,GB\n")
+    assert cli("import", str(f), "--list", "fair", "--source", "event attendee list",
+               "--justification", "runs logistics at a firm we serve").returncode == 0
+    r = cli("campaign", "create", "spring", "--list", "fair", "--template", "first_touch",
+            "--follow-up", "follow_up_1:4")
+    assert r.returncode == 0, r.stderr
+    assert ("warning: list 'fair' has no complete legitimate-interests assessment "
+            "(missing: interest, necessity, balancing)") in r.stderr
+    assert "coldmail lists lia fair" in r.stderr
+
+    assert cli("lists", "lia", "fair", "--purpose", "selling route planning to logistics firms").returncode == 1
+    r = cli("campaign", "create", "summer", "--list", "fair", "--template", "first_touch")
+    assert "(missing: necessity, balancing)" in r.stderr
+    assert cli("lists", "lia", "fair", "--necessity", "email is how these buyers are reached",
+               "--balancing", "work addresses, role-relevant, one-word opt-out").returncode == 0
+
+    out = tmp_path / "out"
+    r = cli("send", "spring", "--dry-run", str(out), "--now", "2026-11-24T10:00:00+00:00", "--json")
+    assert r.returncode == 0, r.stderr
+    assert "legitimate-interests" not in r.stderr
+    data = json.loads(r.stdout)
+    contract = {k: data[k] for k in ("sent", "skipped_suppressed", "deferred", "failed")}
+    # The second message waits for the spacing between messages from one mailbox.
+    assert contract == {"sent": 1, "skipped_suppressed": 0, "deferred": 1, "failed": 0}, data
+    assert len(list(out.glob("*.eml"))) == 1

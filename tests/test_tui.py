@@ -259,6 +259,41 @@ async def test_create_a_campaign_and_export_a_request(demo_ws):
     assert (demo_ws.home / "exports" / "ethan.brooks@midwest-freight.example.json").exists()
 
 
+async def test_a_campaign_on_a_list_without_assessment_is_flagged(demo_ws, tmp_path):
+    from coldmail.prospects import import_csv
+    from conftest import write_csv
+
+    csv = write_csv(tmp_path / "fair.csv", "email,first_name,country\nzoe@fairco.example,Zoe,GB\n")
+    import_csv(demo_ws, path=csv, list_name="fair", source="event attendee list", justification="met at the fair")
+    app = ColdmailApp(demo_ws, mode="campaigns")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        detail = str(app.screen.query_one(".detail").render())
+        assert "List: freight-ops, assessment complete" in detail  # the demo's list has one
+        await pilot.press("n", *"autumn", "enter")
+        await settle(pilot, 1)
+        app.screen.query_one("Input").value = "fair"
+        await pilot.press("enter")
+        await settle(pilot, 1)
+        await pilot.press("enter")  # the suggested steps
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert any("'fair' has no complete legitimate-interests assessment (missing: interest, necessity, "
+                   "balancing): record it on the Lists screen (3)" in m for m in messages), messages
+        table = app.screen.query_one("DataTable")
+        table.move_cursor(row=[table.get_row_at(i)[0] for i in range(table.row_count)].index("autumn"))
+        await settle(pilot)
+        detail = str(app.screen.query_one(".detail").render())
+        assert "List: fair, list 'fair' has no complete legitimate-interests assessment" in detail
+        app.clear_notifications()
+        await pilot.press("y")  # a dry run says it too
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert any("'fair' has no complete legitimate-interests assessment" in m for m in messages), messages
+        assert any("written to" in m for m in messages), messages
+    assert campaigns.get(demo_ws, "autumn").list_name == "fair"
+
+
 def test_a_million_contacts_first_page_and_search(tmp_path):
     """1,000,000 contacts: the first page shows and a search finds one address (timing: bench_scale.py)."""
     import asyncio

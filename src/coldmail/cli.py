@@ -498,6 +498,16 @@ def _parse_now(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def _warn_lia(list_name: str) -> None:
+    """Warn on stderr when the list's legitimate-interests assessment is incomplete."""
+    from coldmail.prospects import get_list
+
+    lv = get_list(ws(), list_name)
+    if lv is not None and lv.lia_warning:
+        err.print(f"warning: {lv.lia_warning}; record it with "
+                  f"`coldmail lists lia {lv.name} --purpose … --necessity … --balancing …`", markup=False)
+
+
 @campaign_app.command("create")
 @command
 def campaign_create(
@@ -513,11 +523,7 @@ def campaign_create(
 
     view = campaigns.create(ws(), name=name, list_name=list_name, template=template, follow_ups=follow_up or [],
                             sender_email=sender)
-    lists = {lv.name: lv for lv in __import__("coldmail.prospects", fromlist=["all_lists"]).all_lists(ws())}
-    if not lists[list_name].lia_complete:
-        err.print(f"warning: list {list_name!r} has no complete legitimate-interests assessment; "
-                  f"record it with `coldmail lists set {list_name} --lia-purpose … --lia-necessity … --lia-balancing …`",
-                  markup=False)
+    _warn_lia(view.list_name)
     if json_out:
         out_json(view.to_json())
     else:
@@ -592,13 +598,9 @@ def send(
     import asyncio
 
     from coldmail import campaigns as campaigns_
-    from coldmail.prospects import get_list
     from coldmail.sending import send_campaign
 
-    lv = get_list(ws(), campaigns_.get(ws(), campaign).list_name)
-    if lv is not None and not lv.lia_complete:
-        err.print(f"warning: list {lv.name!r} has no complete legitimate-interests assessment "
-                  f"(`coldmail lists lia {lv.name} --purpose … --necessity … --balancing …`)", markup=False)
+    _warn_lia(campaigns_.get(ws(), campaign).list_name)
     with progress_bar(f"Sending {campaign}") as update:
         summary = asyncio.run(send_campaign(ws(), name=campaign, smtp_url=smtp, dry_run_dir=dry_run, limit=limit,
                                             now=_parse_now(now), on_progress=update))

@@ -59,7 +59,22 @@ class ListView:
 
     @property
     def lia_complete(self) -> bool:
-        return bool(self.lia_purpose and self.lia_necessity and self.lia_balancing)
+        return not self.lia_missing
+
+    @property
+    def lia_missing(self) -> list[str]:
+        """The parts of the legitimate-interests assessment not yet recorded."""
+        return [part for part, text in (("interest", self.lia_purpose), ("necessity", self.lia_necessity),
+                                        ("balancing", self.lia_balancing)) if not text]
+
+    @property
+    def lia_warning(self) -> str | None:
+        """What the CLI and the TUI say before a campaign writes to this list without a complete
+        assessment (Art. 6(1)(f) needs it first); None when it is complete."""
+        if not self.lia_missing:
+            return None
+        return (f"list {self.name!r} has no complete legitimate-interests assessment "
+                f"(missing: {', '.join(self.lia_missing)})")
 
 
 def _list_view(row: ProspectList, contacts: int = 0) -> ListView:
