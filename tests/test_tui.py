@@ -269,7 +269,7 @@ async def test_a_campaign_on_a_list_without_assessment_is_flagged(demo_ws, tmp_p
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot)
         detail = str(app.screen.query_one(".detail").render())
-        assert "List: freight-ops, assessment complete" in detail  # the demo's list has one
+        assert "List: freight-ops — legitimate-interests assessment complete" in detail  # the demo's has one
         await pilot.press("n", *"autumn", "enter")
         await settle(pilot, 1)
         app.screen.query_one("Input").value = "fair"
@@ -284,7 +284,8 @@ async def test_a_campaign_on_a_list_without_assessment_is_flagged(demo_ws, tmp_p
         table.move_cursor(row=[table.get_row_at(i)[0] for i in range(table.row_count)].index("autumn"))
         await settle(pilot)
         detail = str(app.screen.query_one(".detail").render())
-        assert "List: fair, list 'fair' has no complete legitimate-interests assessment" in detail
+        assert ("List: fair — legitimate-interests assessment incomplete (missing: interest, necessity, "
+                "balancing)") in detail
         app.clear_notifications()
         await pilot.press("y")  # a dry run says it too
         await settle(pilot)

@@ -146,8 +146,10 @@ class CampaignsScreen(TableScreen):
         lv = prospects.get_list(self.app.ws, c.list_name)
         lines = [f"[b]{E(c.name)}[/b] from {E(c.sender_email)} — {c.status}"
                  + (f" [red]({E(c.pause_reason)})[/red]" if c.pause_reason else ""),
-                 f"List: {E(c.list_name)}, " + (f"[red]{E(lv.lia_warning)}: record it on the Lists screen (3)[/red]"
-                                                if lv and lv.lia_warning else "assessment complete"), "",
+                 f"List: {E(c.list_name)} — " + (
+                     f"[red]legitimate-interests assessment incomplete (missing: {', '.join(lv.lia_missing)}): "
+                     "record it on the Lists screen (3)[/red]" if lv and lv.lia_missing
+                     else "legitimate-interests assessment complete"), "",
                  "[b]Steps[/b]"]
         lines += [f"  {s.position + 1}. {E(s.template)}" + (f" after {s.delay_days} days" if s.position else "")
                   for s in c.steps]
