@@ -190,8 +190,11 @@ def test_country_rules_block_consent_countries(ws, tmp_path, smtp):
     seed_fr = write_csv(tmp_path / "fr.csv", "email,country\nclaire@fr.example,FR\n")
     import_csv(ws, path=seed_fr, list_name="l", source="event", justification="speaker")
     campaigns.create(ws, name="c1", list_name="l", template="first_touch")
-    s = run(ws, name="c1", smtp_url=smtp.url, now=MONDAY_10)
+    ticks: list[tuple[int, int]] = []
+    s = run(ws, name="c1", smtp_url=smtp.url, now=MONDAY_10, on_progress=lambda done, total: ticks.append((done, total)))
     assert s.blocked == 2 and s.sent == 1
+    # The blocked messages count as done: the progress bar ends full, not at a third.
+    assert ticks[-1] == (3, 3) and all(a <= b for (a, _), (b, _) in zip(ticks, ticks[1:], strict=False)), ticks
     assert any(w.startswith("FR:") for w in s.warnings)
     assert [r.rcpt for r in smtp.recorder.received] == ["claire@fr.example"]
 

@@ -63,6 +63,8 @@ class SendSummary:
     reasons: Counter = field(default_factory=Counter)
     warnings: list[str] = field(default_factory=list)
     stopped: str = ""
+    # Due messages decided without a send (skipped, blocked, deferred): progress counts them too.
+    settled: int = 0
 
     def to_json(self) -> dict:
         return {
@@ -296,6 +298,7 @@ def _decide(conn, candidates, out, claims, *, batch, key, rules, steps, caps, no
     for row in candidates:
         if len(out) >= batch:
             break
+        summary.settled += 1  # (taken back below if it is claimed)
         person = people.get(row.contact_id)
         if person is None:
             _set(conn, row.id, state="skipped", reason="the contact was erased")
@@ -350,6 +353,7 @@ def _decide(conn, candidates, out, claims, *, batch, key, rules, steps, caps, no
         out.append(Claimed(row.id, msgid, row.position, steps[row.position].template, person.email,
                            _contact_view(person, lists.get(person.id, [])), thread, fps[person.id],
                            row.attempts + 1))
+        summary.settled -= 1
 
 
 def _contact_view(p, lists: list[tuple[str, str]]) -> ContactView:
@@ -659,10 +663,12 @@ async def send_campaign(
         batch = 1 if caps or dry else 16
         done = {"n": 0}
 
-        def progress() -> None:
-            done["n"] += 1
+        def progress(sends: int = 1) -> None:
+            """Messages sent or failed, and those the claims skipped, blocked or deferred: all of
+            them were due, so the bar ends full even when some were not sent."""
+            done["n"] += sends
             if on_progress:
-                on_progress(done["n"], total)
+                on_progress(min(done["n"] + summary.settled, total), total)
 
         async def worker_loop(conn: Connection | None) -> None:
             # Each worker claims a few messages at a time (fewer transactions); the last look at the
@@ -676,6 +682,7 @@ async def send_campaign(
                     pending = claim(store, campaign_id, now=clock.now(), worker=worker, summary=summary,
                                     caps=caps, steps=steps, batch=want)
                     budget["left"] -= len(pending)
+                    progress(0)
                     if not pending:
                         break
                 c = pending.pop(0)
