@@ -235,9 +235,14 @@ class CampaignsScreen(TableScreen):
             lambda: asyncio.run(send_campaign(self.app.ws, name=name, dry_run_dir=out, on_progress=progress)))
         what = f"written to {out}" if dry else "sent"
         reasons = ", ".join(f"{k} ({v})" for k, v in summary.reasons.most_common(3))
+        others = "".join(f", {n} {label}" for n, label in (
+            (summary.blocked, "blocked by country rules (no consent recorded)"), (summary.failed, "failed"),
+            (summary.unknown, "unknown (flagged for review)")) if n)
         self.notify(f"{summary.sent} {what}, {summary.skipped_suppressed} suppressed, {summary.deferred} deferred"
-                    + (f": {reasons}" if reasons else "") + (f". Stopped: {summary.stopped}" if summary.stopped else ""),
-                    timeout=10)
+                    + (f" ({reasons})" if reasons else "") + others
+                    + (f". Stopped: {summary.stopped}" if summary.stopped else ""),
+                    severity="warning" if summary.blocked or summary.failed or summary.unknown or summary.stopped
+                    else "information", timeout=10)
         self.action_reload()
 
 
