@@ -12,6 +12,7 @@ from coldmail import audit, db
 from coldmail.addresses import normalize_email
 from coldmail.models import Campaign, CampaignStep, Message, ProspectList, as_utc, utcnow
 from coldmail.privacy import NotFound
+from coldmail.prospects import lia_missing
 from coldmail.rendering import template_names
 from coldmail.workspace import Workspace
 
@@ -36,6 +37,16 @@ class CampaignView:
     pause_reason: str
     steps: list[StepView]
     counts: dict[str, int] = field(default_factory=dict)
+    lia_missing: list[str] = field(default_factory=list)  # of its list's legitimate-interests assessment
+
+    @property
+    def lia_warning(self) -> str | None:
+        """What the CLI and the TUI say before this campaign writes to a list without a complete
+        assessment (Art. 6(1)(f) needs it first); None when it is complete."""
+        if not self.lia_missing:
+            return None
+        return (f"list {self.list_name!r} has no complete legitimate-interests assessment "
+                f"(missing: {', '.join(self.lia_missing)})")
 
     def to_json(self) -> dict:
         return {
@@ -113,7 +124,7 @@ def _view(session: Session, row: Campaign) -> CampaignView:
         select(Message.state, func.count()).where(Message.campaign_id == row.id).group_by(Message.state)
     ).all())
     return CampaignView(row.id, row.name, plist.name if plist else "", row.sender_email, row.status,
-                        row.pause_reason, steps_of(session, row.id), counts)
+                        row.pause_reason, steps_of(session, row.id), counts, lia_missing(plist) if plist else [])
 
 
 def get(ws: Workspace, name: str) -> CampaignView:

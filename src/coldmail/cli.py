@@ -498,14 +498,11 @@ def _parse_now(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _warn_lia(list_name: str) -> None:
-    """Warn on stderr when the list's legitimate-interests assessment is incomplete."""
-    from coldmail.prospects import get_list
-
-    lv = get_list(ws(), list_name)
-    if lv is not None and lv.lia_warning:
-        err.print(f"warning: {lv.lia_warning}; record it with "
-                  f"`coldmail lists lia {lv.name} --purpose … --necessity … --balancing …`", markup=False)
+def _warn_lia(view) -> None:
+    """Warn on stderr when the campaign's list has no complete legitimate-interests assessment."""
+    if view.lia_warning:
+        err.print(f"warning: {view.lia_warning}; record it with "
+                  f"`coldmail lists lia {view.list_name} --purpose … --necessity … --balancing …`", markup=False)
 
 
 @campaign_app.command("create")
@@ -523,7 +520,7 @@ def campaign_create(
 
     view = campaigns.create(ws(), name=name, list_name=list_name, template=template, follow_ups=follow_up or [],
                             sender_email=sender)
-    _warn_lia(view.list_name)
+    _warn_lia(view)
     if json_out:
         out_json(view.to_json())
     else:
@@ -600,7 +597,7 @@ def send(
     from coldmail import campaigns as campaigns_
     from coldmail.sending import send_campaign
 
-    _warn_lia(campaigns_.get(ws(), campaign).list_name)
+    _warn_lia(campaigns_.get(ws(), campaign))
     with progress_bar(f"Sending {campaign}") as update:
         summary = asyncio.run(send_campaign(ws(), name=campaign, smtp_url=smtp, dry_run_dir=dry_run, limit=limit,
                                             now=_parse_now(now), on_progress=update))

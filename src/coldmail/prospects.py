@@ -59,22 +59,14 @@ class ListView:
 
     @property
     def lia_complete(self) -> bool:
-        return not self.lia_missing
+        return not lia_missing(self)
 
-    @property
-    def lia_missing(self) -> list[str]:
-        """The parts of the legitimate-interests assessment not yet recorded."""
-        return [part for part, text in (("interest", self.lia_purpose), ("necessity", self.lia_necessity),
-                                        ("balancing", self.lia_balancing)) if not text]
 
-    @property
-    def lia_warning(self) -> str | None:
-        """What the CLI and the TUI say before a campaign writes to this list without a complete
-        assessment (Art. 6(1)(f) needs it first); None when it is complete."""
-        if not self.lia_missing:
-            return None
-        return (f"list {self.name!r} has no complete legitimate-interests assessment "
-                f"(missing: {', '.join(self.lia_missing)})")
+def lia_missing(plist) -> list[str]:
+    """The parts of a list's legitimate-interests assessment not yet recorded (`plist`: a
+    ProspectList row or a ListView)."""
+    return [part for part, text in (("interest", plist.lia_purpose), ("necessity", plist.lia_necessity),
+                                    ("balancing", plist.lia_balancing)) if not text]
 
 
 def _list_view(row: ProspectList, contacts: int = 0) -> ListView:

@@ -143,12 +143,11 @@ class CampaignsScreen(TableScreen):
     def detail(self, key):
         c = campaigns.get(self.app.ws, key)
         sched = campaigns.schedule(self.app.ws, key, limit=30)
-        lv = prospects.get_list(self.app.ws, c.list_name)
         lines = [f"[b]{E(c.name)}[/b] from {E(c.sender_email)} — {c.status}"
                  + (f" [red]({E(c.pause_reason)})[/red]" if c.pause_reason else ""),
                  f"List: {E(c.list_name)} — " + (
-                     f"[red]legitimate-interests assessment incomplete (missing: {', '.join(lv.lia_missing)}): "
-                     "record it on the Lists screen (3)[/red]" if lv and lv.lia_missing
+                     f"[red]legitimate-interests assessment incomplete (missing: {', '.join(c.lia_missing)}): "
+                     "record it on the Lists screen (3)[/red]" if c.lia_missing
                      else "legitimate-interests assessment complete"), "",
                  "[b]Steps[/b]"]
         lines += [f"  {s.position + 1}. {E(s.template)}" + (f" after {s.delay_days} days" if s.position else "")
@@ -180,9 +179,8 @@ class CampaignsScreen(TableScreen):
                     parts = [p.strip() for p in steps.split(",") if p.strip()]
 
                     def create() -> None:
-                        view = campaigns.create(self.app.ws, name=name, list_name=list_name.strip(),
-                                                template=parts[0], follow_ups=parts[1:])
-                        self.warn_lia(view.list_name)
+                        self.warn_lia(campaigns.create(self.app.ws, name=name, list_name=list_name.strip(),
+                                                       template=parts[0], follow_ups=parts[1:]))
 
                     self.run_in_thread(create, f"Campaign {name} created.")
 
@@ -212,19 +210,18 @@ class CampaignsScreen(TableScreen):
             return
         self._run_send(name, dry)
 
-    def warn_lia(self, list_name: str) -> None:
-        """From a worker thread: the same warning as the CLI's when the list's legitimate-interests
-        assessment is incomplete."""
-        lv = prospects.get_list(self.app.ws, list_name)
-        if lv is not None and lv.lia_warning:
-            self.app.call_from_thread(self.notify, f"{lv.lia_warning}: record it on the Lists screen (3).",
+    def warn_lia(self, view: campaigns.CampaignView) -> None:
+        """From a worker thread: the CLI's warning when the campaign's list has no complete
+        legitimate-interests assessment."""
+        if view.lia_warning:
+            self.app.call_from_thread(self.notify, f"{view.lia_warning}: record it on the Lists screen (3).",
                                       severity="warning", timeout=10)
 
     @work(exclusive=True, exit_on_error=False, group="send")
     async def _run_send(self, name: str, dry: bool) -> None:
         from coldmail.sending import send_campaign
 
-        await asyncio.to_thread(lambda: self.warn_lia(campaigns.get(self.app.ws, name).list_name))
+        await asyncio.to_thread(lambda: self.warn_lia(campaigns.get(self.app.ws, name)))
         bar = self.query_one("#send-progress", ProgressBar)
         out = self.app.ws.home / "dry-run" / name if dry else None
 
