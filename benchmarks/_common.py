@@ -18,8 +18,8 @@ ROLES = ["Head of Operations", "COO", "Logistics Manager", "VP Supply Chain", "F
 
 
 def workspace(tmp: Path, database_url: str | None = None):
-    from coldmail.identity import init_workspace
-    from coldmail.workspace import open_workspace
+    from coldmail.store.identity import init_workspace
+    from coldmail.store.workspace import open_workspace
 
     os.environ["COLDMAIL_USER"] = "bench"
     ws = open_workspace(tmp, database_url)

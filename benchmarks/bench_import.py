@@ -20,7 +20,7 @@ CHILD = """
 import sys, resource, time
 sys.path.insert(0, {bench!r})
 from _common import workspace
-from coldmail.prospects import import_csv
+from coldmail.prospects.importing import import_csv
 from pathlib import Path
 ws = workspace(Path({home!r}))
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -49,8 +49,8 @@ def seed_suppressions(ws, rows: int) -> int:
     """A workspace that has been in use: 1,000 suppressed addresses from the file (every 97th row),
     1,000 from elsewhere, and 5 suppressed domains (company3 to company7). Returns how many of
     the file's rows they block (write_prospects puts row i at company{i % (rows // 10)})."""
-    from coldmail.db import session_scope
-    from coldmail.suppression import suppress
+    from coldmail.store.db import session_scope
+    from coldmail.suppression.register import suppress
 
     domains = max(1, rows // 10)
     targets = [f"p{i}@company{i % domains}.example" for i in range(0, 97 * 1000, 97)]
@@ -68,7 +68,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--memory-rows", type=int, default=1_000_000)
     args = ap.parse_args()
-    from coldmail.prospects import import_csv
+    from coldmail.prospects.importing import import_csv
 
     lines = [f"Machine: {platform.machine()}, Python {platform.python_version()}; {time.strftime('%Y-%m-%d')}", ""]
     with tempdir() as tmp:

@@ -27,9 +27,9 @@ def main() -> None:
     import dns.resolver
     from dnslib import MX
 
-    from coldmail.config import save_config
-    from coldmail.deliverability import verify
-    from coldmail.prospects import import_csv
+    from coldmail.deliverability.checks import verify
+    from coldmail.prospects.importing import import_csv
+    from coldmail.store.config import save_config
     from dns_server import DnsServer, Zone
 
     zone = Zone()

@@ -23,12 +23,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--messages", type=int, default=100_000)
     args = ap.parse_args()
-    from coldmail import templating
-    from coldmail.contacts import page
-    from coldmail.privacy import show_contact
-    from coldmail.prospects import import_csv
-    from coldmail.rendering import _layout_context, compose, contact_context
-    from coldmail.suppression import fingerprint
+    from coldmail.contacts.paging import page
+    from coldmail.mail import templating
+    from coldmail.mail.rendering import _layout_context, compose, contact_context
+    from coldmail.privacy.requests import show_contact
+    from coldmail.prospects.importing import import_csv
+    from coldmail.suppression.register import fingerprint
 
     with tempdir() as tmp:
         ws = workspace(tmp / "ws")

@@ -47,7 +47,9 @@ async def tui_times(ws, probe: str) -> tuple[float, float]:
 
 
 def measure(ws, n: int) -> dict[str, float]:
-    from coldmail import dsr, privacy, suppression
+    from coldmail.privacy import answers as dsr
+    from coldmail.privacy import requests as privacy
+    from coldmail.suppression import register as suppression
 
     probe = f"p{n // 2}@company{(n // 2) % max(1, n // 10)}.example"
     privacy.open_request_cmd(ws, email=probe, kind="access")
@@ -70,7 +72,7 @@ def main() -> None:
     ap.add_argument("--small", type=int, default=1_000)
     ap.add_argument("--big", type=int, default=1_000_000)
     args = ap.parse_args()
-    from coldmail.prospects import import_csv
+    from coldmail.prospects.importing import import_csv
 
     results = {}
     with tempdir() as tmp:

@@ -102,10 +102,10 @@ def main() -> None:
     ap.add_argument("--connections", type=int, default=4)
     ap.add_argument("--sequential", type=int, default=1000, help="messages for the smtplib loop (scaled up)")
     args = ap.parse_args()
-    from coldmail import campaigns
-    from coldmail.config import Sending, save_config
-    from coldmail.prospects import import_csv
-    from coldmail.sending import send_campaign
+    from coldmail.outreach import campaigns
+    from coldmail.outreach.sending import send_campaign
+    from coldmail.prospects.importing import import_csv
+    from coldmail.store.config import Sending, save_config
 
     with tempdir() as tmp:
         ws = workspace(tmp / "ws")
@@ -122,8 +122,8 @@ def main() -> None:
             return time.perf_counter() - t
 
         ours, ours_cpu, ours_sink = measured(ours_run)
-        from coldmail.contacts import page
-        from coldmail.rendering import compose_for
+        from coldmail.contacts.paging import page
+        from coldmail.mail.rendering import compose_for
 
         raw = compose_for(ws, template="first_touch", email=page(ws, limit=1)[0].email).raw
         bare, bare_cpu, bare_sink = measured(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from coldmail.workspace import open_workspace
+from coldmail.store.workspace import open_workspace
 
 IDENTITY = dict(
     company="Acme Tools Ltd",
@@ -33,7 +33,7 @@ def free_port() -> int:
 
 
 def make_ws(home: Path, database_url: str | None = None):
-    from coldmail.identity import init_workspace
+    from coldmail.store.identity import init_workspace
 
     ws = open_workspace(home, database_url)
     init_workspace(ws, **IDENTITY)

@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from coldmail import audit, suppression
-from coldmail.db import session_scope
+from coldmail import audit
+from coldmail.store.db import session_scope
+from coldmail.suppression import register as suppression
 
 
 def _fill(ws):

@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coldmail import classify as c
+from coldmail.replies.classify import reader as c
 
 WORDS = ["no", "no thanks", "no thank you", "not", "remove", "remove me", "remove me from", "stop", "unsubscribe",
          "a", "ab", "ab c", "ab cd", "désinscrire", "nein danke", "להסיר"]

@@ -12,11 +12,12 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from coldmail import campaigns, suppression
-from coldmail.config import save_config
-from coldmail.deliverability import check_guards, doctor, flags, verify
-from coldmail.prospects import import_csv
-from coldmail.rendering import compose_for
+from coldmail.deliverability.checks import check_guards, doctor, flags, verify
+from coldmail.mail.rendering import compose_for
+from coldmail.outreach import campaigns
+from coldmail.prospects.importing import import_csv
+from coldmail.store.config import save_config
+from coldmail.suppression import register as suppression
 from conftest import free_port, write_csv
 from dns_server import DnsServer, standard_zone
 from test_sending import MONDAY_10, open_all_hours, run, seed

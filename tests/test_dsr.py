@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from coldmail import dsr, suppression
-from coldmail.privacy import list_requests, open_request_cmd, show_contact
-from coldmail.prospects import import_csv, update_list
+from coldmail.privacy import answers as dsr
+from coldmail.privacy.requests import list_requests, open_request_cmd, show_contact
+from coldmail.prospects.importing import import_csv, update_list
+from coldmail.suppression import register as suppression
 from conftest import write_csv
 
 ROWS = (

@@ -7,8 +7,8 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlmodel import SQLModel
 
-from coldmail import db
-from coldmail.workspace import open_workspace
+from coldmail.store import db
+from coldmail.store.workspace import open_workspace
 
 
 def test_head_revision_constant_matches_alembic():

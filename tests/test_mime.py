@@ -8,8 +8,8 @@ from email import policy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coldmail import mime
-from coldmail.rendering import header_safe
+from coldmail.mail import mime
+from coldmail.mail.rendering import header_safe
 
 text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=300)
 

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from coldmail import suppression
-from coldmail.privacy import add_months, erase, list_requests, open_request_cmd, show_contact, where
-from coldmail.prospects import import_csv
+from coldmail.privacy.requests import add_months, erase, list_requests, open_request_cmd, show_contact, where
+from coldmail.prospects.importing import import_csv
+from coldmail.suppression import register as suppression
 from conftest import write_csv
 
 ROW = (
@@ -88,7 +88,7 @@ def test_erase_leaves_only_the_fingerprint_and_no_bytes(ws, tmp_path):
             assert secret not in blob, f"{secret!r} still in {path.name}"
     # A later import of the same person is refused.
     f2 = write_csv(tmp_path / "again.csv", ROW.format(email="zygmunt.erasable@freightly.example", first="Z", country="GB"))
-    from coldmail.workspace import open_workspace
+    from coldmail.store.workspace import open_workspace
 
     ws2 = open_workspace(ws.home)
     assert import_csv(ws2, path=f2, list_name="freight").suppressed == 1

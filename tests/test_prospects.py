@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from coldmail import suppression
-from coldmail.csvfile import CsvFileError, map_headers
-from coldmail.db import session_scope
-from coldmail.models import Contact, ListMember
-from coldmail.privacy import show_contact
-from coldmail.prospects import ImportError_, import_csv
+from coldmail.privacy.requests import show_contact
+from coldmail.prospects.csvfile import CsvFileError, map_headers
+from coldmail.prospects.importing import ImportError_, import_csv
+from coldmail.store.db import session_scope
+from coldmail.store.models import Contact, ListMember
+from coldmail.suppression import register as suppression
 from conftest import write_csv
 
 SRC = dict(source="company website", justification="runs logistics at a mid-size shipper")
@@ -19,15 +19,15 @@ SRC = dict(source="company website", justification="runs logistics at a mid-size
 @pytest.fixture(autouse=True, params=["in-process", "reader-process", "reader-process, importer screens"])
 def reader(request, monkeypatch):
     """Every import test runs three times: rows read in this process (small files); in the second
-    process that reads large files (`python -m coldmail.rowreader`), which also drops suppressed
+    process that reads large files (`python -m coldmail.prospects.rowreader`), which also drops suppressed
     people and repeats; and in that process with the importer doing that (too many suppressions
     to hand over)."""
     if request.param.startswith("reader-process"):
-        monkeypatch.setattr("coldmail.prospects.READER_PROCESS_FROM_BYTES", 0)
+        monkeypatch.setattr("coldmail.prospects.importing.READER_PROCESS_FROM_BYTES", 0)
         # this process reads the first two rows, the reader process the rest
-        monkeypatch.setattr("coldmail.prospects.READER_STARTS_AT_ROW", 2)
+        monkeypatch.setattr("coldmail.prospects.importing.READER_STARTS_AT_ROW", 2)
     if request.param.endswith("importer screens"):
-        monkeypatch.setattr("coldmail.prospects.SUPPRESSIONS_TO_READER", -1)
+        monkeypatch.setattr("coldmail.prospects.importing.SUPPRESSIONS_TO_READER", -1)
     return request.param
 
 
@@ -96,7 +96,7 @@ def test_duplicates_in_file_and_database_keep_first_provenance(any_ws, tmp_path)
 
 
 def test_duplicates_across_batches_are_counted_as_duplicates(ws, tmp_path, monkeypatch):
-    monkeypatch.setattr("coldmail.prospects.BATCH", 2)
+    monkeypatch.setattr("coldmail.prospects.importing.BATCH", 2)
     f = write_csv(tmp_path / "p.csv", "email\n" + "".join(f"u{i % 3}@z.example\n" for i in range(7)))
     result = import_csv(ws, path=f, list_name="l", **SRC)
     assert (result.imported, result.updated, result.duplicates) == (3, 0, 4)
@@ -215,7 +215,7 @@ def test_unusable_files_change_nothing(ws, tmp_path, content, message):
 def test_import_is_all_or_nothing(ws, tmp_path, monkeypatch):
     f = write_csv(tmp_path / "p.csv", "email\n" + "".join(f"p{i}@a.example\n" for i in range(50)))
     calls = {"n": 0}
-    real = __import__("coldmail.prospects", fromlist=["_flush_batch"])._flush_batch
+    real = __import__("coldmail.prospects.importing", fromlist=["_flush_batch"])._flush_batch
 
     def failing(session, **kw):
         calls["n"] += 1
@@ -223,8 +223,8 @@ def test_import_is_all_or_nothing(ws, tmp_path, monkeypatch):
             raise RuntimeError("disk full")
         return real(session, **kw)
 
-    monkeypatch.setattr("coldmail.prospects.BATCH", 10)
-    monkeypatch.setattr("coldmail.prospects._flush_batch", failing)
+    monkeypatch.setattr("coldmail.prospects.importing.BATCH", 10)
+    monkeypatch.setattr("coldmail.prospects.importing._flush_batch", failing)
     with pytest.raises(RuntimeError):
         import_csv(ws, path=f, list_name="l", **SRC)
     assert count_contacts(ws) == 0
@@ -241,7 +241,7 @@ def test_progress_is_reported(ws, tmp_path):
 
 
 def test_new_contacts_after_erasing_the_newest_get_their_own_list_membership(ws, tmp_path):
-    from coldmail.privacy import erase
+    from coldmail.privacy.requests import erase
 
     import_csv(ws, path=write_csv(tmp_path / "1.csv", "email\na@k.example\nb@k.example\n"), list_name="one", **SRC)
     erase(ws, "b@k.example")  # the highest id is free again
@@ -268,9 +268,9 @@ def test_a_reader_process_that_dies_fails_the_import_cleanly(ws, tmp_path, monke
 def test_imports_leave_every_reference_whole_and_the_checks_on(ws, tmp_path, monkeypatch):
     """The import writes without SQLite's foreign-key checks (on a connection of its own): whatever
     it writes must pass them, and the connections everyone else gets still check."""
-    from coldmail.privacy import erase
+    from coldmail.privacy.requests import erase
 
-    monkeypatch.setattr("coldmail.prospects.BATCH", 3)
+    monkeypatch.setattr("coldmail.prospects.importing.BATCH", 3)
     rows = "email\n" + "".join(f"p{i % 5}@k{i % 3}.example\n" for i in range(20))  # 15 people, repeats across batches
     import_csv(ws, path=write_csv(tmp_path / "1.csv", rows), list_name="one", **SRC)
     erase(ws, "p4@k2.example")
@@ -315,8 +315,8 @@ def test_the_reader_process_ends_when_the_importer_is_killed(tmp_path, reader):
         pytest.skip("runs once: it starts its own importer")
     f = write_csv(tmp_path / "p.csv", "email,first_name\n" + "".join(f"p{i}@a.example,Ana\n" for i in range(400_000)))
     script = (
-        "import sys; from pathlib import Path; from coldmail.workspace import open_workspace; "
-        "from coldmail.prospects import import_csv; ws = open_workspace(Path(sys.argv[1])); "
+        "import sys; from pathlib import Path; from coldmail.store.workspace import open_workspace; "
+        "from coldmail.prospects.importing import import_csv; ws = open_workspace(Path(sys.argv[1])); "
         "import_csv(ws, path=Path(sys.argv[2]), list_name='l', source='s', justification='j')"
     )
     importer = subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "ws"), str(f)])
@@ -329,7 +329,7 @@ def test_the_reader_process_ends_when_the_importer_is_killed(tmp_path, reader):
                 stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            if b"coldmail.rowreader" in cmd and stat[0] != "Z":
+            if b"coldmail.prospects.rowreader" in cmd and stat[0] != "Z":
                 found.append(int(pid))
         return found
 
@@ -358,17 +358,17 @@ def test_statements_of_many_rows_store_what_one_row_at_a_time_does(tmp_path, mon
     The same imports (repeats within a file, across batches and from before; an erased and an opted-
     out person; a second list), one row per statement and seven, must store the same contacts and
     memberships and give the same counts."""
-    from coldmail.fingerprints import fingerprinter
-    from coldmail.privacy import erase
+    from coldmail.privacy.requests import erase
+    from coldmail.suppression.fingerprints import fingerprinter
     from conftest import make_ws
 
-    monkeypatch.setattr("coldmail.prospects.BATCH", 50)
+    monkeypatch.setattr("coldmail.prospects.importing.BATCH", 50)
     monkeypatch.setenv("COLDMAIL_USER", "O'Brien'); DROP TABLE contacts; --")  # written into the statement
     first = "email,first_name,company\n" + "".join(f"p{i % 90}@k{i % 90 % 4}.example,N{i},C{i % 7}\n" for i in range(130))
     second = "email,first_name,role\n" + "".join(f"p{i}@k{i % 4}.example,M{i},R{i}\n" for i in range(60, 200))
     outcomes = []
     for per_statement in (1, 7):
-        monkeypatch.setattr("coldmail.prospects.ROWS_PER_STATEMENT", per_statement)
+        monkeypatch.setattr("coldmail.prospects.importing.ROWS_PER_STATEMENT", per_statement)
         ws = make_ws(tmp_path / f"ws{per_statement}")
         of_email = fingerprinter(ws.fingerprint_key)
         counts = [import_csv(ws, path=write_csv(tmp_path / "1.csv", first), list_name="one", **SRC).to_json()]
@@ -408,14 +408,14 @@ def test_country_codes_need_no_pycountry_and_agree_with_it(reader):
     import pycountry
 
     from coldmail.countries import ISO_ALPHA2
-    from coldmail.rowreader import normalize_country
+    from coldmail.prospects.rowreader import normalize_country
 
     assert ISO_ALPHA2 == {c.alpha_2 for c in pycountry.countries}
     for code in ISO_ALPHA2:
         for spelling in (code, code.lower(), f" {code.title()} "):
             assert normalize_country(spelling) == pycountry.countries.lookup(spelling.strip()).alpha_2
     assert normalize_country("Sweden") == "SE" and normalize_country("swe") == "SE"
-    code = ("import sys; from coldmail.rowreader import normalize_country; normalize_country('se'); "
+    code = ("import sys; from coldmail.prospects.rowreader import normalize_country; normalize_country('se'); "
             "print('pycountry' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
 
@@ -426,7 +426,7 @@ def test_encoding_is_told_across_ascii_chunks(tmp_path, reader, split, expected)
     not: here the first chunk ends with the first byte of `split`, an ASCII chunk follows, and the
     third begins with the rest of `split`. The bytes of "é" so parted are not UTF-8; skipping the
     middle chunk would join them."""
-    from coldmail.csvfile import detect_encoding
+    from coldmail.prospects.csvfile import detect_encoding
 
     if reader != "in-process":
         pytest.skip("no import here")

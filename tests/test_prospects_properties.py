@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from coldmail.db import session_scope
-from coldmail.models import Contact
-from coldmail.prospects import import_csv
+from coldmail.prospects.importing import import_csv
+from coldmail.store.db import session_scope
+from coldmail.store.models import Contact
 
 # NUL is excluded: a NUL in a file's first 8 KiB makes it binary by design (tested elsewhere).
 chars = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
@@ -62,8 +62,8 @@ def test_screening_blocks_exactly_the_suppressed_addresses_and_domains(batch, su
     """The blocklist looks a domain up once and remembers it; it must agree with the definition:
     a row is blocked when its address, its domain or a parent domain is suppressed."""
     from coldmail.addresses import domain_suffixes
-    from coldmail.fingerprints import fingerprint
-    from coldmail.rowreader import RECORD, Blocklist, FingerprintCache, screen
+    from coldmail.prospects.rowreader import RECORD, Blocklist, FingerprintCache, screen
+    from coldmail.suppression.fingerprints import fingerprint
 
     key = b"property-key"
     fps = FingerprintCache(key)
@@ -99,7 +99,7 @@ ODD_EMAILS = ["", "bad", "Ünï@bücher.de", "a@b.test", "x@xn--bcher-kva.de", "
 clean_emails = st.from_regex(r" ?[A-Za-z0-9.]{1,8}@[a-z]{1,6}\.(example|com) ?", fullmatch=True).filter(
     lambda e: ".." not in e and not e.strip().startswith(".") and ".@" not in e)
 many_defaults = st.builds(
-    lambda source, justification, url, public: __import__("coldmail.rowreader").rowreader.Defaults(
+    lambda source, justification, url, public: __import__("coldmail.prospects.rowreader").prospects.rowreader.Defaults(
         source, justification, url, public),
     st.sampled_from(["event list", "event list", ""]), st.sampled_from(["buys freight", "buys freight", ""]),
     st.sampled_from(["", "https://x.example"]), st.sampled_from([None, True, False]))
@@ -124,7 +124,7 @@ def _rows(draw, header: list[str], clean_only: bool) -> list[list[str]]:
 
 
 def _prepare_each(rows, layout, defaults, of_email):
-    from coldmail.rowreader import RowError, prepare
+    from coldmail.prospects.rowreader import RowError, prepare
 
     records = []
     for cells in rows:
@@ -142,8 +142,8 @@ def _prepare_each(rows, layout, defaults, of_email):
 def test_prepare_many_is_prepare_of_each_row_or_hands_them_back(columns, defaults, data):
     """The column-at-a-time reading gives exactly prepare's records, or None (and prepare then goes
     row by row) when any row needs prepare's care: it never gives a different record."""
-    from coldmail.csvfile import map_headers
-    from coldmail.rowreader import FingerprintCache, Layout, prepare_many
+    from coldmail.prospects.csvfile import map_headers
+    from coldmail.prospects.rowreader import FingerprintCache, Layout, prepare_many
 
     header = data.draw(st.permutations(["email", *columns]))
     layout = Layout.of(map_headers(header))
@@ -160,8 +160,8 @@ def test_prepare_many_takes_the_usual_rows_itself(columns, defaults, data):
     """Rows that need no care (plain addresses, printable values within their limits, known countries,
     flags and dates) are read column by column, and agree; without a source or a justification
     from the row or the command line, prepare rejects them, and both give None."""
-    from coldmail.csvfile import map_headers
-    from coldmail.rowreader import FingerprintCache, Layout, prepare_many
+    from coldmail.prospects.csvfile import map_headers
+    from coldmail.prospects.rowreader import FingerprintCache, Layout, prepare_many
 
     header = data.draw(st.permutations(["email", *columns]))
     layout = Layout.of(map_headers(header))

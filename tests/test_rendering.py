@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from coldmail import lint
-from coldmail.db import session_scope
-from coldmail.models import Contact
-from coldmail.notice import render_notice
-from coldmail.prospects import import_csv
-from coldmail.rendering import Thread, compose_for, render_for
-from coldmail.templating import TemplateProblem
+from coldmail.mail import lint
+from coldmail.mail.rendering import Thread, compose_for, render_for
+from coldmail.mail.templating import TemplateProblem
+from coldmail.privacy.notice import render_notice
+from coldmail.prospects.importing import import_csv
+from coldmail.store.db import session_scope
+from coldmail.store.models import Contact
 from conftest import write_csv
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from coldmail import campaigns, suppression
-from coldmail.classify import classify, classify_text, new_text, return_date
-from coldmail.privacy import list_requests, show_contact
-from coldmail.rendering import render_for
-from coldmail.replies import import_paths, list_replies, resolve, undo_suppression
+from coldmail.mail.rendering import render_for
+from coldmail.outreach import campaigns
+from coldmail.privacy.requests import list_requests, show_contact
+from coldmail.replies.classify.reader import classify, classify_text, new_text, return_date
+from coldmail.replies.ingest import import_paths, list_replies, resolve, undo_suppression
+from coldmail.suppression import register as suppression
 from test_sending import MONDAY_10, open_all_hours, run, seed
 
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
@@ -175,8 +176,8 @@ def smtp_server_url():
 def original_for(ws, email_addr):
     from sqlalchemy import select
 
-    from coldmail.db import session_scope
-    from coldmail.models import Message
+    from coldmail.store.db import session_scope
+    from coldmail.store.models import Message
 
     msg = render_for(ws, template="first_touch", email=email_addr)
     with session_scope(ws.engine, write=False) as s:
@@ -285,7 +286,7 @@ def test_review_queue_and_undo(ws, tmp_path, sent):
     undo_suppression(ws, sent[0], reason="misread: they meant another product")
     assert suppression.check(ws, sent[0]) is None
     from coldmail import audit
-    from coldmail.db import session_scope
+    from coldmail.store.db import session_scope
 
     with session_scope(ws.engine, write=False) as s:
         assert audit.verify(s).ok
@@ -304,8 +305,8 @@ def test_imap_reads_only_new_messages(ws, tmp_path, sent, monkeypatch):
         if os.environ.get("CI"):
             pytest.fail("dovecot is not installed; .ci/run installs dovecot-imapd")
         pytest.skip("dovecot not installed")
-    from coldmail.config import Imap, save_config
-    from coldmail.replies import import_imap
+    from coldmail.replies.ingest import import_imap
+    from coldmail.store.config import Imap, save_config
 
     with Dovecot(free_port()) as server:
         ws.config.imap["sales"] = Imap(host="127.0.0.1", port=server.port, security="none", user="sam",

@@ -8,9 +8,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event
 
-from coldmail import contacts, privacy, suppression
-from coldmail.contacts import ContactFilter
-from coldmail.prospects import import_csv
+from coldmail.contacts import paging as contacts
+from coldmail.contacts.paging import ContactFilter
+from coldmail.privacy import requests as privacy
+from coldmail.prospects.importing import import_csv
+from coldmail.suppression import register as suppression
 from conftest import write_csv
 
 BIG_TABLES = ("contacts", "suppressions", "list_members", "requests", "audit_log")

@@ -9,13 +9,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from coldmail import campaigns, suppression
-from coldmail.config import Sending, save_config
-from coldmail.db import session_scope
-from coldmail.models import Message
-from coldmail.privacy import show_contact
-from coldmail.prospects import import_csv
-from coldmail.sending import send_campaign
+from coldmail.outreach import campaigns
+from coldmail.outreach.sending import send_campaign
+from coldmail.privacy.requests import show_contact
+from coldmail.prospects.importing import import_csv
+from coldmail.store.config import Sending, save_config
+from coldmail.store.db import session_scope
+from coldmail.store.models import Message
+from coldmail.suppression import register as suppression
 from conftest import free_port, write_csv
 from smtp_server import Faults, SmtpServer
 
@@ -212,7 +213,7 @@ def test_country_rules_block_consent_countries(ws, tmp_path, smtp):
     ],
 )
 def test_send_windows_in_the_recipients_time(now, country, opens, why):
-    from coldmail.scheduling import window
+    from coldmail.outreach.windows import window
 
     w = window(now, country=country, timezone="", rules=Sending())
     if opens is None:

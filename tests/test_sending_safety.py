@@ -16,10 +16,11 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from coldmail import campaigns, suppression
-from coldmail.db import session_scope
-from coldmail.models import Message, Suppression, as_utc
-from coldmail.sending import send_campaign
+from coldmail.outreach import campaigns
+from coldmail.outreach.sending import send_campaign
+from coldmail.store.db import session_scope
+from coldmail.store.models import Message, Suppression, as_utc
+from coldmail.suppression import register as suppression
 from conftest import free_port, make_ws
 from smtp_server import SmtpServer
 from test_sending import open_all_hours, seed
@@ -126,7 +127,7 @@ def test_team_mode_caps_hold_across_processes(postgres, tmp_path):
     ws = make_ws(tmp_path / "caps", url)
     open_all_hours(ws)
     ws.config.sending.per_hour = 30
-    from coldmail.config import save_config
+    from coldmail.store.config import save_config
 
     save_config(ws.home, ws.config)
     seed(ws, tmp_path, 120, domains=60)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from coldmail import suppression
 from coldmail.addresses import InvalidAddress
-from coldmail.prospects import import_csv
+from coldmail.prospects.importing import import_csv
+from coldmail.suppression import register as suppression
 from conftest import write_csv
 
 
@@ -32,7 +32,7 @@ def test_suppression_marks_a_held_contact(ws, tmp_path):
     f = write_csv(tmp_path / "p.csv", "email\nheld@b.example\n")
     import_csv(ws, path=f, list_name="l", source="s", justification="j")
     suppression.add(ws, target="held@b.example", reason="opt-out")
-    from coldmail.privacy import show_contact
+    from coldmail.privacy.requests import show_contact
 
     c = show_contact(ws, "held@b.example")
     assert c.suppressed and c.status == "suppressed" and c.suppression_reason == "opt-out"
@@ -59,6 +59,6 @@ def test_fingerprints_are_keyed_per_workspace(ws, tmp_path):
 def test_fingerprint_is_hmac_sha256(key, value):
     import hmac
 
-    from coldmail.suppression import fingerprint
+    from coldmail.suppression.register import fingerprint
 
     assert fingerprint(key, value) == hmac.new(key, value.encode("utf-8"), "sha256").hexdigest()

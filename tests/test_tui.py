@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from coldmail import campaigns, suppression
-from coldmail.privacy import list_requests, show_contact
-from coldmail.replies import list_replies
+from coldmail.outreach import campaigns
+from coldmail.privacy.requests import list_requests, show_contact
+from coldmail.replies.ingest import list_replies
+from coldmail.suppression import register as suppression
 from coldmail.tui.app import ColdmailApp
-from coldmail.tui.screens.text_modal import TextModal
+from coldmail.tui.modals.text_modal import TextModal
 
 SIZE = (80, 24)
 
@@ -27,7 +28,7 @@ def demo_ws(demo_home, tmp_path):
     """A private copy of the demo workspace per test."""
     import shutil
 
-    from coldmail.workspace import open_workspace
+    from coldmail.store.workspace import open_workspace
 
     home = tmp_path / "ws"
     shutil.copytree(demo_home, home)
@@ -130,7 +131,7 @@ async def test_campaign_dry_run_writes_files_and_changes_nothing(demo_ws):
 async def test_confirm_a_review_item(demo_ws, tmp_path):
     from email.message import EmailMessage
 
-    from coldmail.replies import import_paths
+    from coldmail.replies.ingest import import_paths
 
     msg = EmailMessage()
     msg["From"] = "claire.martin@transports-martin.example"
@@ -203,8 +204,8 @@ def _pin_dates(ws):
 
     from sqlalchemy import update
 
-    from coldmail.db import session_scope
-    from coldmail.models import ProspectList
+    from coldmail.store.db import session_scope
+    from coldmail.store.models import ProspectList
 
     with session_scope(ws.engine) as s:
         s.execute(update(ProspectList).values(lia_recorded_at=datetime(2026, 1, 15, tzinfo=UTC), lia_recorded_by="sam"))
@@ -260,7 +261,7 @@ async def test_create_a_campaign_and_export_a_request(demo_ws):
 
 
 async def test_a_campaign_on_a_list_without_assessment_is_flagged(demo_ws, tmp_path):
-    from coldmail.prospects import import_csv
+    from coldmail.prospects.importing import import_csv
     from conftest import write_csv
 
     csv = write_csv(tmp_path / "fair.csv", "email,first_name,country\nzoe@fairco.example,Zoe,GB\n"
@@ -306,7 +307,7 @@ def test_a_million_contacts_first_page_and_search(tmp_path):
     sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
     from _common import workspace, write_prospects
 
-    from coldmail.prospects import import_csv
+    from coldmail.prospects.importing import import_csv
 
     ws = workspace(tmp_path / "big")
     import_csv(ws, path=write_prospects(tmp_path / "big.csv", 1_000_000), list_name="big")

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import select, text
 from sqlmodel import Session
 
-from coldmail.models import AuditEntry, Meta, as_utc, utcnow
+from coldmail.store.models import AuditEntry, Meta, as_utc, utcnow
 
 GENESIS = "0" * 64
 HEAD_KEY = "audit_head"

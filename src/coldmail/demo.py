@@ -12,13 +12,15 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 
-from coldmail import campaigns, db, replies
-from coldmail.config import Sending, save_config
-from coldmail.identity import init_workspace
-from coldmail.models import Message
-from coldmail.prospects import import_csv, update_list
-from coldmail.sending import send_campaign
-from coldmail.workspace import Workspace, open_workspace
+from coldmail.outreach import campaigns
+from coldmail.outreach.sending import send_campaign
+from coldmail.prospects.importing import import_csv, update_list
+from coldmail.replies import ingest as replies
+from coldmail.store import db
+from coldmail.store.config import Sending, save_config
+from coldmail.store.identity import init_workspace
+from coldmail.store.models import Message
+from coldmail.store.workspace import Workspace, open_workspace
 
 PROSPECTS = """\
 email,first_name,last_name,company,role,country,source,source_url,source_public,justification

@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from coldmail.store.workspace import Workspace
 from coldmail.tui.screens.contacts_screen import ContactsScreen
 from coldmail.tui.screens.screens import (
     CampaignsScreen,
@@ -21,7 +22,6 @@ from coldmail.tui.screens.screens import (
     SuppressionScreen,
     TemplatesScreen,
 )
-from coldmail.workspace import Workspace
 
 AREAS = [
     ("1", "dashboard", "Dashboard", DashboardScreen),
@@ -64,7 +64,7 @@ class ColdmailApp(App):
         self.screen.set_focus(None)
 
     def action_help(self) -> None:
-        from coldmail.tui.screens.help_modal import HelpModal
+        from coldmail.tui.modals.help_modal import HelpModal
 
         self.push_screen(HelpModal())
 
@@ -97,8 +97,9 @@ class ColdmailApp(App):
         """The CLI's reports, in a window: the same service functions, off the UI thread."""
         import asyncio
 
-        from coldmail import deliverability, dsr
-        from coldmail.notice import render_notice
+        from coldmail.deliverability import checks as deliverability
+        from coldmail.privacy import answers as dsr
+        from coldmail.privacy.notice import render_notice
 
         if which == "verify":
             r = asyncio.run(deliverability.verify(self.ws))
@@ -117,7 +118,7 @@ class ColdmailApp(App):
             text = dsr.records(self.ws)
         else:
             text = render_notice(self.ws)
-        from coldmail.tui.screens.text_modal import TextModal
+        from coldmail.tui.modals.text_modal import TextModal
 
         self.call_from_thread(self.push_screen, TextModal(title, text))
 

@@ -11,9 +11,11 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from coldmail import contacts, privacy, suppression
-from coldmail.contacts import ContactFilter, ContactRow
-from coldmail.privacy import ContactView
+from coldmail.contacts import paging as contacts
+from coldmail.contacts.paging import ContactFilter, ContactRow
+from coldmail.privacy import requests as privacy
+from coldmail.privacy.requests import ContactView
+from coldmail.suppression import register as suppression
 from coldmail.tui.screens.base import ErrorsAsNotifications, NavBar
 
 PAGE = 100
@@ -170,7 +172,7 @@ class ContactsScreen(ErrorsAsNotifications, Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="where")
     def show_where(self, email: str) -> None:
-        from coldmail.tui.screens.text_modal import TextModal
+        from coldmail.tui.modals.text_modal import TextModal
 
         answer = privacy.where(self.app.ws, email)
         self.app.call_from_thread(
@@ -181,7 +183,7 @@ class ContactsScreen(ErrorsAsNotifications, Screen):
         if self.current is None:
             self.notify("Select a contact first.", severity="warning")
             return
-        from coldmail.tui.screens.prompt_modal import PromptModal
+        from coldmail.tui.modals.prompt_modal import PromptModal
 
         email = self.current.email
 

@@ -25,10 +25,15 @@ from textual.widgets import (
     Static,
 )
 
-from coldmail import campaigns, lint, privacy, prospects, rendering, replies, stats, suppression
+from coldmail.mail import lint, rendering
+from coldmail.outreach import campaigns, stats
+from coldmail.privacy import requests as privacy
+from coldmail.prospects import importing as prospects
+from coldmail.replies import ingest as replies
+from coldmail.suppression import register as suppression
+from coldmail.tui.modals.prompt_modal import PromptModal
+from coldmail.tui.modals.text_modal import TextModal
 from coldmail.tui.screens.base import ErrorsAsNotifications, NavBar, TableScreen
-from coldmail.tui.screens.prompt_modal import PromptModal
-from coldmail.tui.screens.text_modal import TextModal
 
 E = escape
 
@@ -219,7 +224,7 @@ class CampaignsScreen(TableScreen):
 
     @work(exclusive=True, exit_on_error=False, group="send")
     async def _run_send(self, name: str, dry: bool) -> None:
-        from coldmail.sending import send_campaign
+        from coldmail.outreach.sending import send_campaign
 
         await asyncio.to_thread(lambda: self.warn_lia(campaigns.get(self.app.ws, name)))
         bar = self.query_one("#send-progress", ProgressBar)
@@ -377,7 +382,7 @@ class RequestsScreen(TableScreen):
         r = getattr(self, "_rows", {}).get(self.current_key or "")
         if not r or not r["email"]:
             return
-        from coldmail import dsr
+        from coldmail.privacy import answers as dsr
 
         out = self.app.ws.home / "exports" / f"{r['email']}.json"
 

@@ -1,0 +1,149 @@
+"""The suppression list: addresses and domains never to be written to again.
+
+Entries are matched by a keyed fingerprint (HMAC-SHA256 of the normalised address or `@domain`),
+which is all that remains after erasure, so an erased person is still never imported or emailed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlmodel import Session
+
+from coldmail import audit
+from coldmail.addresses import (
+    InvalidAddress,
+    domain_of,
+    normalize_domain,
+    normalize_email,
+)
+from coldmail.store.db import session_scope
+from coldmail.store.models import Contact, Suppression, as_utc, utcnow
+from coldmail.store.workspace import Workspace
+from coldmail.suppression.fingerprints import domain_fingerprints, fingerprint
+
+
+def candidate_fingerprints(key: bytes, email: str) -> list[str]:
+    """The fingerprints that would suppress this address: itself, its domain and parent domains."""
+    return [fingerprint(key, email), *domain_fingerprints(key, domain_of(email))]
+
+
+@dataclass(frozen=True)
+class SuppressionView:
+    email: str | None
+    domain: str | None
+    fingerprint: str
+    reason: str
+    evidence: str
+    since: datetime
+    created_by: str
+
+    def to_json(self) -> dict:
+        return {
+            "email": self.email,
+            "domain": self.domain,
+            "fingerprint": self.fingerprint,
+            "reason": self.reason,
+            "since": self.since.isoformat(),
+        }
+
+
+def _view(row: Suppression) -> SuppressionView:
+    return SuppressionView(
+        email=row.value if row.kind == "email" else None,
+        domain=row.value if row.kind == "domain" else None,
+        fingerprint=row.fingerprint,
+        reason=row.reason,
+        evidence=row.evidence,
+        since=as_utc(row.created_at),
+        created_by=row.created_by,
+    )
+
+
+def parse_target(target: str) -> tuple[str, str]:
+    """`EMAIL` or `@DOMAIN` -> (kind, normalised value)."""
+    target = target.strip()
+    if target.startswith("@"):
+        return "domain", normalize_domain(target)
+    return "email", normalize_email(target)
+
+
+def find(session: Session, key: bytes, email: str) -> Suppression | None:
+    """The earliest suppression covering this (normalised) address, or None."""
+    stmt = (
+        select(Suppression)
+        .where(Suppression.fingerprint.in_(candidate_fingerprints(key, email)))
+        .order_by(Suppression.created_at, Suppression.id)
+        .limit(1)
+    )
+    return session.execute(stmt).scalars().first()
+
+
+def suppress(
+    session: Session,
+    *,
+    key: bytes,
+    actor: str,
+    target: str,
+    reason: str,
+    evidence: str = "",
+    reply_id: int | None = None,
+) -> tuple[Suppression, bool]:
+    """Add a suppression inside the caller's transaction. Returns (entry, created)."""
+    kind, value = parse_target(target)
+    fp = fingerprint(key, value if kind == "email" else "@" + value)
+    existing = session.execute(select(Suppression).where(Suppression.fingerprint == fp)).scalars().first()
+    if existing is not None:
+        return existing, False
+    row = Suppression(
+        kind=kind,
+        value=value,
+        fingerprint=fp,
+        reason=reason.strip()[:200] or "unspecified",
+        evidence=evidence,
+        reply_id=reply_id,
+        created_by=actor,
+        created_at=utcnow(),
+    )
+    session.add(row)
+    if kind == "email":
+        session.execute(
+            update(Contact).where(Contact.email == value).values(status="suppressed", updated_at=utcnow())
+        )
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="suppression.add",
+        subject=f"fp:{fp}",
+        detail={"kind": kind, "reason": row.reason, "reply_id": reply_id},
+    )
+    return row, True
+
+
+def add(ws: Workspace, *, target: str, reason: str, evidence: str = "") -> tuple[SuppressionView, bool]:
+    if not reason.strip():
+        raise InvalidAddress("a reason is required")
+    with session_scope(ws.engine) as session:
+        row, created = suppress(
+            session, key=ws.fingerprint_key, actor=ws.actor, target=target, reason=reason, evidence=evidence
+        )
+        return _view(row), created
+
+
+def check(ws: Workspace, email: str) -> SuppressionView | None:
+    with session_scope(ws.engine, write=False) as session:
+        row = find(session, ws.fingerprint_key, normalize_email(email))
+        return _view(row) if row else None
+
+
+def list_all(ws: Workspace, *, search: str = "", limit: int | None = None) -> list[SuppressionView]:
+    with session_scope(ws.engine, write=False) as session:
+        stmt = select(Suppression).order_by(Suppression.created_at.desc(), Suppression.id.desc())
+        if search:
+            stmt = stmt.where(Suppression.value.contains(search.strip().lower()))
+        if limit:
+            stmt = stmt.limit(limit)
+        return [_view(r) for r in session.execute(stmt).scalars()]
