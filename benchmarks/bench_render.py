@@ -24,9 +24,9 @@ def main() -> None:
     ap.add_argument("--messages", type=int, default=100_000)
     args = ap.parse_args()
     from coldmail.contacts.paging import page
+    from coldmail.contacts.views import show_contact
     from coldmail.mail import templating
     from coldmail.mail.rendering import _layout_context, compose, contact_context
-    from coldmail.privacy.requests import show_contact
     from coldmail.prospects.importing import import_csv
     from coldmail.suppression.register import fingerprint
 

@@ -47,16 +47,18 @@ async def tui_times(ws, probe: str) -> tuple[float, float]:
 
 
 def measure(ws, n: int) -> dict[str, float]:
-    from coldmail.privacy import answers as dsr
+    from coldmail.contacts.views import show_contact
+    from coldmail.privacy import export as dsr
     from coldmail.privacy import requests as privacy
+    from coldmail.privacy.where import where
     from coldmail.suppression import register as suppression
 
     probe = f"p{n // 2}@company{(n // 2) % max(1, n // 10)}.example"
     privacy.open_request_cmd(ws, email=probe, kind="access")
     suppression.add(ws, target="@company7.example", reason="bench")
     out = {
-        "contacts show": median_ms(lambda: privacy.show_contact(ws, probe)),
-        "where": median_ms(lambda: privacy.where(ws, probe)),
+        "contacts show": median_ms(lambda: show_contact(ws, probe)),
+        "where": median_ms(lambda: where(ws, probe)),
         "suppression check": median_ms(lambda: suppression.check(ws, probe)),
         "requests list": median_ms(lambda: privacy.list_requests(ws)),
         "export": median_ms(lambda: dsr.export(ws, probe), runs=10),

@@ -7,8 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from coldmail.privacy import answers as dsr
-from coldmail.privacy.requests import list_requests, open_request_cmd, show_contact
+from coldmail.contacts.views import show_contact
+from coldmail.privacy import export as dsr_export
+from coldmail.privacy import records as dsr_records
+from coldmail.privacy import requests as dsr
+from coldmail.privacy import retention as dsr_retention
+from coldmail.privacy.requests import list_requests, open_request_cmd
 from coldmail.prospects.importing import import_csv, update_list
 from coldmail.suppression import register as suppression
 from conftest import write_csv
@@ -38,7 +42,7 @@ def people(any_ws, tmp_path):
 ])
 def test_access_answers_contain_every_article_15_item(people, tmp_path, email, items, facts):
     req = open_request_cmd(people, email=email, kind="access")
-    ans = dsr.answer(people, req["id"], out_dir=tmp_path)
+    ans = dsr.answer(people, req["id"], out=tmp_path)
     for needle in (*items, *facts):
         assert needle in ans.text, needle
     assert ans.path.read_text(encoding="utf-8") == ans.text
@@ -48,12 +52,12 @@ def test_access_answers_contain_every_article_15_item(people, tmp_path, email, i
 
 def test_erasure_and_objection_answers_act(people, tmp_path):
     er = open_request_cmd(people, email="hana@freightly.example", kind="erasure")
-    ans = dsr.answer(people, er["id"], out_dir=tmp_path)
+    ans = dsr.answer(people, er["id"], out=tmp_path)
     assert "erased" in ans.text and "fingerprint" in ans.text
     assert show_contact(people, "hana@freightly.example") is None
     assert suppression.check(people, "hana@freightly.example").reason in ("erasure", "erasure request")
     ob = open_request_cmd(people, email="jonas@spedition.example", kind="objection")
-    ans = dsr.answer(people, ob["id"], out_dir=tmp_path)
+    ans = dsr.answer(people, ob["id"], out=tmp_path)
     assert "Widerspruch" in ans.text
     assert suppression.check(people, "jonas@spedition.example").reason == "objection"
     assert show_contact(people, "jonas@spedition.example") is not None  # kept to prove it was honoured
@@ -61,11 +65,11 @@ def test_erasure_and_objection_answers_act(people, tmp_path):
 
 def test_source_answer_is_the_where_answer(people, tmp_path):
     req = open_request_cmd(people, email="hana@freightly.example", kind="source")
-    assert "Where we got your data" in dsr.answer(people, req["id"], out_dir=tmp_path).text
+    assert "Where we got your data" in dsr.answer(people, req["id"], out=tmp_path).text
 
 
 def test_export_is_complete_json(people):
-    data = dsr.export(people, "hana@freightly.example")
+    data = dsr_export.export(people, "hana@freightly.example")
     json.dumps(data)
     assert data["contact"]["source"] == "company website" and data["contact"]["source_public"] is True
     assert data["suppression"] == {"suppressed": False, "reason": None, "since": None}
@@ -87,10 +91,10 @@ def test_extension_up_to_two_months_with_a_reason(people):
 def test_retention_dry_run_and_real_run_agree(ws, tmp_path):
     import_csv(ws, path=write_csv(tmp_path / "p.csv", ROWS), list_name="ops")
     later = datetime(2030, 1, 1, tzinfo=UTC)
-    planned = dsr.retention_run(ws, dry_run=True, now=later)
+    planned = dsr_retention.retention_run(ws, dry_run=True, now=later)
     assert {i.email for i in planned} == {"hana@freightly.example", "jonas@spedition.example"}
     assert show_contact(ws, "hana@freightly.example") is not None  # the dry run erased nothing
-    done = dsr.retention_run(ws, now=later)
+    done = dsr_retention.retention_run(ws, now=later)
     assert [(i.email, i.rule) for i in done] == [(i.email, i.rule) for i in planned]
     assert show_contact(ws, "hana@freightly.example") is None
     assert suppression.check(ws, "hana@freightly.example") is not None  # only the fingerprint is left
@@ -101,16 +105,16 @@ def test_retention_dry_run_and_real_run_agree(ws, tmp_path):
 
 def test_retention_spares_recent_and_open_request_contacts(ws, tmp_path):
     import_csv(ws, path=write_csv(tmp_path / "p.csv", ROWS), list_name="ops")
-    assert dsr.retention_run(ws, dry_run=True) == []
+    assert dsr_retention.retention_run(ws, dry_run=True) == []
     open_request_cmd(ws, email="hana@freightly.example", kind="access")
-    assert [i.email for i in dsr.retention_run(ws, dry_run=True, now=datetime(2030, 1, 1, tzinfo=UTC))] == [
+    assert [i.email for i in dsr_retention.retention_run(ws, dry_run=True, now=datetime(2030, 1, 1, tzinfo=UTC))] == [
         "jonas@spedition.example"]
 
 
 def test_records_of_processing(people):
     update_list(people, name="ops", lia_purpose="relevant B2B offer", lia_necessity="work email only",
                 lia_balancing="role-relevant, easy opt-out")
-    text = dsr.records(people)
+    text = dsr_records.records(people)
     for needle in ("Art. 30", "Acme Tools Ltd", "route-planning software", "relevant B2B offer", "work email only",
                    "role-relevant, easy opt-out", "Security measures", "Erasure time limits", "company website"):
         assert needle in text, needle

@@ -6,7 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from coldmail.privacy.requests import add_months, erase, list_requests, open_request_cmd, show_contact, where
+from coldmail.contacts.views import show_contact
+from coldmail.privacy.erasure import erase
+from coldmail.privacy.requests import add_months, list_requests, open_request_cmd
+from coldmail.privacy.where import where
 from coldmail.prospects.importing import import_csv
 from coldmail.suppression import register as suppression
 from conftest import write_csv

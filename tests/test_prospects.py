@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from coldmail.privacy.requests import show_contact
+from coldmail.contacts.views import show_contact
 from coldmail.prospects.csvfile import CsvFileError, map_headers
 from coldmail.prospects.importing import ImportError_, import_csv
 from coldmail.store.db import session_scope
@@ -241,7 +241,7 @@ def test_progress_is_reported(ws, tmp_path):
 
 
 def test_new_contacts_after_erasing_the_newest_get_their_own_list_membership(ws, tmp_path):
-    from coldmail.privacy.requests import erase
+    from coldmail.privacy.erasure import erase
 
     import_csv(ws, path=write_csv(tmp_path / "1.csv", "email\na@k.example\nb@k.example\n"), list_name="one", **SRC)
     erase(ws, "b@k.example")  # the highest id is free again
@@ -268,7 +268,7 @@ def test_a_reader_process_that_dies_fails_the_import_cleanly(ws, tmp_path, monke
 def test_imports_leave_every_reference_whole_and_the_checks_on(ws, tmp_path, monkeypatch):
     """The import writes without SQLite's foreign-key checks (on a connection of its own): whatever
     it writes must pass them, and the connections everyone else gets still check."""
-    from coldmail.privacy.requests import erase
+    from coldmail.privacy.erasure import erase
 
     monkeypatch.setattr("coldmail.prospects.importing.BATCH", 3)
     rows = "email\n" + "".join(f"p{i % 5}@k{i % 3}.example\n" for i in range(20))  # 15 people, repeats across batches
@@ -358,7 +358,7 @@ def test_statements_of_many_rows_store_what_one_row_at_a_time_does(tmp_path, mon
     The same imports (repeats within a file, across batches and from before; an erased and an opted-
     out person; a second list), one row per statement and seven, must store the same contacts and
     memberships and give the same counts."""
-    from coldmail.privacy.requests import erase
+    from coldmail.privacy.erasure import erase
     from coldmail.suppression.fingerprints import fingerprinter
     from conftest import make_ws
 

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from coldmail.contacts.views import show_contact
 from coldmail.mail.rendering import render_for
 from coldmail.outreach import campaigns
-from coldmail.privacy.requests import list_requests, show_contact
+from coldmail.privacy.requests import list_requests
 from coldmail.replies.classify.reader import classify, classify_text, new_text, return_date
 from coldmail.replies.ingest import import_paths, list_replies, resolve, undo_suppression
 from coldmail.suppression import register as suppression

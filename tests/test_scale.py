@@ -10,7 +10,9 @@ from sqlalchemy import event
 
 from coldmail.contacts import paging as contacts
 from coldmail.contacts.paging import ContactFilter
+from coldmail.contacts.views import show_contact
 from coldmail.privacy import requests as privacy
+from coldmail.privacy.where import where
 from coldmail.prospects.importing import import_csv
 from coldmail.suppression import register as suppression
 from conftest import write_csv
@@ -67,9 +69,9 @@ def _full_reads(plans, allow_keyset: bool = False):
 @pytest.mark.parametrize(
     "call",
     [
-        lambda ws: privacy.show_contact(ws, "p42@c42.example"),
-        lambda ws: privacy.where(ws, "p42@c42.example"),
-        lambda ws: privacy.where(ws, "nobody@c1.example"),
+        lambda ws: show_contact(ws, "p42@c42.example"),
+        lambda ws: where(ws, "p42@c42.example"),
+        lambda ws: where(ws, "nobody@c1.example"),
         lambda ws: suppression.check(ws, "p7@c7.example"),
         lambda ws: suppression.check(ws, "x@sub.c3.example"),
         lambda ws: privacy.list_requests(ws, only_open=True),

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from coldmail.contacts.views import show_contact
 from coldmail.outreach import campaigns
 from coldmail.outreach.sending import send_campaign
-from coldmail.privacy.requests import show_contact
 from coldmail.prospects.importing import import_csv
 from coldmail.store.config import Sending, save_config
 from coldmail.store.db import session_scope

@@ -32,7 +32,7 @@ def test_suppression_marks_a_held_contact(ws, tmp_path):
     f = write_csv(tmp_path / "p.csv", "email\nheld@b.example\n")
     import_csv(ws, path=f, list_name="l", source="s", justification="j")
     suppression.add(ws, target="held@b.example", reason="opt-out")
-    from coldmail.privacy.requests import show_contact
+    from coldmail.contacts.views import show_contact
 
     c = show_contact(ws, "held@b.example")
     assert c.suppressed and c.status == "suppressed" and c.suppression_reason == "opt-out"

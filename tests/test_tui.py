@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from coldmail.contacts.views import show_contact
 from coldmail.outreach import campaigns
-from coldmail.privacy.requests import list_requests, show_contact
+from coldmail.privacy.requests import list_requests
 from coldmail.replies.ingest import list_replies
 from coldmail.suppression import register as suppression
 from coldmail.tui.app import ColdmailApp
@@ -367,3 +368,33 @@ async def test_escape_leaves_a_text_field_so_area_keys_work_again(demo_ws):
         await pilot.press("escape", "5")
         await settle(pilot, 1)
         assert type(app.screen).__name__ == "InboxScreen"
+
+
+async def test_answering_an_erasure_request_in_the_tui_erases(demo_ws):
+    """The one answer path: `m` on an erasure request erases the person and keeps them suppressed;
+    it cannot close the request and leave the data (GDPR Art. 17)."""
+    from sqlalchemy import select
+
+    from coldmail.privacy.requests import open_request_cmd
+    from coldmail.store import db
+    from coldmail.store.models import Contact, DataRequest
+
+    email = "liam.byrne@atlantic-haulage.example"
+    assert show_contact(demo_ws, email) is not None
+    opened = open_request_cmd(demo_ws, email=email, kind="erasure")
+    app = ColdmailApp(demo_ws, mode="requests")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("DataTable")
+        keys = [row.value for row in table.rows]
+        for _ in range(keys.index(str(opened["id"]))):
+            await pilot.press("down")
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+    with db.session_scope(demo_ws.engine, write=False) as session:
+        req = session.get(DataRequest, opened["id"])
+        assert req.status == "answered" and req.email is None
+        assert session.execute(select(Contact.id).where(Contact.email == email)).first() is None
+    assert show_contact(demo_ws, email) is None
+    assert suppression.check(demo_ws, email) is not None

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from coldmail.errors import BadInput
+
 _ATEXT = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]"
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 # email_validator.SPECIAL_USE_DOMAIN_NAMES (a test checks that they agree), written out so that the
@@ -23,7 +25,7 @@ _FAST = re.compile(
 )
 
 
-class InvalidAddress(ValueError):
+class InvalidAddress(BadInput):
     """The address is not a usable email address; the message says why."""
 
 

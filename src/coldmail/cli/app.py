@@ -275,7 +275,7 @@ def contacts_show(
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Show a contact with its provenance, justification, messages and requests."""
-    from coldmail.privacy.requests import show_contact
+    from coldmail.contacts.views import show_contact
 
     contact = show_contact(ws(), email)
     if contact is None:
@@ -347,7 +347,7 @@ def where(
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Answer "where did you get my data?" from the records, ready to send."""
-    from coldmail.privacy.requests import where as where_
+    from coldmail.privacy.where import where as where_
 
     data = where_(ws(), email, language=language)
     if json_out:
@@ -363,7 +363,7 @@ def erase(
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Erase a person's data, keeping only a suppression fingerprint."""
-    from coldmail.privacy.requests import erase as erase_
+    from coldmail.privacy.erasure import erase as erase_
 
     result = erase_(ws(), email)
     if json_out:
@@ -770,20 +770,23 @@ def demo(
 def requests_answer(
     request_id: Annotated[int, typer.Argument()],
     send_it: Annotated[bool, typer.Option("--send", help="Send it through the configured SMTP server.")] = False,
-    out: Annotated[Path | None, typer.Option(help="Write the answer here (default: <workspace>/answers).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Also write the answer to this file or directory (it is always kept in the workspace's database).")] = None,
     smtp: Annotated[str | None, typer.Option(help="smtp://HOST:PORT (default: coldmail.toml).")] = None,
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Answer a request from the records, mark it answered and audit it (erasure erases; objection suppresses)."""
-    from coldmail.privacy import answers as dsr
+    from coldmail.privacy import requests
 
-    ans = dsr.answer(ws(), request_id, send=send_it, out_dir=out, smtp_url=smtp)
+    ans = requests.answer(ws(), request_id, send=send_it, out=out, smtp_url=smtp)
     if json_out:
         out_json({"id": request_id, "kind": ans.kind, "language": ans.language, "sent": send_it,
                   "path": str(ans.path) if ans.path else None, "text": ans.text})
     else:
         typer.echo(ans.text, nl=False)
-        err.print(f"Request #{request_id} answered" + (" and sent." if send_it else f"; written to {ans.path}."), markup=False)
+        where_to = " and sent" if send_it else ""
+        if ans.path:
+            where_to += f"; written to {ans.path}"
+        err.print(f"Request #{request_id} answered{where_to}; the answer is kept with the request.", markup=False)
 
 
 @requests_app.command("extend")
@@ -794,9 +797,9 @@ def requests_extend(
     reason: Annotated[str, typer.Option(help="Why; tell the person within the first month.")],
 ) -> None:
     """Extend a request's deadline by up to two months, with a reason."""
-    from coldmail.privacy import answers as dsr
+    from coldmail.privacy import requests
 
-    item = dsr.extend(ws(), request_id, months=months, reason=reason)
+    item = requests.extend(ws(), request_id, months=months, reason=reason)
     err.print(f"Request #{request_id} now due {item['due_at'][:10]}.", markup=False)
 
 
@@ -807,9 +810,9 @@ def export_cmd(
     out: Annotated[Path | None, typer.Option(help="Write the JSON here instead of stdout.")] = None,
 ) -> None:
     """The Art. 15(3) copy as JSON: all fields, provenance, messages, replies and suppression state."""
-    from coldmail.privacy import answers as dsr
+    from coldmail.privacy import export
 
-    text = dsr.dumps(dsr.export(ws(), email))
+    text = export.dumps(export.export(ws(), email))
     if out:
         out.write_text(text + "\n", encoding="utf-8")
         err.print(f"Written to {out}", markup=False)
@@ -825,9 +828,9 @@ def retention_run(
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Erase contacts past their retention period, keeping suppression fingerprints; each erasure is audited."""
-    from coldmail.privacy import answers as dsr
+    from coldmail.privacy import retention
 
-    items = dsr.retention_run(ws(), dry_run=dry_run, now=_parse_now(now))
+    items = retention.retention_run(ws(), dry_run=dry_run, now=_parse_now(now))
     if json_out:
         out_json({"dry_run": dry_run, "erased" if not dry_run else "would_erase":
                   [{"email": i.email, "rule": i.rule, "since": i.since.isoformat()} for i in items]})
@@ -841,9 +844,9 @@ def retention_run(
 @command
 def records() -> None:
     """The record of processing activities (Art. 30), from the configuration and the lists."""
-    from coldmail.privacy import answers as dsr
+    from coldmail.privacy.records import records as records_
 
-    typer.echo(dsr.records(ws()), nl=False)
+    typer.echo(records_(ws()), nl=False)
 
 
 @lists_app.command("lia")

@@ -22,9 +22,9 @@ from urllib.parse import quote
 from markupsafe import Markup
 
 from coldmail.addresses import domain_of
+from coldmail.contacts.views import HELD_FIELDS, ContactView
 from coldmail.mail import i18n, mime, templating
 from coldmail.mail.templating import TemplateProblem
-from coldmail.privacy.requests import HELD_FIELDS, ContactView
 from coldmail.store.config import Config
 from coldmail.store.models import utcnow
 
@@ -284,7 +284,8 @@ def compose_for(
     extra: dict | None = None,
 ) -> Composed:
     """Load the contact and compose its message."""
-    from coldmail.privacy.requests import NotFound, load_contact
+    from coldmail.contacts.views import load_contact
+    from coldmail.errors import NotFound
     from coldmail.store import db
     from coldmail.suppression.register import fingerprint
 

@@ -19,9 +19,7 @@ from jinja2 import (
 )
 from jinja2.sandbox import SandboxedEnvironment
 
-
-class TemplateProblem(Exception):
-    """A template could not be found or rendered; the message names the template and the cause."""
+from coldmail.errors import TemplateProblem
 
 
 def shipped_templates_dir() -> Path:

@@ -10,8 +10,8 @@ from sqlmodel import Session
 
 from coldmail import audit
 from coldmail.addresses import normalize_email
+from coldmail.errors import NotFound
 from coldmail.mail.rendering import template_names
-from coldmail.privacy.requests import NotFound
 from coldmail.prospects.importing import lia_missing
 from coldmail.store import db
 from coldmail.store.models import Campaign, CampaignStep, Message, ProspectList, as_utc, utcnow

@@ -18,17 +18,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
-import aiosmtplib
 from sqlalchemy import bindparam, func, select, text, update
 from sqlmodel import Session
 
 from coldmail import audit, countries
+from coldmail.contacts.views import ContactView
 from coldmail.mail.rendering import Thread, compose
+from coldmail.mail.smtp import Connection, SendAborted, SmtpResult, target_for
 from coldmail.outreach import campaigns
 from coldmail.outreach import windows as scheduling
-from coldmail.privacy.requests import ContactView
 from coldmail.store import db
 from coldmail.store.models import (
     Campaign,
@@ -38,19 +37,18 @@ from coldmail.store.models import (
     Message,
     ProspectList,
     Reply,
-    Suppression,
     as_utc,
     utcnow,
 )
 from coldmail.store.workspace import Workspace
-from coldmail.suppression.register import candidate_fingerprints, suppress
+from coldmail.suppression import oracle
+from coldmail.suppression.oracle import SuppressionWatch, candidate_fingerprints
+from coldmail.suppression.register import suppress
 
 LIVE = ("sending", "sent", "unknown")  # states that count against caps
 STALE_AFTER = timedelta(minutes=15)
 
 
-class SendAborted(Exception):
-    """The run stopped for a reason the rep must fix (authentication, campaign paused...)."""
 
 
 @dataclass
@@ -294,10 +292,7 @@ def _decide(conn, candidates, out, claims, *, batch, key, rules, steps, caps, no
             Reply.contact_id.in_(ids), Reply.kind == "auto_reply", Reply.until > now
         ).group_by(Reply.contact_id)
     ).all())
-    blocked_fps = dict(conn.execute(
-        select(Suppression.fingerprint, Suppression.reason).where(
-            Suppression.fingerprint.in_([fp for group in fps.values() for fp in group]))
-    ).all())
+    blocked_fps = oracle.reasons_for(conn, (fp for group in fps.values() for fp in group))
     for row in candidates:
         if len(out) >= batch:
             break
@@ -370,44 +365,6 @@ def _contact_view(p, lists: list[tuple[str, str]]) -> ContactView:
     )
 
 
-class SuppressionWatch:
-    """The last look before DATA: was this address suppressed since its claim?
-
-    On SQLite, writes are serialised, so suppression ids grow in commit order: one cheap query for
-    the ids above a watermark keeps an in-memory set current. On PostgreSQL ids are not committed in
-    order, so each address is looked up directly (an indexed lookup on the fingerprint)."""
-
-    def __init__(self, ws: Workspace):
-        self.raw = ws.engine.raw_connection()
-        self.pg = ws.engine.dialect.name == "postgresql"
-        self.late: dict[str, str] = {}
-        cur = self.raw.cursor()
-        cur.execute("SELECT coalesce(max(id), 0) FROM suppressions")
-        self.mark = cur.fetchone()[0]
-        cur.close()
-        if self.pg:
-            self.raw.commit()
-
-    def hit(self, fingerprints: list[str]) -> str | None:
-        cur = self.raw.cursor()
-        try:
-            if self.pg:
-                cur.execute("SELECT reason FROM suppressions WHERE fingerprint = ANY(%s) LIMIT 1", (fingerprints,))
-                row = cur.fetchone()
-                self.raw.commit()
-                return row[0] if row else None
-            cur.execute("SELECT id, fingerprint, reason FROM suppressions WHERE id > ?", (self.mark,))
-            for sid, fp, reason in cur.fetchall():
-                self.late[fp] = reason
-                self.mark = max(self.mark, sid)
-        finally:
-            cur.close()
-        return next((self.late[fp] for fp in fingerprints if fp in self.late), None)
-
-    def close(self) -> None:
-        self.raw.close()
-
-
 def _make_msgid(sender: str) -> str:
     return f"<{os.urandom(12).hex()}.{int(utcnow().timestamp())}@{sender.rsplit('@', 1)[1]}>"
 
@@ -415,115 +372,14 @@ def _make_msgid(sender: str) -> str:
 # ---------------------------------------------------------------------------- SMTP
 
 
-@dataclass
-class SmtpResult:
-    outcome: str  # sent, retry, reject_recipient, reject_message, unknown, reconnect
-    code: int = 0
-    text: str = ""
 
 
-@dataclass
-class SmtpTarget:
-    host: str
-    port: int
-    implicit_tls: bool
-    username: str = ""
-    password: str = ""
-    require_tls: bool = False
-    timeout: float = 60
 
 
-def parse_smtp_url(url: str, *, username: str = "", password_env: str = "COLDMAIL_SMTP_PASSWORD",
-                   require_tls: bool = False, timeout: float = 60) -> SmtpTarget:
-    parsed = urlparse(url)
-    if parsed.scheme not in ("smtp", "smtps") or not parsed.hostname:
-        raise ValueError(f"--smtp {url!r} should look like smtp://HOST:PORT or smtps://HOST:465")
-    implicit = parsed.scheme == "smtps"
-    return SmtpTarget(
-        host=parsed.hostname,
-        port=parsed.port or (465 if implicit else 587),
-        implicit_tls=implicit,
-        username=unquote(parsed.username or "") or username,
-        password=os.environ.get(password_env, ""),
-        require_tls=require_tls,
-        timeout=timeout,
-    )
 
 
-class Connection:
-    """One reusable SMTP connection; knows which step of a transaction a failure happened in."""
-
-    def __init__(self, target: SmtpTarget):
-        self.target = target
-        self.smtp: aiosmtplib.SMTP | None = None
-
-    async def _connect(self) -> None:
-        t = self.target
-        smtp = aiosmtplib.SMTP(hostname=t.host, port=t.port, use_tls=t.implicit_tls, start_tls=None,
-                               timeout=t.timeout, validate_certs=True)
-        await smtp.connect()
-        if t.require_tls and not (t.implicit_tls or smtp.is_connected and smtp.get_transport_info("sslcontext")):
-            await smtp.quit()
-            raise SendAborted(f"{t.host}:{t.port} offers no TLS and require_tls is set")
-        if t.username:
-            try:
-                await smtp.login(t.username, t.password)
-            except aiosmtplib.SMTPAuthenticationError as exc:
-                raise SendAborted(f"SMTP authentication failed for {t.username!r} at {t.host}: {exc.code} {exc.message}") from None
-        self.smtp = smtp
-
-    async def close(self) -> None:
-        if self.smtp is not None:
-            try:
-                await self.smtp.quit()
-            except Exception:  # noqa: BLE001 - closing a dead connection
-                self.smtp.close()
-            self.smtp = None
-
-    async def send(self, sender: str, rcpt: str, raw: bytes) -> SmtpResult:
-        try:
-            if self.smtp is None or not self.smtp.is_connected:
-                await self._connect()
-        except SendAborted:
-            raise
-        except (aiosmtplib.SMTPException, OSError) as exc:
-            self.smtp = None
-            return SmtpResult("reconnect", 0, f"could not connect: {exc}")
-        smtp = self.smtp
-        try:
-            await smtp.mail(sender)
-            await smtp.rcpt(rcpt)
-        except aiosmtplib.SMTPResponseException as exc:
-            await self._reset()
-            return _classify(exc.code, exc.message, at_rcpt=True)
-        except (aiosmtplib.SMTPException, OSError) as exc:
-            self.smtp = None  # nothing was accepted yet: safe to try again
-            return SmtpResult("reconnect", 0, str(exc))
-        try:
-            response = await smtp.data(raw)
-        except aiosmtplib.SMTPResponseException as exc:
-            await self._reset()
-            return _classify(exc.code, exc.message, at_rcpt=False)
-        except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
-            self.smtp = None
-            return SmtpResult("unknown", 0, f"connection lost during DATA: {exc}")
-        return SmtpResult("sent", response.code, response.message)
-
-    async def _reset(self) -> None:
-        try:
-            await self.smtp.rset()
-        except Exception:  # noqa: BLE001 - the next send reconnects
-            self.smtp = None
 
 
-def _classify(code: int, message: str, *, at_rcpt: bool) -> SmtpResult:
-    if code == 421:
-        return SmtpResult("reconnect", code, message)
-    if 400 <= code < 500:
-        return SmtpResult("retry", code, message)
-    if code in (530, 535, 534):
-        raise SendAborted(f"SMTP server refused authentication: {code} {message}")
-    return SmtpResult("reject_recipient" if at_rcpt else "reject_message", code, message)
 
 
 # ---------------------------------------------------------------------------- recording
@@ -640,12 +496,7 @@ async def send_campaign(
     worker = worker_id()
     target = None
     if not dry:
-        url = smtp_url or ws.config.smtp.url
-        if not url:
-            raise ValueError("no SMTP server: give --smtp smtp://HOST:PORT or set [smtp] url in coldmail.toml")
-        cfg = ws.config.smtp
-        target = parse_smtp_url(url, username=cfg.username, password_env=cfg.password_env,
-                                require_tls=cfg.require_tls, timeout=cfg.timeout_seconds)
+        target = target_for(ws.config, smtp_url)
     else:
         Path(dry_run_dir).mkdir(parents=True, exist_ok=True)
     with db.session_scope(ws.engine) as session:
@@ -724,7 +575,7 @@ async def send_campaign(
         n_conn = 1 if dry else (connections or ws.config.smtp.connections)
         conns = [None] * n_conn if dry else [Connection(target) for _ in range(n_conn)]
         buffer = SentBuffer(store, size=1 if caps else 32)  # with caps, every send counts at once
-        watch = SuppressionWatch(ws) if not dry else None
+        watch = SuppressionWatch(ws.engine) if not dry else None
         try:
             await asyncio.gather(*(worker_loop(c) for c in conns))
         finally:

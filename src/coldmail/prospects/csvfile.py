@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from coldmail.errors import BadInput
+
 csv.field_size_limit(1_000_000)
 
 # The fields coldmail stores. Everything else in a file is dropped and reported.
@@ -72,7 +74,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 _LOOKUP = {alias: name for name, aliases in _ALIASES.items() for alias in aliases}
 
 
-class CsvFileError(Exception):
+class CsvFileError(BadInput):
     """The file as a whole cannot be read as a prospect CSV; the message names the file."""
 
 

@@ -22,11 +22,14 @@ from sqlalchemy import DateTime, bindparam, func, select, update
 from sqlmodel import Session
 
 from coldmail import audit
+from coldmail.errors import BadInput
 from coldmail.prospects import csvfile, rowreader
 from coldmail.prospects.rowreader import MAX_LEN, RowError, clean_text, normalize_country  # noqa: F401 - re-exported
 from coldmail.store.db import is_sqlite, session_scope
 from coldmail.store.models import Contact, ListMember, ProspectList, utcnow
 from coldmail.store.workspace import Workspace
+from coldmail.suppression import oracle
+from coldmail.suppression.oracle import Blocklist, FingerprintCache
 
 BATCH = 2000
 # Files from this size on are read in a second process, on the other core, while this one writes;
@@ -35,7 +38,7 @@ READER_PROCESS_FROM_BYTES = 2 << 20
 READER_STARTS_AT_ROW = 4 * BATCH
 
 
-class ImportError_(Exception):
+class ImportError_(BadInput):
     """The import as a whole cannot run (unknown file, no email column...); nothing was changed."""
 
 
@@ -380,25 +383,7 @@ def _apply_changes(conn, changes: list[dict]) -> None:
     conn.execute(stmt, changes)
 
 
-SUPPRESSIONS_IN_MEMORY = 1_000_000
 SUPPRESSIONS_TO_READER = 200_000  # up to this many, the reader process gets them and screens the rows itself
-
-
-def _blocked(session: Session, fingerprints: set[str]) -> set[str]:
-    """Which of the batch's fingerprints are suppressed, in one query."""
-    return {fp for (fp,) in _in_values(
-        session.connection(), "SELECT fingerprint FROM suppressions WHERE fingerprint {in}", list(fingerprints))}
-
-
-def _all_suppressions(session: Session) -> set[str] | None:
-    """Every suppression fingerprint, when there are not too many to hold (about 130 bytes each).
-    On SQLite the import holds the write lock from its first statement (BEGIN IMMEDIATE), so none
-    can be added while it runs; on PostgreSQL another process may add one at any moment, so each
-    batch looks its own up."""
-    conn = session.connection()
-    if conn.exec_driver_sql("SELECT count(*) FROM suppressions").scalar_one() > SUPPRESSIONS_IN_MEMORY:
-        return None
-    return {fp for (fp,) in conn.exec_driver_sql("SELECT fingerprint FROM suppressions")}
 
 
 def import_csv(
@@ -445,9 +430,9 @@ def import_csv(
         plist = get_or_create_list(session, name=list_name, actor=ws.actor, purpose=purpose)
         first_new_id = (session.execute(select(func.max(Contact.id))).scalar() or 0) + 1
         stamped = _StampedInsert.of(plist.id, stamp) if sqlite else None
-        suppressed = _all_suppressions(session) if sqlite else None
-        fps = rowreader.FingerprintCache(ws.fingerprint_key)
-        blocklist = None if suppressed is None else rowreader.Blocklist(suppressed, fps)
+        suppressed = oracle.all_fingerprints(session.connection()) if sqlite else None
+        fps = FingerprintCache(ws.fingerprint_key)
+        blocklist = None if suppressed is None else Blocklist(suppressed, fps)
         if reader:
             # It takes over after the first rows.
             reader.send_job(defaults, ws.fingerprint_key,
@@ -461,7 +446,7 @@ def import_csv(
         for batch, screened, n_suppressed, n_repeats in batches:
             if not screened:
                 blocks = (blocklist if blocklist is not None
-                          else rowreader.Blocklist(_blocked(session, fps.of_batch(batch)), fps))
+                          else Blocklist(set(oracle.reasons_for(session.connection(), fps.of_batch(batch))), fps))
                 batch, n_suppressed, n_repeats = rowreader.screen(batch, blocks)
             result.suppressed += n_suppressed
             result.duplicates += n_repeats

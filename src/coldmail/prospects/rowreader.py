@@ -6,7 +6,6 @@ on the other core, while the importer writes; its protocol is pickled frames on 
 
 from __future__ import annotations
 
-import functools
 import io
 import itertools
 import operator
@@ -22,10 +21,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from coldmail.addresses import InvalidAddress, domain_of, normalize_email, normalize_many
+from coldmail.addresses import InvalidAddress, normalize_email, normalize_many
 from coldmail.countries import ISO_ALPHA2
+from coldmail.errors import BadInput
 from coldmail.prospects import csvfile
-from coldmail.suppression.fingerprints import domain_fingerprints, fingerprinter
+from coldmail.suppression.screening import Blocklist, FingerprintCache
 
 MAX_LEN = {
     "first_name": 100,
@@ -42,7 +42,7 @@ _TRUE = {"1", "true", "yes", "y", "public", "ja", "oui", "si", "sí"}
 _FALSE = {"0", "false", "no", "n", "private", "not public", "nein", "non"}
 
 
-class RowError(ValueError):
+class RowError(BadInput):
     """One row cannot be imported; the message names the field."""
 
 
@@ -252,49 +252,7 @@ def prepare_many(rows: list[list[str]], layout: Layout, defaults: Defaults,
                     source, source_url, public, collected, justification, strict=False))  # repeat() is endless
 
 
-# Distinct domains remembered per import: far more than a file usually has, and a bound on memory.
-_DOMAINS_REMEMBERED = 200_000
-
-
-class FingerprintCache:
-    """Suppression fingerprints for one import; a file's rows share few domains, so the domain
-    fingerprints are computed once per domain."""
-
-    def __init__(self, key: bytes):
-        self.of_email = fingerprinter(key)
-        # The fingerprints that would suppress every address at a domain.
-        self.of_domain: Callable[[str], list[str]] = functools.lru_cache(maxsize=_DOMAINS_REMEMBERED)(
-            functools.partial(domain_fingerprints, key))
-
-    def of_batch(self, batch: list[tuple]) -> set[str]:
-        """Every fingerprint that would suppress someone in the batch: their addresses' own and
-        their domains'."""
-        found = {rec[1] for rec in batch}
-        for domain in {domain_of(rec[0]) for rec in batch}:
-            found.update(self.of_domain(domain))
-        return found
-
-
-class Blocklist:
-    """Which records a set of suppression fingerprints blocks: the address's own fingerprint, or
-    its domain's or a parent domain's (decided once per domain, not once per row)."""
-
-    def __init__(self, fingerprints: set[str], fps: FingerprintCache):
-        self.fingerprints = fingerprints
-        self.blocks_domain: Callable[[str], bool] = functools.lru_cache(maxsize=_DOMAINS_REMEMBERED)(
-            lambda domain: not fingerprints.isdisjoint(fps.of_domain(domain)))
-
-    def blocks(self, rec: tuple) -> bool:
-        return bool(self.fingerprints) and (rec[1] in self.fingerprints or self.blocks_domain(domain_of(rec[0])))
-
-    def blocks_any(self, batch: list[tuple], emails: list[str]) -> bool:
-        """Whether it blocks any of the batch (whose addresses are `emails`), asked in C loops."""
-        return bool(self.fingerprints) and (
-            not self.fingerprints.isdisjoint(map(_FINGERPRINT, batch))
-            or any(map(self.blocks_domain, set(map(domain_of, emails)))))
-
-
-_EMAIL, _FINGERPRINT = operator.itemgetter(0), operator.itemgetter(1)
+_EMAIL = operator.itemgetter(0)
 
 
 def read_batches(

@@ -12,12 +12,12 @@ import tomli_w
 from pydantic import BaseModel, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from coldmail.errors import ConfigError
+
 CONFIG_NAME = "coldmail.toml"
 DB_NAME = "coldmail.db"
 
 
-class ConfigError(Exception):
-    """The workspace configuration is missing or unreadable; the message names the file."""
 
 
 class Environment(BaseSettings):

@@ -15,19 +15,14 @@ from sqlmodel import Session
 from coldmail import audit
 from coldmail.addresses import (
     InvalidAddress,
-    domain_of,
     normalize_domain,
     normalize_email,
 )
 from coldmail.store.db import session_scope
 from coldmail.store.models import Contact, Suppression, as_utc, utcnow
 from coldmail.store.workspace import Workspace
-from coldmail.suppression.fingerprints import domain_fingerprints, fingerprint
-
-
-def candidate_fingerprints(key: bytes, email: str) -> list[str]:
-    """The fingerprints that would suppress this address: itself, its domain and parent domains."""
-    return [fingerprint(key, email), *domain_fingerprints(key, domain_of(email))]
+from coldmail.suppression.fingerprints import fingerprint
+from coldmail.suppression.oracle import find
 
 
 @dataclass(frozen=True)
@@ -68,17 +63,6 @@ def parse_target(target: str) -> tuple[str, str]:
     if target.startswith("@"):
         return "domain", normalize_domain(target)
     return "email", normalize_email(target)
-
-
-def find(session: Session, key: bytes, email: str) -> Suppression | None:
-    """The earliest suppression covering this (normalised) address, or None."""
-    stmt = (
-        select(Suppression)
-        .where(Suppression.fingerprint.in_(candidate_fingerprints(key, email)))
-        .order_by(Suppression.created_at, Suppression.id)
-        .limit(1)
-    )
-    return session.execute(stmt).scalars().first()
 
 
 def suppress(

@@ -98,7 +98,7 @@ class ColdmailApp(App):
         import asyncio
 
         from coldmail.deliverability import checks as deliverability
-        from coldmail.privacy import answers as dsr
+        from coldmail.privacy import records, retention
         from coldmail.privacy.notice import render_notice
 
         if which == "verify":
@@ -111,11 +111,11 @@ class ColdmailApp(App):
             text = "\n".join(f"{'ok ' if f.ok else 'FIX'} {f.check}: {f.detail}" + (f"\n    -> {f.fix}" if f.fix else "")
                              for f in asyncio.run(deliverability.doctor(self.ws)))
         elif which == "retention":
-            items = dsr.retention_run(self.ws, dry_run=True)
+            items = retention.retention_run(self.ws, dry_run=True)
             text = "\n".join(f"{i.email}: {i.rule} (since {i.since:%Y-%m-%d})" for i in items) or "Nothing is past its time."
             text += "\n\nErase them with: coldmail retention run"
         elif which == "records":
-            text = dsr.records(self.ws)
+            text = records.records(self.ws)
         else:
             text = render_notice(self.ws)
         from coldmail.tui.modals.text_modal import TextModal

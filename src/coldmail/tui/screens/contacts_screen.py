@@ -12,9 +12,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from coldmail.contacts import paging as contacts
+from coldmail.contacts import views
 from coldmail.contacts.paging import ContactFilter, ContactRow
-from coldmail.privacy import requests as privacy
-from coldmail.privacy.requests import ContactView
+from coldmail.contacts.views import ContactView
+from coldmail.privacy import where as where_
 from coldmail.suppression import register as suppression
 from coldmail.tui.screens.base import ErrorsAsNotifications, NavBar
 
@@ -145,7 +146,7 @@ class ContactsScreen(ErrorsAsNotifications, Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="contact-detail")
     def load_contact(self, email: str) -> None:
-        self.post_message(ContactLoaded(privacy.show_contact(self.app.ws, email)))
+        self.post_message(ContactLoaded(views.show_contact(self.app.ws, email)))
 
     def on_contact_loaded(self, message: ContactLoaded) -> None:
         self.current = message.contact
@@ -174,7 +175,7 @@ class ContactsScreen(ErrorsAsNotifications, Screen):
     def show_where(self, email: str) -> None:
         from coldmail.tui.modals.text_modal import TextModal
 
-        answer = privacy.where(self.app.ws, email)
+        answer = where_.where(self.app.ws, email)
         self.app.call_from_thread(
             self.app.push_screen, TextModal(f"Where did you get my data? — {email}", answer["text"])
         )

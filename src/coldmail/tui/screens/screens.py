@@ -28,6 +28,7 @@ from textual.widgets import (
 from coldmail.mail import lint, rendering
 from coldmail.outreach import campaigns, stats
 from coldmail.privacy import requests as privacy
+from coldmail.privacy import where as where_
 from coldmail.prospects import importing as prospects
 from coldmail.replies import ingest as replies
 from coldmail.suppression import register as suppression
@@ -382,7 +383,7 @@ class RequestsScreen(TableScreen):
         r = getattr(self, "_rows", {}).get(self.current_key or "")
         if not r or not r["email"]:
             return
-        from coldmail.privacy import answers as dsr
+        from coldmail.privacy import export as dsr
 
         out = self.app.ws.home / "exports" / f"{r['email']}.json"
 
@@ -413,13 +414,13 @@ class RequestsScreen(TableScreen):
 
     @work(thread=True, exit_on_error=False, group="where")
     def _load_where(self, email: str) -> None:
-        answer = privacy.where(self.app.ws, email)
+        answer = where_.where(self.app.ws, email)
         self.app.call_from_thread(self.app.push_screen, TextModal(f"Where did you get my data? — {email}", answer["text"]))
 
     def action_answered(self) -> None:
         key = self.current_key
         if key:
-            self.run_in_thread(lambda: privacy.mark_answered(self.app.ws, int(key)), f"Request #{key} marked answered.")
+            self.run_in_thread(lambda: privacy.answer(self.app.ws, int(key)), f"Request #{key} answered.")
 
 
 class TemplatesScreen(ErrorsAsNotifications, Screen):
