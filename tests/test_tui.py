@@ -173,7 +173,7 @@ async def test_import_a_csv_from_the_import_screen(demo_ws, tmp_path, monkeypatc
         await pilot.click("#imp-go")
         await settle(pilot, 5)
         result = str(screen.query_one("#imp-preview").render())
-    assert "1 new" in result and "line 3" in result
+    assert "1 imported" in result and "line 3" in result
     assert show_contact(demo_ws, "zoe@newco.example").source == "company website"
 
 

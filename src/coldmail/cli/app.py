@@ -17,11 +17,7 @@ import typer
 from rich.console import Console
 
 from coldmail import __version__
-from coldmail.addresses import InvalidAddress
-from coldmail.mail.templating import TemplateProblem
-from coldmail.prospects.csvfile import CsvFileError
-from coldmail.prospects.importing import ImportError_, RowError
-from coldmail.store.config import ConfigError
+from coldmail.errors import ColdmailError
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -52,7 +48,6 @@ app.add_typer(campaign_app, name="campaign")
 app.add_typer(replies_app, name="replies")
 app.add_typer(retention_app, name="retention")
 
-USAGE_ERRORS = (CsvFileError, ImportError_, InvalidAddress, ConfigError, TemplateProblem, RowError, LookupError, ValueError)
 
 
 class Exit(Exception):
@@ -74,9 +69,9 @@ def command(fn: Callable) -> Callable:
             return fn(*args, **kwargs)
         except Exit as exc:
             raise typer.Exit(exc.code) from None
-        except USAGE_ERRORS as exc:
+        except ColdmailError as exc:
             err.print(f"coldmail: {exc}", markup=False)
-            raise typer.Exit(2) from None
+            raise typer.Exit(exc.exit_code) from None
         except (KeyboardInterrupt, typer.Exit, typer.Abort):
             raise
         except Exception as exc:  # noqa: BLE001 - the last line of defence
@@ -253,17 +248,9 @@ def import_cmd(
     if json_out:
         out_json(result.to_json())
     else:
-        err.print(
-            f"{result.imported} imported, {result.updated} updated, {result.duplicates} duplicates, "
-            f"{result.suppressed} suppressed, {len(result.rejected)} rejected into list {list_name!r}.",
-            markup=False,
-        )
-        if result.dropped_columns:
-            err.print(f"Not stored (data minimisation): {', '.join(result.dropped_columns)}", markup=False)
-        for rej in result.rejected[:50]:
-            err.print(f"  line {rej['row']}: {rej['reason']}", markup=False)
-        if len(result.rejected) > 50:
-            err.print(f"  … and {len(result.rejected) - 50} more (use --json for all)", markup=False)
+        err.print(result.headline(), markup=False)
+        for line in result.details():
+            err.print(("" if line.startswith("Not stored") else "  ") + line, markup=False)
     if result.rejected:
         raise Exit(1)
 
@@ -604,14 +591,10 @@ def send(
     if json_out:
         out_json(summary.to_json())
     else:
-        verb = "written to " + str(dry_run) if dry_run else "sent"
-        err.print(f"{summary.sent} {verb}, {summary.skipped_suppressed} skipped (suppressed), "
-                  f"{summary.deferred} deferred, {summary.blocked} blocked by country rules, "
-                  f"{summary.failed} failed, {summary.unknown} unknown.", markup=False)
-        for why, n in summary.reasons.most_common():
-            err.print(f"  deferred: {why} ({n})", markup=False)
-        for w in summary.warnings:
-            err.print(f"  check: {w}", markup=False)
+        err.print(summary.headline(str(dry_run) if dry_run else ""), markup=False)
+        for line in summary.details():
+            if not line.startswith("stopped:"):
+                err.print(f"  {line}", markup=False)
     if summary.stopped:
         err.print(f"coldmail: stopped: {summary.stopped}", markup=False)
         raise Exit(2)
@@ -644,9 +627,7 @@ def replies_import(
             out_json(r.to_json())
     else:
         for r in results:
-            flag = {"review": " [REVIEW]", "duplicate": " [already imported]", "error": " [ERROR]"}.get(r.status, "")
-            typer.echo(f"{r.path}\t{r.kind}{'/' + r.request if r.request else ''}\t{r.email or '-'}\t"
-                       f"{r.error or r.action}{flag}")
+            typer.echo(r.line())
     if errors:
         raise Exit(1)
 

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from coldmail import audit
 from coldmail.addresses import normalize_email
-from coldmail.errors import NotFound
+from coldmail.errors import BadInput, Conflict, NotFound
 from coldmail.mail.rendering import template_names
 from coldmail.prospects.importing import lia_missing
 from coldmail.store import db
@@ -62,9 +62,9 @@ def parse_follow_up(spec: str) -> tuple[str, int]:
     """`TEMPLATE:DAYS` -> (template, days)."""
     name, sep, days = spec.rpartition(":")
     if not sep or not name or not days.strip().isdigit():
-        raise ValueError(f"--follow-up {spec!r} should be TEMPLATE:DAYS, e.g. follow_up_1:4")
+        raise BadInput(f"--follow-up {spec!r} should be TEMPLATE:DAYS, e.g. follow_up_1:4")
     if not 1 <= int(days) <= 90:
-        raise ValueError(f"--follow-up {spec!r}: the delay must be 1 to 90 days")
+        raise BadInput(f"--follow-up {spec!r}: the delay must be 1 to 90 days")
     return name, int(days)
 
 
@@ -94,7 +94,7 @@ def create(
 ) -> CampaignView:
     name = name.strip()
     if not name or len(name) > 100:
-        raise ValueError("a campaign name of 1 to 100 characters is required")
+        raise BadInput("a campaign name of 1 to 100 characters is required")
     available = template_names(ws.home / "templates")
     steps = [(template, 0)] + [parse_follow_up(f) for f in (follow_ups or [])]
     for tname, _ in steps:
@@ -106,7 +106,7 @@ def create(
         if plist is None:
             raise NotFound(f"no list {list_name!r}")
         if session.execute(select(Campaign.id).where(Campaign.name == name)).first():
-            raise ValueError(f"campaign {name!r} already exists")
+            raise Conflict(f"campaign {name!r} already exists")
         row = Campaign(name=name, list_id=plist.id, sender_email=sender, status="active",
                        created_by=ws.actor, created_at=utcnow())
         session.add(row)

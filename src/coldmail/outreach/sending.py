@@ -81,6 +81,28 @@ class SendSummary:
             "stopped": self.stopped or None,
         }
 
+    @property
+    def troubled(self) -> bool:
+        """Something a person should look at: blocked, failed or unknown messages, or a stop."""
+        return bool(self.blocked or self.failed or self.unknown or self.stopped)
+
+    def headline(self, place: str = "") -> str:
+        """One sentence for a person, the same in the CLI and the TUI (`place`: a dry run's folder)."""
+        verb = (f"written to {place}" if place else "written as .eml files") if self.dry_run else "sent"
+        parts = [f"{self.sent} {verb}", f"{self.skipped_suppressed} skipped (suppressed)", f"{self.deferred} deferred"]
+        parts += [f"{n} {what}" for n, what in (
+            (self.blocked, "blocked by country rules (no consent recorded)"), (self.failed, "failed"),
+            (self.unknown, "unknown (flagged for review)")) if n]
+        return ", ".join(parts) + "."
+
+    def details(self) -> list[str]:
+        """Why messages wait, what to check, and why the run stopped."""
+        lines = [f"deferred: {why} ({n})" for why, n in self.reasons.most_common()]
+        lines += [f"check: {w}" for w in self.warnings]
+        if self.stopped:
+            lines.append(f"stopped: {self.stopped}")
+        return lines
+
 
 @dataclass
 class Claimed:

@@ -114,7 +114,7 @@ def update_list(ws: Workspace, *, name: str, **fields: str) -> ListView:
     }
     unknown = set(fields) - allowed
     if unknown:
-        raise ValueError(f"unknown list fields: {', '.join(sorted(unknown))}")
+        raise BadInput(f"unknown list fields: {', '.join(sorted(unknown))}")
     with session_scope(ws.engine) as session:
         row = get_or_create_list(session, name=name, actor=ws.actor)
         changed = {k: v.strip() for k, v in fields.items() if v is not None}
@@ -122,7 +122,7 @@ def update_list(ws: Workspace, *, name: str, **fields: str) -> ListView:
             limit = ProspectList.model_fields[key].metadata
             max_len = next((m.max_length for m in limit if hasattr(m, "max_length")), 2000)
             if len(value) > max_len:
-                raise ValueError(f"{key}: at most {max_len} characters")
+                raise BadInput(f"{key}: at most {max_len} characters")
             setattr(row, key, value)
         if any(k.startswith("lia_") for k in changed):
             row.lia_recorded_by = ws.actor
@@ -183,6 +183,21 @@ class ImportResult:
             "rejected": self.rejected,
             "dropped_columns": self.dropped_columns,
         }
+
+    def headline(self) -> str:
+        """One sentence for a person, the same in the CLI and the TUI."""
+        return (f"{self.imported} imported, {self.updated} updated, {self.duplicates} duplicates, "
+                f"{self.suppressed} suppressed, {len(self.rejected)} rejected into list {self.list_name!r}.")
+
+    def details(self, limit: int = 50) -> list[str]:
+        """What was not stored, and each rejected line (the first `limit` of them)."""
+        lines = []
+        if self.dropped_columns:
+            lines.append(f"Not stored (data minimisation): {', '.join(self.dropped_columns)}")
+        lines += [f"line {rej['row']}: {rej['reason']}" for rej in self.rejected[:limit]]
+        if len(self.rejected) > limit:
+            lines.append(f"… and {len(self.rejected) - limit} more (use --json for all)")
+        return lines
 
 
 _INSERT_FIELDS = rowreader.RECORD

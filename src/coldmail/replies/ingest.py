@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from coldmail import audit
 from coldmail.addresses import InvalidAddress, domain_of, normalize_email
+from coldmail.errors import BadInput, Conflict, NotFound
 from coldmail.privacy.requests import open_request
 from coldmail.replies.classify.reader import REVIEW_THRESHOLD, Classification, classify
 from coldmail.replies.classify.reader import header as classify_header
@@ -49,6 +50,16 @@ class ImportedReply:
         if self.error:
             out["error"] = self.error
         return out
+
+    def line(self) -> str:
+        """One tab-separated line for a person, the same in the CLI and the TUI."""
+        if self.status == "error":
+            return f"{self.path}\tnot read\t-\t{self.error}"
+        if self.status == "duplicate":
+            return f"{self.path}\talready imported (nothing changed)"
+        kind = self.kind + (f"/{self.request}" if self.request else "")
+        flag = " [REVIEW]" if self.status == "review" else ""
+        return f"{self.path}\t{kind}\t{self.email or '-'}\t{self.action}{flag}"
 
 
 # ---------------------------------------------------------------------------- sources
@@ -319,10 +330,10 @@ def import_imap(ws: Workspace, account: str, on_progress: Callable[[int, int], N
     cfg = ws.config.imap.get(account)
     if cfg is None:
         known = ", ".join(sorted(ws.config.imap)) or "none configured"
-        raise LookupError(f"no IMAP account {account!r} in coldmail.toml (accounts: {known})")
+        raise NotFound(f"no IMAP account {account!r} in coldmail.toml (accounts: {known})")
     password = os.environ.get(cfg.password_env)
     if password is None:
-        raise ValueError(f"set ${cfg.password_env} to the password of {cfg.user} at {cfg.host}")
+        raise BadInput(f"set ${cfg.password_env} to the password of {cfg.user} at {cfg.host}")
     try:
         if cfg.security == "ssl":
             client = imaplib.IMAP4_SSL(cfg.host, cfg.port, ssl_context=ssl.create_default_context(), timeout=60)
@@ -332,13 +343,13 @@ def import_imap(ws: Workspace, account: str, on_progress: Callable[[int, int], N
                 client.starttls(ssl.create_default_context())
         client.login(cfg.user, password)
     except (OSError, imaplib.IMAP4.error) as exc:
-        raise ValueError(f"IMAP {cfg.host}:{cfg.port}: {exc}") from None
+        raise BadInput(f"IMAP {cfg.host}:{cfg.port}: {exc}") from None
     out: list[ImportedReply] = []
     key = f"imap:{account}:{cfg.mailbox}"[:64]
     try:
         status, _ = client.select(cfg.mailbox, readonly=True)
         if status != "OK":
-            raise ValueError(f"IMAP: cannot open mailbox {cfg.mailbox!r}")
+            raise BadInput(f"IMAP: cannot open mailbox {cfg.mailbox!r}")
         validity = (client.response("UIDVALIDITY")[1] or [b"0"])[0].decode()
         with db.session_scope(ws.engine, write=False) as session:
             row = session.get(Meta, key)
@@ -417,15 +428,15 @@ def resolve(ws: Workspace, reply_id: int, *, as_kind: str | None = None, request
     with db.session_scope(ws.engine) as session:
         reply = session.get(Reply, reply_id)
         if reply is None:
-            raise LookupError(f"no reply #{reply_id}")
+            raise NotFound(f"no reply #{reply_id}")
         if reply.status != "review":
-            raise ValueError(f"reply #{reply_id} is {reply.status}, not waiting for review")
+            raise Conflict(f"reply #{reply_id} is {reply.status}, not waiting for review")
         if dismiss:
             reply.status, reply.action = "dismissed", f"dismissed by {ws.actor}: {note}"[:300]
         else:
             kind = as_kind or reply.kind
             if kind not in kinds:
-                raise ValueError(f"--as must be one of {', '.join(kinds)}")
+                raise BadInput(f"--as must be one of {', '.join(kinds)}")
             req = request or reply.request_kind or ("source" if kind == "data_request" else None)
             result = Classification(kind, 1.0, request=req, company_wide=reply.company_wide,
                                     also_opt_out=req == "erasure", new_text=reply.excerpt)
@@ -446,15 +457,15 @@ def undo_suppression(ws: Workspace, target: str, *, reason: str) -> int:
     from coldmail.suppression.register import parse_target
 
     if not reason.strip():
-        raise ValueError("a reason is required to undo a suppression")
+        raise BadInput("a reason is required to undo a suppression")
     kind, value = parse_target(target)
     fp = fingerprint(ws.fingerprint_key, value if kind == "email" else "@" + value)
     with db.session_scope(ws.engine) as session:
         row = session.execute(select(Suppression).where(Suppression.fingerprint == fp)).scalars().first()
         if row is None:
-            raise LookupError(f"{target} is not suppressed")
+            raise NotFound(f"{target} is not suppressed")
         if row.reason in ("erasure", "erasure request"):
-            raise ValueError(f"{target} was erased at the person's request; that suppression cannot be undone")
+            raise Conflict(f"{target} was erased at the person's request; that suppression cannot be undone")
         session.execute(delete(Suppression).where(Suppression.id == row.id))
         if kind == "email":
             session.execute(update(Contact).where(Contact.email == value, Contact.status.in_(("opted_out", "bounced", "suppressed")))

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from coldmail import audit
 from coldmail.addresses import normalize_email
+from coldmail.errors import BadInput
 from coldmail.prospects.importing import clean_text, normalize_country
 from coldmail.store import db
 from coldmail.store.config import CONFIG_NAME, Controller, save_config
@@ -17,9 +18,9 @@ REQUIRED = ("company", "sender_name", "sender_email", "postal_address")
 def _check_url(name: str, value: str) -> str:
     value = value.strip()
     if value and not value.startswith(("https://", "http://")):
-        raise ValueError(f"--{name.replace('_', '-')} must be an http(s) URL; got {value!r}")
+        raise BadInput(f"--{name.replace('_', '-')} must be an http(s) URL; got {value!r}")
     if any(ch.isspace() for ch in value):
-        raise ValueError(f"--{name.replace('_', '-')} must not contain spaces")
+        raise BadInput(f"--{name.replace('_', '-')} must not contain spaces")
     return value
 
 
@@ -41,14 +42,14 @@ def init_workspace(ws: Workspace, **given: str | None) -> tuple[Controller, Path
         else:
             value = clean_text(value, key)
             if len(value) > 300:
-                raise ValueError(f"--{key.replace('_', '-')} is too long (at most 300 characters)")
+                raise BadInput(f"--{key.replace('_', '-')} is too long (at most 300 characters)")
         changes[key] = value
     merged = {**current, **changes}
     missing = [k for k in REQUIRED if not merged.get(k)]
     if missing:
-        raise ValueError("missing " + ", ".join("--" + m.replace("_", "-") for m in missing))
+        raise BadInput("missing " + ", ".join("--" + m.replace("_", "-") for m in missing))
     if merged.get("unsubscribe_url", "").startswith("http://"):
-        raise ValueError("--unsubscribe-url must use https (one-click unsubscribe requires it)")
+        raise BadInput("--unsubscribe-url must use https (one-click unsubscribe requires it)")
     controller = Controller(**merged)
     ws.config.controller = controller
     saved = save_config(ws.home, ws.config)

@@ -236,16 +236,8 @@ class CampaignsScreen(TableScreen):
 
         summary = await asyncio.to_thread(
             lambda: asyncio.run(send_campaign(self.app.ws, name=name, dry_run_dir=out, on_progress=progress)))
-        what = f"written to {out}" if dry else "sent"
-        reasons = ", ".join(f"{k} ({v})" for k, v in summary.reasons.most_common(3))
-        others = "".join(f", {n} {label}" for n, label in (
-            (summary.blocked, "blocked by country rules (no consent recorded)"), (summary.failed, "failed"),
-            (summary.unknown, "unknown (flagged for review)")) if n)
-        self.notify(f"{summary.sent} {what}, {summary.skipped_suppressed} suppressed, {summary.deferred} deferred"
-                    + (f" ({reasons})" if reasons else "") + others
-                    + (f". Stopped: {summary.stopped}" if summary.stopped else ""),
-                    severity="warning" if summary.blocked or summary.failed or summary.unknown or summary.stopped
-                    else "information", timeout=10)
+        self.notify(E(" ".join([summary.headline(str(out) if dry else ""), *summary.details()[:4]])),
+                    severity="warning" if summary.troubled else "information", timeout=10)
         self.action_reload()
 
 
@@ -513,10 +505,6 @@ class ImportScreen(ErrorsAsNotifications, Screen):
         result = prospects.import_csv(
             self.app.ws, path=path, list_name=name, source=source, justification=just,
             on_progress=lambda d, t: self.app.call_from_thread(bar.update, total=t, progress=d))
-        lines = [f"[b]Imported into {E(name)}[/b]: {result.imported} new, {result.updated} updated, "
-                 f"{result.duplicates} duplicates, {result.suppressed} suppressed, {len(result.rejected)} rejected"]
-        if result.dropped_columns:
-            lines.append(f"Not stored: {E(', '.join(result.dropped_columns))}")
-        lines += [f"  [red]line {r['row']}: {E(r['reason'])}[/red]" for r in result.rejected[:200]]
+        lines = [f"[b]{E(result.headline())}[/b]", *(E(line) for line in result.details(limit=200))]
         self.app.call_from_thread(self.query_one("#imp-preview", Static).update, "\n".join(lines))
         self.app.call_from_thread(self.notify, f"{result.imported} contacts imported into {name}.")

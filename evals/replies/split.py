@@ -1,0 +1,55 @@
+"""Which families of the reply-intent corpus are held out: per intent, every third family in the
+order of a keyed hash of its name, so the split is fixed before any rule is written and the same
+phrasing is held out in every language.
+
+    python evals/replies/split.py        # prints the held-out families and the counts
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from pathlib import Path
+
+HERE = Path(__file__).parent
+SALT = b"coldmail-reply-intent-heldout-v1"
+
+
+def _rank(family: str) -> bytes:
+    return hashlib.sha256(SALT + family.encode("utf-8")).digest()
+
+
+def heldout_families(items: list[dict]) -> set[str]:
+    """Within each intent, the families in the order of their keyed hash, every third held out
+    (the first, the fourth...): about a third of each intent's phrasings, whatever their number."""
+    by_intent: dict[str, set[str]] = {}
+    for item in items:
+        by_intent.setdefault(item["intent"], set()).add(item["family"])
+    held: set[str] = set()
+    for families in by_intent.values():
+        held.update(f for i, f in enumerate(sorted(families, key=_rank)) if i % 3 == 0)
+    return held
+
+
+def load(split: str | None = None) -> list[dict]:
+    """Every reply of the corpus (or of one split), each with its 'split'."""
+    items = []
+    for path in sorted(HERE.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                items.append(json.loads(line))
+    held = heldout_families(items)
+    for item in items:
+        item["split"] = "heldout" if item["family"] in held else "train"
+    return [i for i in items if split is None or i["split"] == split]
+
+
+if __name__ == "__main__":
+    items = load()
+    by = Counter((i["split"], i["intent"]) for i in items)
+    fams = sorted({(i["intent"], i["family"]) for i in items if i["split"] == "heldout"})
+    print(f"{len(items)} replies in {len({i['lang'] for i in items})} languages")
+    for intent in ("opt_out", "erasure", "source", "access", "human"):
+        print(f"{intent:8} train {by['train', intent]:4}  heldout {by['heldout', intent]:4}")
+    print("held-out families:", ", ".join(f for _, f in fams))
