@@ -18,7 +18,7 @@ ROLES = ["Head of Operations", "COO", "Logistics Manager", "VP Supply Chain", "F
 
 
 def workspace(tmp: Path, database_url: str | None = None):
-    from coldmail.store.identity import init_workspace
+    from coldmail.privacy.controller import init_workspace
     from coldmail.store.workspace import open_workspace
 
     os.environ["COLDMAIL_USER"] = "bench"

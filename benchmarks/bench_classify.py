@@ -35,7 +35,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--messages", type=int, default=5000)
     args = ap.parse_args()
-    from coldmail.replies.classify.reader import classify
+    from coldmail.replies.classify import classify
 
     base = corpus()
     if not base:

@@ -57,7 +57,7 @@ def main() -> None:
         total = 0
         for i in range(n):
             c = contacts[i % len(contacts)]
-            total += len(compose(template="first_touch", contact=c, config=ws.config, contact_fp=fps[c.email]).raw)
+            total += len(compose(template="first_touch", contact=c, config=ws.config, token=fps[c.email]).raw)
         ours = time.perf_counter() - t
 
         record("Rendering (issue 3)", [

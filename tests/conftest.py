@@ -33,7 +33,7 @@ def free_port() -> int:
 
 
 def make_ws(home: Path, database_url: str | None = None):
-    from coldmail.store.identity import init_workspace
+    from coldmail.privacy.controller import init_workspace
 
     ws = open_workspace(home, database_url)
     init_workspace(ws, **IDENTITY)

@@ -30,6 +30,7 @@ class Faults:
 
     rcpt: dict[str, str] = field(default_factory=dict)
     data: dict[str, str] = field(default_factory=dict)
+    mail: str = ""  # an answer to every MAIL FROM (e.g. "553 5.7.1 sender not allowed")
     drop_data: set[str] = field(default_factory=set)
     temp_fail_once: set[str] = field(default_factory=set)
 
@@ -40,6 +41,13 @@ class Recorder:
         self.faults = faults or Faults()
         self.lock = threading.Lock()
         self.delay = delay
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.faults.mail:
+            return self.faults.mail
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         addr = address.lower()

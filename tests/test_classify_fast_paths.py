@@ -7,7 +7,8 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coldmail.replies.classify import reader as c
+from coldmail.replies.classify import bounces, intent, quotes
+from coldmail.replies.classify import text as mailtext
 
 WORDS = ["no", "no thanks", "no thank you", "not", "remove", "remove me", "remove me from", "stop", "unsubscribe",
          "a", "ab", "ab c", "ab cd", "désinscrire", "nein danke", "להסיר"]
@@ -19,7 +20,7 @@ WORDS = ["no", "no thanks", "no thank you", "not", "remove", "remove me", "remov
 def test_prefix_tree_finds_what_the_sorted_alternation_finds(words, text):
     plain = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
                        + r")(?!\w)")
-    tree = re.compile(r"(?<!\w)" + c._trie_pattern(words) + r"(?!\w)")
+    tree = re.compile(r"(?<!\w)" + mailtext.trie_pattern(words) + r"(?!\w)")
     assert [m.span() for m in tree.finditer(text)] == [m.span() for m in plain.finditer(text)]
 
 
@@ -29,13 +30,13 @@ def test_prefix_tree_finds_what_the_sorted_alternation_finds(words, text):
        text=st.lists(st.sampled_from(WORDS + [" ", "x", ".", "piano", "-", "'", "don't", "l'adresse", "x-y", "yno"]),
                      max_size=12).map("".join))
 def test_matching_only_at_first_words_finds_what_scanning_every_position_finds(words, text):
-    scan = re.compile(r"(?<!\w)" + c._trie_pattern(words) + r"(?!\w)")
-    anchored = re.compile(c._trie_pattern(words) + r"(?!\w)")
-    firsts = frozenset(c._RUN.match(w).group(0) for w in words)
+    scan = re.compile(r"(?<!\w)" + mailtext.trie_pattern(words) + r"(?!\w)")
+    anchored = re.compile(mailtext.trie_pattern(words) + r"(?!\w)")
+    firsts = frozenset(intent._RUN.match(w).group(0) for w in words)
     expected = [m.span() for m in scan.finditer(text)]
-    assert c._find(anchored, firsts, text, c._words(text)) == expected
+    assert intent._find(anchored, firsts, text, intent._words(text)) == expected
     # a superset of the text's words (as after blanking phrases) finds the same
-    assert c._find(anchored, firsts, text, c._words(text) | set(WORDS)) == expected
+    assert intent._find(anchored, firsts, text, intent._words(text) | set(WORDS)) == expected
 
 FRAGMENTS = ["On Mon, 3 Jun 2024, Sam <sam@x.example>", "Le 3 juin", "Am 03.06.2024 schrieb Bob", " wrote", " wrote:",
              " a écrit :", " schrieb:", "-----Original Message-----", "--", "_" * 25, "Sent from my iPhone",
@@ -46,8 +47,8 @@ FRAGMENTS = ["On Mon, 3 Jun 2024, Sam <sam@x.example>", "Le 3 juin", "Am 03.06.2
 @given(st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=4).map("".join))
 def test_quote_header_prefilters_agree_with_the_patterns(line):
     stripped = line.strip()
-    assert c._quote_header_line(stripped) == any(p.match(stripped) for p in c._QUOTE_HEADERS)
-    assert c._wrote_line(stripped) == bool(c._QUOTE_HEADERS[1].match(stripped))
+    assert quotes._quote_header_line(stripped) == any(p.match(stripped) for p in quotes._QUOTE_HEADERS)
+    assert quotes._wrote_line(stripped) == bool(quotes._QUOTE_HEADERS[1].match(stripped))
 
 
 @settings(max_examples=500, deadline=None)
@@ -55,9 +56,9 @@ def test_quote_header_prefilters_agree_with_the_patterns(line):
                 max_size=10).map("".join))
 def test_status_code_search_agrees_with_the_word_bounded_pattern(text):
     codes = re.findall(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b", text)
-    assert c._code_classes(text, "245") == {code[0] for code in codes}
+    assert bounces._code_classes(text, "245") == {code[0] for code in codes}
     # found anywhere, as a `search` for the 4.x.x pattern would (overlaps do not matter for existence)
-    assert bool(c._code_classes(text, "4")) == bool(re.search(r"\b4\.\d{1,3}\.\d{1,3}\b", text))
+    assert bool(bounces._code_classes(text, "4")) == bool(re.search(r"\b4\.\d{1,3}\.\d{1,3}\b", text))
 
 
 @settings(max_examples=500, deadline=None)
@@ -70,4 +71,4 @@ def test_charset_shortcut_agrees_with_the_parameter_parser(content_type):
 
     part = Message()
     part["Content-Type"] = content_type
-    assert c._charset(part) == part.get_content_charset()
+    assert mailtext._charset(part) == part.get_content_charset()

@@ -93,7 +93,8 @@ def test_suppression_where_erase_requests_contract(cli, tmp_path):
 
 def test_init_reruns_update_the_identity(cli, home):
     assert cli(*INIT).returncode == 0
-    assert cli("init", "--privacy-url", "https://acme-tools.example/privacy", "--country", "United Kingdom").returncode == 0
+    r = cli("init", "--privacy-url", "https://acme-tools.example/privacy", "--country", "United Kingdom")
+    assert r.returncode == 0
     import tomllib
 
     cfg = tomllib.loads((home / "coldmail.toml").read_text())["controller"]

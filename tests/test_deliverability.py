@@ -12,9 +12,10 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from coldmail.deliverability.checks import check_guards, doctor, flags, verify
+from coldmail.deliverability.checks import doctor, flags, verify
 from coldmail.mail.rendering import compose_for
 from coldmail.outreach import campaigns
+from coldmail.outreach.guards import check_guards
 from coldmail.prospects.importing import import_csv
 from coldmail.store.config import save_config
 from coldmail.suppression import register as suppression

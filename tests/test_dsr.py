@@ -13,7 +13,8 @@ from coldmail.privacy import records as dsr_records
 from coldmail.privacy import requests as dsr
 from coldmail.privacy import retention as dsr_retention
 from coldmail.privacy.requests import list_requests, open_request_cmd
-from coldmail.prospects.importing import import_csv, update_list
+from coldmail.prospects.importing import import_csv
+from coldmail.prospects.lists import update_list
 from coldmail.suppression import register as suppression
 from conftest import write_csv
 

@@ -215,7 +215,7 @@ def test_unusable_files_change_nothing(ws, tmp_path, content, message):
 def test_import_is_all_or_nothing(ws, tmp_path, monkeypatch):
     f = write_csv(tmp_path / "p.csv", "email\n" + "".join(f"p{i}@a.example\n" for i in range(50)))
     calls = {"n": 0}
-    real = __import__("coldmail.prospects.importing", fromlist=["_flush_batch"])._flush_batch
+    real = __import__("coldmail.prospects.writer", fromlist=["flush_batch"]).flush_batch
 
     def failing(session, **kw):
         calls["n"] += 1
@@ -224,7 +224,7 @@ def test_import_is_all_or_nothing(ws, tmp_path, monkeypatch):
         return real(session, **kw)
 
     monkeypatch.setattr("coldmail.prospects.importing.BATCH", 10)
-    monkeypatch.setattr("coldmail.prospects.importing._flush_batch", failing)
+    monkeypatch.setattr("coldmail.prospects.writer.flush_batch", failing)
     with pytest.raises(RuntimeError):
         import_csv(ws, path=f, list_name="l", **SRC)
     assert count_contacts(ws) == 0
@@ -368,7 +368,7 @@ def test_statements_of_many_rows_store_what_one_row_at_a_time_does(tmp_path, mon
     second = "email,first_name,role\n" + "".join(f"p{i}@k{i % 4}.example,M{i},R{i}\n" for i in range(60, 200))
     outcomes = []
     for per_statement in (1, 7):
-        monkeypatch.setattr("coldmail.prospects.importing.ROWS_PER_STATEMENT", per_statement)
+        monkeypatch.setattr("coldmail.prospects.writer.ROWS_PER_STATEMENT", per_statement)
         ws = make_ws(tmp_path / f"ws{per_statement}")
         of_email = fingerprinter(ws.fingerprint_key)
         counts = [import_csv(ws, path=write_csv(tmp_path / "1.csv", first), list_name="one", **SRC).to_json()]
@@ -408,14 +408,14 @@ def test_country_codes_need_no_pycountry_and_agree_with_it(reader):
     import pycountry
 
     from coldmail.countries import ISO_ALPHA2
-    from coldmail.prospects.rowreader import normalize_country
+    from coldmail.prospects.fields import normalize_country
 
     assert ISO_ALPHA2 == {c.alpha_2 for c in pycountry.countries}
     for code in ISO_ALPHA2:
         for spelling in (code, code.lower(), f" {code.title()} "):
             assert normalize_country(spelling) == pycountry.countries.lookup(spelling.strip()).alpha_2
     assert normalize_country("Sweden") == "SE" and normalize_country("swe") == "SE"
-    code = ("import sys; from coldmail.prospects.rowreader import normalize_country; normalize_country('se'); "
+    code = ("import sys; from coldmail.prospects.fields import normalize_country; normalize_country('se'); "
             "print('pycountry' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
 

@@ -62,8 +62,9 @@ def test_screening_blocks_exactly_the_suppressed_addresses_and_domains(batch, su
     """The blocklist looks a domain up once and remembers it; it must agree with the definition:
     a row is blocked when its address, its domain or a parent domain is suppressed."""
     from coldmail.addresses import domain_suffixes
-    from coldmail.prospects.rowreader import RECORD, Blocklist, FingerprintCache, screen
+    from coldmail.prospects.rowreader import RECORD, screen
     from coldmail.suppression.fingerprints import fingerprint
+    from coldmail.suppression.screening import Blocklist, FingerprintCache
 
     key = b"property-key"
     fps = FingerprintCache(key)
@@ -124,7 +125,8 @@ def _rows(draw, header: list[str], clean_only: bool) -> list[list[str]]:
 
 
 def _prepare_each(rows, layout, defaults, of_email):
-    from coldmail.prospects.rowreader import RowError, prepare
+    from coldmail.prospects.fields import RowError
+    from coldmail.prospects.rowreader import prepare
 
     records = []
     for cells in rows:
@@ -143,7 +145,8 @@ def test_prepare_many_is_prepare_of_each_row_or_hands_them_back(columns, default
     """The column-at-a-time reading gives exactly prepare's records, or None (and prepare then goes
     row by row) when any row needs prepare's care: it never gives a different record."""
     from coldmail.prospects.csvfile import map_headers
-    from coldmail.prospects.rowreader import FingerprintCache, Layout, prepare_many
+    from coldmail.prospects.rowreader import Layout, prepare_many
+    from coldmail.suppression.screening import FingerprintCache
 
     header = data.draw(st.permutations(["email", *columns]))
     layout = Layout.of(map_headers(header))
@@ -161,7 +164,8 @@ def test_prepare_many_takes_the_usual_rows_itself(columns, defaults, data):
     flags and dates) are read column by column, and agree; without a source or a justification
     from the row or the command line, prepare rejects them, and both give None."""
     from coldmail.prospects.csvfile import map_headers
-    from coldmail.prospects.rowreader import FingerprintCache, Layout, prepare_many
+    from coldmail.prospects.rowreader import Layout, prepare_many
+    from coldmail.suppression.screening import FingerprintCache
 
     header = data.draw(st.permutations(["email", *columns]))
     layout = Layout.of(map_headers(header))

@@ -16,8 +16,10 @@ from coldmail.contacts.views import show_contact
 from coldmail.mail.rendering import render_for
 from coldmail.outreach import campaigns
 from coldmail.privacy.requests import list_requests
-from coldmail.replies.classify.reader import classify, classify_text, new_text, return_date
-from coldmail.replies.ingest import import_paths, list_replies, resolve, undo_suppression
+from coldmail.replies.classify import classify, classify_text, new_text
+from coldmail.replies.classify.autoreply import return_date
+from coldmail.replies.ingest import import_paths
+from coldmail.replies.review import list_replies, resolve
 from coldmail.suppression import register as suppression
 from test_sending import MONDAY_10, open_all_hours, run, seed
 
@@ -284,7 +286,7 @@ def test_review_queue_and_undo(ws, tmp_path, sent):
     [item] = list_replies(ws, status="review")
     view = resolve(ws, item.id, note="read it: a clear no")
     assert view.status == "applied" and suppression.check(ws, sent[0]).reason == "opt-out"
-    undo_suppression(ws, sent[0], reason="misread: they meant another product")
+    suppression.undo(ws, sent[0], reason="misread: they meant another product")
     assert suppression.check(ws, sent[0]) is None
     from coldmail import audit
     from coldmail.store.db import session_scope
@@ -306,7 +308,7 @@ def test_imap_reads_only_new_messages(ws, tmp_path, sent, monkeypatch):
         if os.environ.get("CI"):
             pytest.fail("dovecot is not installed; .ci/run installs dovecot-imapd")
         pytest.skip("dovecot not installed")
-    from coldmail.replies.ingest import import_imap
+    from coldmail.replies.imap import import_imap
     from coldmail.store.config import Imap, save_config
 
     with Dovecot(free_port()) as server:

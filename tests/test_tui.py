@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from coldmail.contacts.views import show_contact
 from coldmail.outreach import campaigns
 from coldmail.privacy.requests import list_requests
-from coldmail.replies.ingest import list_replies
+from coldmail.replies.review import list_replies
 from coldmail.suppression import register as suppression
 from coldmail.tui.app import ColdmailApp
 from coldmail.tui.modals.text_modal import TextModal
@@ -39,12 +41,17 @@ def demo_ws(demo_home, tmp_path):
 
 
 async def settle(pilot, times: int = 3):
-    """Let thread workers finish and their messages land (no timing is asserted)."""
-    for _ in range(times * 3):
+    """Let thread workers finish and their messages land (no timing is asserted).
+
+    Idle means no worker running at three looks in a row: a worker's message may start the next one
+    (rows, then the highlighted row's detail), and the machine may be busy."""
+    idle = 0
+    for _ in range(times * 10):
         await pilot.pause(0.1)
-        if not any(w.is_running for w in pilot.app.workers):
+        idle = 0 if any(w.is_running for w in pilot.app.workers) else idle + 1
+        if idle == 3:
             break
-    await pilot.pause(0.2)
+    await pilot.pause(0.1)
 
 
 async def test_every_area_opens_from_its_key(demo_ws):
@@ -138,7 +145,8 @@ async def test_confirm_a_review_item(demo_ws, tmp_path):
     msg["From"] = "claire.martin@transports-martin.example"
     msg["Subject"] = "Re: hello"
     msg["Message-ID"] = "<long-1@client.example>"
-    msg.set_content(("Merci pour votre message. " * 40) + "Non merci, ce n'est pas pour nous. " + ("Bonne journée. " * 30))
+    msg.set_content(("Merci pour votre message. " * 40) + "Non merci, ce n'est pas pour nous. "
+                    + ("Bonne journée. " * 30))
     (tmp_path / "r.eml").write_bytes(msg.as_bytes())
     [r] = import_paths(demo_ws, [tmp_path / "r.eml"])
     assert r.status == "review"
@@ -342,7 +350,8 @@ async def test_reports_from_the_command_palette(demo_ws):
         await settle(pilot)
         assert isinstance(app.screen, TextModal) and "Art. 30" in app.screen.text
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        assert "Deliverability: doctor (SPF, DKIM, DMARC)" in titles and "Contacts: where did you get my data?" in titles
+        assert "Deliverability: doctor (SPF, DKIM, DMARC)" in titles
+        assert "Contacts: where did you get my data?" in titles
 
 
 async def test_escape_closes_the_where_answer_at_once(demo_ws):
@@ -390,6 +399,8 @@ async def test_answering_an_erasure_request_in_the_tui_erases(demo_ws):
         for _ in range(keys.index(str(opened["id"]))):
             await pilot.press("down")
         await settle(pilot)
+        detail = str(app.screen.query_one(".detail").render())
+        assert "m answers: erases this person's data and keeps them suppressed" in detail  # said before it is done
         await pilot.press("m")
         await settle(pilot)
     with db.session_scope(demo_ws.engine, write=False) as session:
@@ -398,3 +409,31 @@ async def test_answering_an_erasure_request_in_the_tui_erases(demo_ws):
         assert session.execute(select(Contact.id).where(Contact.email == email)).first() is None
     assert show_contact(demo_ws, email) is None
     assert suppression.check(demo_ws, email) is not None
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs"))))
+def test_user_text_shows_as_typed_through_either_markup_parser(text):
+    """Textual's parser (details, labels) and Rich's (table cells) each get text escaped their way."""
+    from rich.text import Text
+    from textual.content import Content
+
+    from coldmail.tui.markup import escape_cell, escape_text
+
+    assert Content.from_markup(f"[b]a[/b] {escape_text(text)} [red]z[/red]").plain == f"a {text} z"
+    assert Text.from_markup(f"[b]a[/b] {escape_cell(text)}").plain in (f"a {text}", f"a {text}\\")
+
+
+async def test_brackets_in_what_users_type_do_not_break_the_screens(demo_ws):
+    """A lone "[" in a list's purpose once raised MarkupError when the detail pane rendered it."""
+    from rich.text import Text
+
+    from coldmail.prospects.lists import update_list
+
+    update_list(demo_ws, name="freight-ops", purpose="ops leads [EU, [/b] and C:\\[x]")
+    app = ColdmailApp(demo_ws, mode="lists")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        detail = str(app.screen.query_one(".detail").render())
+        assert "ops leads [EU, [/b] and C:\\[x]" in detail
+        cell = app.screen.query_one("DataTable").get_row_at(0)[3]  # markup, read by Rich when drawn
+        assert Text.from_markup(cell).plain == "ops leads [EU, [/b] and C:\\[x]"

@@ -14,11 +14,12 @@ from pathlib import Path
 
 from coldmail.outreach import campaigns
 from coldmail.outreach.sending import send_campaign
-from coldmail.prospects.importing import import_csv, update_list
+from coldmail.privacy.controller import init_workspace
+from coldmail.prospects.importing import import_csv
+from coldmail.prospects.lists import update_list
 from coldmail.replies import ingest as replies
 from coldmail.store import db
 from coldmail.store.config import Sending, save_config
-from coldmail.store.identity import init_workspace
 from coldmail.store.models import Message
 from coldmail.store.workspace import Workspace, open_workspace
 

@@ -1,6 +1,6 @@
 """List hygiene and sender checks: MX verification (cached per domain), role and free-mail flags,
-`coldmail doctor` for SPF/DKIM/DMARC, and the guards that pause a campaign with a high bounce or
-complaint rate."""
+and `coldmail doctor` for SPF/DKIM/DMARC. (The guards that pause a campaign live in
+`outreach.guards`.)"""
 
 from __future__ import annotations
 
@@ -14,22 +14,12 @@ from datetime import timedelta
 import dns.asyncresolver
 import dns.exception
 import dns.resolver
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from coldmail import audit
 from coldmail.addresses import domain_of
 from coldmail.store import db
-from coldmail.store.models import (
-    Campaign,
-    Contact,
-    DomainCheck,
-    ListMember,
-    Message,
-    ProspectList,
-    Reply,
-    as_utc,
-    utcnow,
-)
+from coldmail.store.models import Contact, DomainCheck, ListMember, ProspectList, as_utc, utcnow
 from coldmail.store.workspace import Workspace
 
 ROLE_LOCALS = frozenset(
@@ -153,8 +143,8 @@ async def verify(ws: Workspace, *, list_name: str | None = None,
                                         expires_at=expires))
             else:
                 row.status, row.detail, row.checked_at, row.expires_at = status, detail[:500], now, expires
-        audit.record(session, actor=ws.actor, action="verify", subject=f"list:{list_name or '*'}",
-                     detail={"domains": len(by_domain), "looked_up": len(todo)})
+        audit.record(session, actor=ws.actor, action="verify", subject="list:*",
+                     detail={"domains": len(by_domain), "looked_up": len(todo), "list": list_name or "*"})
     statuses = {**cached, **{d: s for d, (s, _) in found.items()}}
     for domain, addrs in by_domain.items():
         result.by_status[statuses.get(domain, "unknown")] += len(addrs)
@@ -248,37 +238,3 @@ async def doctor(ws: Workspace) -> list[Finding]:
                            + (" (strict)" if strict else " (relaxed)"),
                            "" if aligned else "sign with the From domain (or a subdomain, with relaxed alignment)"))
     return out
-
-
-# ---------------------------------------------------------------------------- guards
-
-
-def check_guards(ws: Workspace, campaign_id: int) -> str | None:
-    """Pause the campaign (once) if its bounce or complaint rate passes the limits; returns the reason."""
-    g = ws.config.guards
-    with db.session_scope(ws.engine) as session:
-        camp = session.get(Campaign, campaign_id)
-        n = session.execute(
-            select(func.count()).select_from(Message)
-            .where(Message.campaign_id == campaign_id, Message.state.in_(("sent", "failed")))
-        ).scalar_one()
-        if camp is None or camp.status != "active" or n < g.min_sent:
-            return None
-        kinds = Counter(k for (k,) in session.execute(
-            select(Reply.kind).join(Message, Message.id == Reply.message_row_id)
-            .where(Message.campaign_id == campaign_id, Reply.status == "applied")).all())
-        bounced_at_rcpt = session.execute(
-            select(func.count()).select_from(Message).where(
-                Message.campaign_id == campaign_id, Message.state == "failed",
-                Message.reason.like("recipient rejected%"))).scalar_one()
-        bounces = kinds["bounce_hard"] + bounced_at_rcpt
-        reason = None
-        if bounces / n > g.max_bounce_rate:
-            reason = f"bounce rate {bounces / n:.1%} is above {g.max_bounce_rate:.1%} ({bounces} of {n})"
-        elif kinds["complaint"] / n > g.max_complaint_rate:
-            reason = f"complaint rate {kinds['complaint'] / n:.2%} is above {g.max_complaint_rate:.2%}"
-        if reason:
-            camp.status, camp.pause_reason = "paused", f"guard: {reason}; check the list, then resume"
-            audit.record(session, actor=ws.actor, action="campaign.pause", subject=f"campaign:{campaign_id}",
-                         detail={"reason": reason, "guard": True})
-        return reason

@@ -115,7 +115,7 @@ def text_to_html(text: str) -> str:
     return "\n".join(["<p>" + p.replace("\n", "<br>\n") + "</p>" for p in paragraphs])
 
 
-def _layout_context(contact: ContactView, config: Config, lang: str, contact_fp: str) -> dict:
+def _layout_context(contact: ContactView, config: Config, lang: str, token: str) -> dict:
     ctrl = config.controller
     authority, authority_url = i18n.authority_for(contact.country, config.supervisory_authority)
     return {
@@ -132,24 +132,26 @@ def _layout_context(contact: ContactView, config: Config, lang: str, contact_fp:
         "authority": authority,
         "authority_url": authority_url,
         "reply_to": ctrl.sender_email,
-        "unsubscribe_link": unsubscribe_link(contact_fp, config),
+        "unsubscribe_link": unsubscribe_link(token, config),
     }
 
 
-def unsubscribe_link(contact_fp: str, config: Config) -> str:
+def unsubscribe_link(token: str, config: Config) -> str:
     """The per-contact https unsubscribe link, when the workspace runs an endpoint ('' otherwise).
-    It carries the keyed fingerprint, never the address."""
+    It carries the contact's token (`suppression.tokens`), never the address."""
     url = config.controller.unsubscribe_url
     if not url.startswith("https://"):
         return ""
     sep = "&" if "?" in url else "?"
-    return f"{url}{sep}id={contact_fp}"
+    return f"{url}{sep}t={token}"
 
 
-def unsubscribe_headers(contact_fp: str, config: Config) -> tuple[str, str | None]:
-    """(List-Unsubscribe, List-Unsubscribe-Post or None). One-click needs https (RFC 8058)."""
-    mailto = f"<mailto:{config.controller.sender_email}?subject={quote('unsubscribe')}>"
-    link = unsubscribe_link(contact_fp, config)
+def unsubscribe_headers(token: str, config: Config) -> tuple[str, str | None]:
+    """(List-Unsubscribe, List-Unsubscribe-Post or None). The mailto's subject carries the contact's
+    token, so that the message a mail client sends for it names the contact whatever its body and
+    whichever of the person's addresses it comes from. One-click needs https (RFC 8058)."""
+    mailto = f"<mailto:{config.controller.sender_email}?subject={quote('unsubscribe ' + token)}>"
+    link = unsubscribe_link(token, config)
     if link:
         return f"<{link}>, {mailto}", "List-Unsubscribe=One-Click"
     return mailto, None
@@ -173,7 +175,7 @@ def compose(
     template: str,
     contact: ContactView,
     config: Config,
-    contact_fp: str,
+    token: str,
     workspace_templates: Path | None = None,
     language: str | None = None,
     message_id: str | None = None,
@@ -192,7 +194,7 @@ def compose(
     lang = i18n.language_for(contact.country, language)
     langs = [lang] if language or lang == "en" else [lang, "en"]
     notices, optouts = [], []
-    lay = _layout_context(contact, config, lang, contact_fp)
+    lay = _layout_context(contact, config, lang, token)
     for code in langs:
         code_lay = lay if code == lang else {**lay, "lang": code, "rtl": code in i18n.RTL}
         notices.append(templating.render_layout(f"layout/notice.{code}.txt.j2", code_lay).strip())
@@ -228,7 +230,7 @@ def compose(
     if thread is not None:
         headers.append(mime.raw_header("In-Reply-To", thread.in_reply_to))
         headers.append(mime.raw_header("References", " ".join(thread.references)))
-    unsub, post = unsubscribe_headers(contact_fp, config)
+    unsub, post = unsubscribe_headers(token, config)
     headers.append(mime.raw_header("List-Unsubscribe", unsub))
     if post:
         headers.append(mime.raw_header("List-Unsubscribe-Post", post))
@@ -287,7 +289,7 @@ def compose_for(
     from coldmail.contacts.views import load_contact
     from coldmail.errors import NotFound
     from coldmail.store import db
-    from coldmail.suppression.register import fingerprint
+    from coldmail.suppression import tokens
 
     with db.session_scope(ws.engine, write=False) as session:
         contact = load_contact(session, ws.fingerprint_key, email)
@@ -297,7 +299,7 @@ def compose_for(
         template=template,
         contact=contact,
         config=ws.config,
-        contact_fp=fingerprint(ws.fingerprint_key, contact.email),
+        token=tokens.issue(ws.fingerprint_key, contact.id),
         workspace_templates=ws.home / "templates",
         language=language,
         message_id=message_id,

@@ -5,6 +5,7 @@ message (sent, retry, rejected, unknown) or for the run (`SendAborted`)."""
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from urllib.parse import unquote, urlparse
 
@@ -93,12 +94,14 @@ class Connection:
             self.smtp = None
             return SmtpResult("reconnect", 0, f"could not connect: {exc}")
         smtp = self.smtp
+        step = "mail"
         try:
             await smtp.mail(sender)
+            step = "rcpt"
             await smtp.rcpt(rcpt)
         except aiosmtplib.SMTPResponseException as exc:
             await self._reset()
-            return _classify(exc.code, exc.message, at_rcpt=True)
+            return classify_answer(exc.code, exc.message, step=step)
         except (aiosmtplib.SMTPException, OSError) as exc:
             self.smtp = None  # nothing was accepted yet: safe to try again
             return SmtpResult("reconnect", 0, str(exc))
@@ -106,7 +109,7 @@ class Connection:
             response = await smtp.data(raw)
         except aiosmtplib.SMTPResponseException as exc:
             await self._reset()
-            return _classify(exc.code, exc.message, at_rcpt=False)
+            return classify_answer(exc.code, exc.message, step="data")
         except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
             self.smtp = None
             return SmtpResult("unknown", 0, f"connection lost during DATA: {exc}")
@@ -119,14 +122,46 @@ class Connection:
             self.smtp = None
 
 
-def _classify(code: int, message: str, *, at_rcpt: bool) -> SmtpResult:
+# Enhanced status codes (RFC 3463) that blame the recipient's address or mailbox.
+_RECIPIENT_CODES = re.compile(r"\b5\.(?:1\.[0-9]+|2\.1)\b")
+_RECIPIENT_TEXT = re.compile(r"user unknown|unknown user|no such user|mailbox (?:unavailable|not found|does not exist)|"
+                             r"does not exist|recipient address rejected|invalid recipient|unknown recipient|"
+                             r"address rejected|no mailbox|account (?:is )?disabled|not our customer", re.I)
+# Answers that blame us: the sender, its authentication or relaying, its domain's policy or reputation.
+_SENDER_TEXT = re.compile(r"sender|relay|authenticat|not permitted|spf|dkim|dmarc|policy|blocked|block ?list|"
+                          r"blacklist|spamhaus|client host|reputation|rate limit|from address|not allowed", re.I)
+
+
+_ADDRESS = re.compile(r"[^\s<>@:;,]+@[^\s<>;,]+")
+
+
+def redact(text: str) -> str:
+    """A server's answer without the addresses it may echo, for reasons that outlive the person."""
+    return _ADDRESS.sub("<address>", text)
+
+
+def classify_answer(code: int, message: str, *, step: str) -> SmtpResult:
+    """What a refusal means, from its code, its text and the step it came at ("mail", "rcpt",
+    "data"). Only the recipient's faults are `reject_recipient` (which suppresses the address);
+    a refusal of the sender, its authentication, its relaying or its policy stops the run
+    (`SendAborted`: the campaign pauses with the reason, and no one is suppressed for our fault)."""
     if code == 421:
         return SmtpResult("reconnect", code, message)
     if 400 <= code < 500:
         return SmtpResult("retry", code, message)
-    if code in (530, 535, 534):
-        raise SendAborted(f"SMTP server refused authentication: {code} {message}")
-    return SmtpResult("reject_recipient" if at_rcpt else "reject_message", code, message)
+    if code in (530, 534, 535, 538):
+        raise SendAborted(f"the SMTP server refused authentication: {code} {redact(message)}".strip())
+    if step == "mail":
+        if code == 552:  # the declared size is too big: this message's fault
+            return SmtpResult("reject_message", code, message)
+        raise SendAborted(f"the SMTP server refused the sender: {code} {redact(message)}".strip())
+    if step == "rcpt":
+        blames_recipient = bool(_RECIPIENT_CODES.search(message) or _RECIPIENT_TEXT.search(message))
+        blames_sender = bool(re.search(r"\b5\.7\.[0-9]+\b", message) or _SENDER_TEXT.search(message))
+        if blames_sender and not (blames_recipient and not re.search(r"\b5\.7\.", message)):
+            raise SendAborted(f"the SMTP server refused to take mail from us: {code} {redact(message)}".strip())
+        return SmtpResult("reject_recipient", code, message)
+    return SmtpResult("reject_message", code, message)
 
 
 def target_for(config: Config, url: str | None = None) -> SmtpTarget:

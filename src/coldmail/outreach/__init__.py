@@ -1,3 +1,4 @@
-"""Campaigns and sending: campaigns (create, pause and resume in one place: `campaigns`), planning
-and sending windows, claiming due messages, the send loop, recording outcomes, the deliverability
-guards, and statistics."""
+"""Campaigns and sending: campaigns (create, views, plan, schedule; pause and resume in one place:
+`campaigns.pause`), sending windows (`windows`), claiming due messages (`claiming`), recording
+outcomes (`recording`), the send loop (`sending`), the guards that pause a campaign with a high
+bounce or complaint rate (`guards`), and statistics (`stats`)."""

@@ -1,4 +1,5 @@
-"""Campaigns: a list, a first-touch template and follow-ups; planning who is due for which step."""
+"""Campaigns: a list, a first-touch template and follow-ups; pausing and resuming (one place for
+every pause: the rep's, the send loop's and the guards'); planning who is due for which step."""
 
 from __future__ import annotations
 
@@ -12,13 +13,11 @@ from coldmail import audit
 from coldmail.addresses import normalize_email
 from coldmail.errors import BadInput, Conflict, NotFound
 from coldmail.mail.rendering import template_names
-from coldmail.prospects.importing import lia_missing
+from coldmail.prospects.lists import lia_missing
 from coldmail.store import db
 from coldmail.store.models import Campaign, CampaignStep, Message, ProspectList, as_utc, utcnow
+from coldmail.store.states import ACTIVE_CONTACT, CampaignStatus, MessageState, RequestStatus
 from coldmail.store.workspace import Workspace
-
-# A contact in any other status (replied, opted_out, bounced, suppressed, request) gets no more steps.
-ACTIVE_STATUSES = ("new", "contacted")
 
 
 @dataclass(frozen=True)
@@ -107,7 +106,7 @@ def create(
             raise NotFound(f"no list {list_name!r}")
         if session.execute(select(Campaign.id).where(Campaign.name == name)).first():
             raise Conflict(f"campaign {name!r} already exists")
-        row = Campaign(name=name, list_id=plist.id, sender_email=sender, status="active",
+        row = Campaign(name=name, list_id=plist.id, sender_email=sender, status=CampaignStatus.ACTIVE,
                        created_by=ws.actor, created_at=utcnow())
         session.add(row)
         session.flush()
@@ -138,13 +137,40 @@ def all_campaigns(ws: Workspace) -> list[CampaignView]:
         return [_view(session, r) for r in session.execute(select(Campaign).order_by(Campaign.name)).scalars()]
 
 
+def pause(session: Session, *, campaign_id: int, reason: str, actor: str, detail: dict | None = None) -> None:
+    """Pause a campaign with the reason a person reads before resuming it; audited (the reason in the
+    entry's note, codes in `detail`). Runs inside the caller's transaction: the one way any
+    campaign is paused."""
+    row = session.get(Campaign, campaign_id)
+    if row is None:
+        raise NotFound(f"no campaign with id {campaign_id}")
+    row.status, row.pause_reason = CampaignStatus.PAUSED, reason[:500]
+    audit.record(session, actor=actor, action="campaign.pause", subject=f"campaign:{campaign_id}",
+                 detail=detail or {}, note=reason)
+
+
+def resume(session: Session, *, campaign_id: int, actor: str, reason: str = "") -> None:
+    """Make a paused campaign active again; audited. Runs inside the caller's transaction."""
+    row = session.get(Campaign, campaign_id)
+    if row is None:
+        raise NotFound(f"no campaign with id {campaign_id}")
+    row.status, row.pause_reason = CampaignStatus.ACTIVE, ""
+    audit.record(session, actor=actor, action="campaign.resume", subject=f"campaign:{campaign_id}",
+                 note=reason)
+
+
 def set_status(ws: Workspace, name: str, status: str, reason: str = "") -> CampaignView:
-    """Pause (with a reason) or resume a campaign; both are audited."""
+    """Pause (with a reason) or resume a campaign by name, in a transaction of its own."""
+    try:
+        status = CampaignStatus(status)
+    except ValueError:
+        raise BadInput(f"campaign status {status!r}: use one of {', '.join(CampaignStatus)}") from None
     with db.session_scope(ws.engine) as session:
         row = load(session, name)
-        row.status, row.pause_reason = status, reason if status == "paused" else ""
-        audit.record(session, actor=ws.actor, action=f"campaign.{'pause' if status == 'paused' else 'resume'}",
-                     subject=f"campaign:{row.id}", detail={"reason": reason})
+        if status == CampaignStatus.PAUSED:
+            pause(session, campaign_id=row.id, reason=reason, actor=ws.actor)
+        else:
+            resume(session, campaign_id=row.id, actor=ws.actor, reason=reason)
         session.flush()
         return _view(session, row)
 
@@ -166,13 +192,12 @@ def plan(session: Session, campaign: Campaign, now: datetime) -> int:
     step k once step k-1 went out `delay_days` ago and the contact has not replied, opted out,
     bounced, asked something or been suppressed. Set-based: one statement per step."""
     dialect = session.get_bind().dialect.name
-    from coldmail.prospects.importing import _datetime_binder
-
-    to_db = _datetime_binder(session.get_bind())
+    to_db = db.datetime_binder(session.get_bind())
     steps = steps_of(session, campaign.id)
     mark = "%s" if dialect == "postgresql" else "?"
     total = 0
-    statuses = ", ".join(f"'{s}'" for s in ACTIVE_STATUSES)
+    statuses = ", ".join(f"'{s}'" for s in ACTIVE_CONTACT)
+    queued, sent, open_ = (f"'{s}'" for s in (MessageState.QUEUED, MessageState.SENT, RequestStatus.OPEN))
     for step in steps:
         if step.position == 0:
             join = f"JOIN list_members lm ON lm.contact_id = c.id AND lm.list_id = {mark}"
@@ -180,17 +205,17 @@ def plan(session: Session, campaign: Campaign, now: datetime) -> int:
         else:
             join = (
                 "JOIN messages prev ON prev.contact_id = c.id AND prev.campaign_id = "
-                f"{mark} AND prev.position = {mark} AND prev.state = 'sent' AND prev.sent_at <= {mark}"
+                f"{mark} AND prev.position = {mark} AND prev.state = {sent} AND prev.sent_at <= {mark}"
             )
             params = [campaign.id, step.position - 1, to_db(now - timedelta(days=step.delay_days))]
         sql = (
             "INSERT INTO messages (campaign_id, position, contact_id, fingerprint, to_email, sender_email, domain,"
             " subject, state, reason, attempts, queued_at, not_before, claimed_by, smtp_response) "
-            f"SELECT {mark}, {mark}, c.id, c.fingerprint, c.email, {mark}, {_domain_expr(dialect)}, '', 'queued',"
+            f"SELECT {mark}, {mark}, c.id, c.fingerprint, c.email, {mark}, {_domain_expr(dialect)}, '', {queued},"
             f" '', 0, {mark}, {mark}, '', '' FROM contacts c {join} "
             f"WHERE c.status IN ({statuses}) AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.campaign_id = {mark}"
             f" AND m.contact_id = c.id AND m.position = {mark}) "
-            "AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.contact_id = c.id AND r.status = 'open') "
+            f"AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.contact_id = c.id AND r.status = {open_}) "
             # Teammates' senders plan the same campaign at the same moment: first one wins.
             "ON CONFLICT DO NOTHING"
         )
@@ -203,7 +228,7 @@ def plan(session: Session, campaign: Campaign, now: datetime) -> int:
 def due_count(session: Session, campaign_id: int, now: datetime) -> int:
     return session.execute(
         select(func.count()).select_from(Message).where(
-            Message.campaign_id == campaign_id, Message.state == "queued", Message.not_before <= now
+            Message.campaign_id == campaign_id, Message.state == MessageState.QUEUED, Message.not_before <= now
         )
     ).scalar_one()
 
@@ -215,7 +240,7 @@ def schedule(ws: Workspace, name: str, *, now: datetime | None = None, limit: in
         row = load(session, name)
         stmt = (
             select(Message.to_email, Message.position, Message.state, Message.not_before, Message.reason)
-            .where(Message.campaign_id == row.id, Message.state.in_(("queued", "unknown")))
+            .where(Message.campaign_id == row.id, Message.state.in_((MessageState.QUEUED, MessageState.UNKNOWN)))
             .order_by(Message.not_before, Message.id)
             .limit(limit)
         )

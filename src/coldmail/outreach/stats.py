@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from coldmail.store import db
 from coldmail.store.models import Campaign, Message, Reply, as_utc, utcnow
+from coldmail.store.states import MessageState, ReplyKind, ReplyStatus
 from coldmail.store.workspace import Workspace
 
 
@@ -38,7 +39,7 @@ def campaign_stats(ws: Workspace) -> list[CampaignStats]:
         for cid, kind, n in s.execute(
             select(Message.campaign_id, Reply.kind, func.count())
             .join(Message, Message.id == Reply.message_row_id)
-            .where(Reply.status == "applied")
+            .where(Reply.status == ReplyStatus.APPLIED)
             .group_by(Message.campaign_id, Reply.kind)
         ).all():
             kinds.setdefault(cid, {})[kind] = n
@@ -46,9 +47,9 @@ def campaign_stats(ws: Workspace) -> list[CampaignStats]:
         for c in s.execute(select(Campaign).order_by(Campaign.name)).scalars():
             st, k = states.get(c.id, {}), kinds.get(c.id, {})
             out.append(CampaignStats(
-                c.name, c.status, c.pause_reason, st.get("sent", 0), st.get("queued", 0),
-                k.get("human", 0) + k.get("data_request", 0), k.get("opt_out", 0),
-                k.get("bounce_hard", 0) + k.get("bounce_soft", 0), k.get("complaint", 0),
+                c.name, c.status, c.pause_reason, st.get(MessageState.SENT, 0), st.get(MessageState.QUEUED, 0),
+                k.get(ReplyKind.HUMAN, 0) + k.get(ReplyKind.DATA_REQUEST, 0), k.get(ReplyKind.OPT_OUT, 0),
+                k.get(ReplyKind.BOUNCE_HARD, 0) + k.get(ReplyKind.BOUNCE_SOFT, 0), k.get(ReplyKind.COMPLAINT, 0),
             ))
         return out
 
@@ -58,7 +59,8 @@ def messages_per_day(ws: Workspace, days: int = 14, now: datetime | None = None)
     start = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
     counts = [0] * days
     with db.session_scope(ws.engine, write=False) as s:
-        for (sent_at,) in s.execute(select(Message.sent_at).where(Message.state == "sent", Message.sent_at >= start)).all():
+        stmt = select(Message.sent_at).where(Message.state == MessageState.SENT, Message.sent_at >= start)
+        for (sent_at,) in s.execute(stmt).all():
             idx = (as_utc(sent_at) - start).days
             if 0 <= idx < days:
                 counts[idx] += 1

@@ -1,5 +1,5 @@
-"""When a message may go: the recipient's business hours in their own time zone, not on their
-public holidays, and within the caps per mailbox, per contact and per company domain."""
+"""Sending windows: the recipient's business hours in their own time zone, not on their public
+holidays. (The caps per mailbox, contact and company domain are counted at claim time: `claiming`.)"""
 
 from __future__ import annotations
 
@@ -85,6 +85,8 @@ def window(now_utc: datetime, *, country: str, timezone: str, rules: Sending) ->
             continue
         opens = datetime.combine(d, start, zone)
         closes = datetime.combine(d, end, zone)
+        if end == time(23, 59):  # "until 23:59" means to the end of the day, its last minute included
+            closes = datetime.combine(d + timedelta(days=1), time(0, 0), zone)
         if day == 0 and opens <= local < closes:
             return WindowCheck(True)
         if local < opens:

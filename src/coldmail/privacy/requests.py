@@ -16,7 +16,7 @@ from coldmail.addresses import normalize_email
 from coldmail.contacts.views import request_json
 from coldmail.errors import BadInput, Conflict, NotFound
 from coldmail.privacy.answers import Answer, render_answer, send_answer
-from coldmail.privacy.erasure import erase_in_session
+from coldmail.privacy.erasure import erase_in_session, finish
 from coldmail.store import db
 from coldmail.store.models import Contact, DataRequest, as_utc, utcnow
 from coldmail.store.states import RequestKind, RequestStatus
@@ -137,7 +137,8 @@ def answer(ws: Workspace, request_id: int, *, send: bool = False, out: Path | No
         req.status, req.answer, req.answered_at, req.handled_by = RequestStatus.ANSWERED, result.text, utcnow(), ws.actor
         if kind == RequestKind.ERASURE and email:
             # Also blanks the answer just stored: it names the person, and they asked to be forgotten.
-            erase_in_session(session, key=ws.fingerprint_key, actor=ws.actor, email=email, reason="erasure")
+            markers = erase_in_session(session, key=ws.fingerprint_key, actor=ws.actor, email=email,
+                                       reason="erasure")[2]
         elif kind == RequestKind.OBJECTION and email:
             suppress(session, key=ws.fingerprint_key, actor=ws.actor, target=email, reason="objection",
                      evidence=f"request #{request_id}")
@@ -145,7 +146,7 @@ def answer(ws: Workspace, request_id: int, *, send: bool = False, out: Path | No
                      detail={"request": request_id, "kind": kind, "sent": bool(send and email),
                              "language": result.language})
     if kind == RequestKind.ERASURE and email:
-        db.checkpoint(ws.engine)
+        finish(ws, [markers])
     return result
 
 
@@ -164,5 +165,5 @@ def extend(ws: Workspace, request_id: int, *, months: int, reason: str) -> dict:
         req.extended_due_at = add_months(as_utc(req.received_at), 1 + months)
         req.extension_reason = reason.strip()[:1000]
         audit.record(session, actor=ws.actor, action="request.extend", subject=f"fp:{req.fingerprint}",
-                     detail={"request": request_id, "months": months, "reason": reason})
+                     detail={"request": request_id, "months": months}, note=reason)
         return {"id": req.id, "due_at": as_utc(req.extended_due_at).isoformat(), "reason": req.extension_reason}

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import and_, exists, func, select
 
 from coldmail import audit
-from coldmail.privacy.erasure import erase_in_session
+from coldmail.privacy.erasure import erase_in_session, finish
 from coldmail.privacy.requests import add_months
 from coldmail.store import db
 from coldmail.store.models import Contact, DataRequest, Message, Reply, as_utc, utcnow
@@ -55,12 +55,13 @@ def retention_run(ws: Workspace, *, dry_run: bool = False, now: datetime | None 
     now = now or utcnow()
     with db.session_scope(ws.engine, write=not dry_run) as session:
         items = _due_for_erasure(session, ws, now)
+        markers = []
         if not dry_run:
             for item in items:
-                erase_in_session(session, key=ws.fingerprint_key, actor=ws.actor, email=item.email,
-                                 reason="retention period ended")
+                markers.append(erase_in_session(session, key=ws.fingerprint_key, actor=ws.actor, email=item.email,
+                                                reason="retention")[2])
             audit.record(session, actor=ws.actor, action="retention.run", subject="retention",
                          detail={"erased": len(items), "at": now.isoformat()})
-    if not dry_run:
-        db.checkpoint(ws.engine)
+    if not dry_run and items:
+        finish(ws, markers)
     return items

@@ -5,13 +5,13 @@ from __future__ import annotations
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import event, text
+from sqlalchemy import DateTime, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 # The newest migration in coldmail/migrations/versions. A test checks it against Alembic's head,
 # so that ordinary commands can skip importing Alembic when the database is already current.
-HEAD_REVISION = "0004"
+HEAD_REVISION = "0005"
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 PAGE_SIZE = 16384
@@ -100,6 +100,22 @@ def migrate(engine: Engine) -> None:
     command.upgrade(alembic_config(engine), "head")
 
 
+# The tables erasure deletes from or rewrites.
+ERASED_TABLES = ("contacts", "list_members", "messages", "replies", "requests", "suppressions", "audit_notes",
+                 "campaigns")
+
+
+def vacuum_after_erasure(engine: Engine) -> None:
+    """PostgreSQL keeps deleted and updated rows as dead tuples until VACUUM: run it on the tables
+    erasure touched, so that no row version holds the person. VACUUM marks their space free; the
+    bytes stay in the data files until reused, and in WAL archives and backups until those rotate,
+    which coldmail cannot reach (README: "Erasure on PostgreSQL"). SQLite: see `checkpoint`."""
+    if is_sqlite(engine):
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM " + ", ".join(ERASED_TABLES))
+
+
 def checkpoint(engine: Engine) -> bool:
     """Fold the SQLite WAL into the main file and truncate it, so erased bytes leave the WAL too.
     False when another connection kept part of the WAL busy."""
@@ -108,3 +124,9 @@ def checkpoint(engine: Engine) -> bool:
     with engine.connect() as conn:
         busy, _log, _done = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
     return busy == 0
+
+
+def datetime_binder(engine):
+    """The dialect's own conversion of a datetime to a driver value (SQLite stores text)."""
+    proc = DateTime(timezone=True).dialect_impl(engine.dialect).bind_processor(engine.dialect)
+    return proc or (lambda v: v)

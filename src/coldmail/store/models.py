@@ -139,6 +139,18 @@ class AuditEntry(SQLModel, table=True):
     hash: str = Field(max_length=64, unique=True)
 
 
+class AuditNote(SQLModel, table=True):
+    """Free text a person wrote about an audit entry (a reason, a comment). Outside the sealed chain,
+    so that erasure can delete it with the person it names."""
+
+    __tablename__ = "audit_notes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: int = Field(index=True)
+    fingerprint: str = Field(default="", max_length=64, index=True)
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+
+
 class DataRequest(SQLModel, table=True):
     """A data-subject request (source, access, erasure, objection, rectification) and its deadline."""
 

@@ -20,6 +20,7 @@ from coldmail.addresses import (
 )
 from coldmail.store.db import session_scope
 from coldmail.store.models import Contact, Suppression, as_utc, utcnow
+from coldmail.store.states import SuppressionKind
 from coldmail.store.workspace import Workspace
 from coldmail.suppression.fingerprints import fingerprint
 from coldmail.suppression.oracle import find
@@ -75,8 +76,13 @@ def suppress(
     evidence: str = "",
     reply_id: int | None = None,
 ) -> tuple[Suppression, bool]:
-    """Add a suppression inside the caller's transaction. Returns (entry, created)."""
+    """Add a suppression inside the caller's transaction. Returns (entry, created).
+
+    A domain-wide entry outlives the person whose message caused it, so it keeps a reference to
+    that message ("reply N"), never its text (someone else's words, name or phone number)."""
     kind, value = parse_target(target)
+    if kind == SuppressionKind.DOMAIN and reply_id is not None:
+        evidence = f"reply {reply_id}"
     fp = fingerprint(key, value if kind == "email" else "@" + value)
     existing = session.execute(select(Suppression).where(Suppression.fingerprint == fp)).scalars().first()
     if existing is not None:
@@ -102,7 +108,8 @@ def suppress(
         actor=actor,
         action="suppression.add",
         subject=f"fp:{fp}",
-        detail={"kind": kind, "reason": row.reason, "reply_id": reply_id},
+        detail={"kind": kind, "reply_id": reply_id},
+        note=row.reason,
     )
     return row, True
 
@@ -131,3 +138,34 @@ def list_all(ws: Workspace, *, search: str = "", limit: int | None = None) -> li
         if limit:
             stmt = stmt.limit(limit)
         return [_view(r) for r in session.execute(stmt).scalars()]
+
+
+def undo(ws: Workspace, target: str, *, reason: str) -> int:
+    """Remove a wrong suppression (with the reason on record); returns how many entries went. An
+    erasure's suppression stays: the person asked to be forgotten, and this is all that remains."""
+    from sqlalchemy import delete
+
+    from coldmail.errors import BadInput, Conflict, NotFound
+    from coldmail.store.models import Reply
+    from coldmail.store.states import ContactStatus, ReplyStatus, SuppressionKind
+
+    if not reason.strip():
+        raise BadInput("a reason is required to undo a suppression")
+    kind, value = parse_target(target)
+    fp = fingerprint(ws.fingerprint_key, value if kind == SuppressionKind.EMAIL else "@" + value)
+    with session_scope(ws.engine) as session:
+        row = session.execute(select(Suppression).where(Suppression.fingerprint == fp)).scalars().first()
+        if row is None:
+            raise NotFound(f"{target} is not suppressed")
+        if row.reason in ("erasure", "erasure request"):
+            raise Conflict(f"{target} was erased at the person's request; that suppression cannot be undone")
+        session.execute(delete(Suppression).where(Suppression.id == row.id))
+        if kind == SuppressionKind.EMAIL:
+            lifted = (ContactStatus.OPTED_OUT, ContactStatus.BOUNCED, ContactStatus.SUPPRESSED)
+            session.execute(update(Contact).where(Contact.email == value, Contact.status.in_(lifted))
+                            .values(status=ContactStatus.REPLIED))
+        if row.reply_id:
+            session.execute(update(Reply).where(Reply.id == row.reply_id).values(status=ReplyStatus.UNDONE))
+        audit.record(session, actor=ws.actor, action="suppression.undo", subject=f"fp:{fp}",
+                     detail={"since": str(row.created_at)}, note=f"{reason} (was: {row.reason})")
+    return 1

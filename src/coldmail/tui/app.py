@@ -8,20 +8,18 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState
 
 from coldmail.store.workspace import Workspace
+from coldmail.tui.screens.base import ErrorsAsNotifications
+from coldmail.tui.screens.campaigns_screen import CampaignsScreen
 from coldmail.tui.screens.contacts_screen import ContactsScreen
-from coldmail.tui.screens.screens import (
-    CampaignsScreen,
-    DashboardScreen,
-    ImportScreen,
-    InboxScreen,
-    ListsScreen,
-    RequestsScreen,
-    SuppressionScreen,
-    TemplatesScreen,
-)
+from coldmail.tui.screens.dashboard_screen import DashboardScreen
+from coldmail.tui.screens.import_screen import ImportScreen
+from coldmail.tui.screens.inbox_screen import InboxScreen
+from coldmail.tui.screens.lists_screen import ListsScreen
+from coldmail.tui.screens.requests_screen import RequestsScreen
+from coldmail.tui.screens.suppression_screen import SuppressionScreen
+from coldmail.tui.screens.templates_screen import TemplatesScreen
 
 AREAS = [
     ("1", "dashboard", "Dashboard", DashboardScreen),
@@ -36,7 +34,10 @@ AREAS = [
 ]
 
 
-class ColdmailApp(App):
+class ColdmailApp(ErrorsAsNotifications, App):
+    """The nine areas as modes, the area keys and the command palette. Its own workers (the reports)
+    report errors through the same mixin as the screens, since Worker.StateChanged does not bubble."""
+
     CSS_PATH = "app.tcss"
     TITLE = "coldmail"
     MODES = {mode: cls for _key, mode, _title, cls in AREAS}
@@ -78,7 +79,7 @@ class ColdmailApp(App):
             ("Contacts: suppress", "contacts", "suppress"), ("Suppression: add", "suppression", "add"),
             ("Campaigns: dry run", "campaigns", "send(True)"), ("Campaigns: send", "campaigns", "send(False)"),
             ("Campaigns: pause or resume", "campaigns", "pause"), ("Inbox: confirm review item", "inbox", "confirm"),
-            ("Requests: where answer", "requests", "where"), ("Requests: mark answered", "requests", "answered"),
+            ("Requests: where answer", "requests", "where"), ("Requests: answer", "requests", "answer"),
             ("Lists: edit purpose", "lists", "edit('purpose')"),
         ]
         for title, mode, action in actions:
@@ -106,13 +107,16 @@ class ColdmailApp(App):
             text = (f"{r.contacts} contacts on {r.domains} domains ({r.looked_up} looked up):\n"
                     + "\n".join(f"  {k}: {v}" for k, v in sorted(r.by_status.items()))
                     + "\nFlags: " + (", ".join(f"{k} {v}" for k, v in sorted(r.flagged.items())) or "none")
-                    + ("\n\nUndeliverable:\n" + "\n".join(f"  {a}" for a in r.undeliverable) if r.undeliverable else ""))
+                    + ("\n\nUndeliverable:\n" + "\n".join(f"  {a}" for a in r.undeliverable)
+                       if r.undeliverable else ""))
         elif which == "doctor":
-            text = "\n".join(f"{'ok ' if f.ok else 'FIX'} {f.check}: {f.detail}" + (f"\n    -> {f.fix}" if f.fix else "")
+            text = "\n".join(f"{'ok ' if f.ok else 'FIX'} {f.check}: {f.detail}"
+                             + (f"\n    -> {f.fix}" if f.fix else "")
                              for f in asyncio.run(deliverability.doctor(self.ws)))
         elif which == "retention":
             items = retention.retention_run(self.ws, dry_run=True)
-            text = "\n".join(f"{i.email}: {i.rule} (since {i.since:%Y-%m-%d})" for i in items) or "Nothing is past its time."
+            text = ("\n".join(f"{i.email}: {i.rule} (since {i.since:%Y-%m-%d})" for i in items)
+                    or "Nothing is past its time.")
             text += "\n\nErase them with: coldmail retention run"
         elif which == "records":
             text = records.records(self.ws)
@@ -120,17 +124,11 @@ class ColdmailApp(App):
             text = render_notice(self.ws)
         from coldmail.tui.modals.text_modal import TextModal
 
-        self.call_from_thread(self.push_screen, TextModal(title, text))
+        self.call_from_thread(lambda: self.push_screen(TextModal(title, text)))
 
     def _in_mode(self, mode: str, action: str) -> None:
         self.switch_mode(mode)
         self.call_after_refresh(lambda: self.screen.run_action(action))
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Workers the app itself runs: errors become a notification, never a traceback."""
-        if event.state == WorkerState.ERROR and event.worker.error is not None:
-            err = event.worker.error
-            self.notify(str(err) or type(err).__name__, title="Error", severity="error", timeout=8)
 
 
 def run(ws: Workspace, mode: str | None = None) -> None:

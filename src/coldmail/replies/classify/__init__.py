@@ -1,2 +1,42 @@
 """Reading one message: is it a bounce, a complaint, an automatic reply or a person, and what did
-the person ask for? Pure functions over `email.message.Message`; no database."""
+the person ask for? Pure functions over `email.message.Message`; no database.
+
+    text.py       decoded headers, the body (HTML made plain, charset), folding, prefix-tree patterns
+    quotes.py     new_text: the reply's own words (no quoted original, forwarded headers, signature, our footer)
+    bounces.py    delivery status notifications, vendors' bounces, complaints (ARF, JMRP, SES)
+    unsubscribe.py  the message a mail client sends for our List-Unsubscribe mailto
+    autoreply.py  automatic replies and the return date they state
+    intent.py     the phrase files (phrases/*.txt) and classify_text: data requests, opt-outs
+    result.py     Classification and the review threshold
+
+The order matters: bounces often carry Auto-Submitted, so they are recognised first; a person's
+reply is classified on its new text only, because the quoted original carries our own opt-out
+footer ("reply 'no thanks'") and would otherwise suppress everyone who answers.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from email.message import Message
+
+from coldmail.replies.classify.autoreply import auto_reply
+from coldmail.replies.classify.bounces import bounce, complaint
+from coldmail.replies.classify.intent import classify_text
+from coldmail.replies.classify.quotes import new_text
+from coldmail.replies.classify.result import REVIEW_THRESHOLD, Classification
+from coldmail.replies.classify.text import Mail, body_text
+from coldmail.replies.classify.unsubscribe import unsubscribe
+
+__all__ = ["REVIEW_THRESHOLD", "Classification", "classify", "classify_text", "new_text"]
+
+
+def classify(msg: Message, *, today: date | None = None) -> Classification:
+    """Read a message in order: bounce, complaint, our unsubscribe mailto, automatic reply, else a
+    person's new words."""
+    today = today or datetime.now().date()
+    mail = Mail(msg)
+    text = body_text(msg)
+    found = bounce(mail, text) or complaint(mail, text) or unsubscribe(mail, text) or auto_reply(mail, text, today)
+    if found:
+        return found
+    return classify_text(new_text(text))

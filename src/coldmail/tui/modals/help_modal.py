@@ -21,7 +21,7 @@ HELP = """\
 | `n` / `y` / `g` / `p` | campaigns: new / dry run / send / pause or resume |
 | `c` / `o` / `x` / `u` | inbox: confirm / override / dismiss a review item; undo a suppression |
 | `a` | suppression: add an address or @domain; lists: LIA |
-| `w` / `m` / `e` | requests: the "where?" answer / mark answered / export JSON |
+| `w` / `m` / `e` | requests: the "where?" answer / answer (as the CLI does) / export JSON |
 | `/` filters | contacts: `list:NAME country:DE status:suppressed` with or without words |
 | `ctrl+p` | command palette |
 | `?` / `F1` | this help |

@@ -18,7 +18,7 @@ class PromptModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-small"):
-            yield Label(self.title_text)
+            yield Label(self.title_text, markup=False)  # titles quote user text
             yield Input(value=self.value, placeholder=self.placeholder)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -21,7 +21,7 @@ class TextModal(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
-            yield Label(self.title_text)
+            yield Label(self.title_text, markup=False)  # titles quote user text
             yield TextArea(self.text, read_only=True, id="modal-text")
             with Horizontal(classes="buttons"):
                 yield Button("Copy", id="copy")

@@ -1,8 +1,10 @@
-"""A screen with a table on the left and the selected row's details on the right.
+"""What the screens share: the area bar, worker errors as notifications, and the table-and-detail screen.
 
 Rows and details are loaded in thread workers (never in a handler), which post messages back."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -11,7 +13,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
 
 class RowsLoaded(Message):
@@ -21,9 +23,20 @@ class RowsLoaded(Message):
 
 
 class DetailLoaded(Message):
-    def __init__(self, text: str):
+    """Text for the screen's detail pane (Rich markup; user text in it is escaped), and the row
+    it describes, if any: a slow load for a row the cursor has left is not shown."""
+
+    def __init__(self, text: str, key: str | None = None):
         super().__init__()
-        self.text = text
+        self.text, self.key = text, key
+
+
+class ProgressReported(Message):
+    """From a worker: `done` of `total`, for the screen's progress bar."""
+
+    def __init__(self, done: int, total: int):
+        super().__init__()
+        self.done, self.total = done, total
 
 
 NAV = [("1", "Dash"), ("2", "Contacts"), ("3", "Lists"), ("4", "Camp."), ("5", "Inbox"),
@@ -39,12 +52,14 @@ class NavBar(Static):
 
 
 class ErrorsAsNotifications:
-    """Worker errors become a notification on screen, never a traceback (mixed into every screen)."""
+    """Worker errors become a notification on screen, never a traceback (mixed into every screen).
+
+    The message is shown as plain text: it often quotes what the user typed."""
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             err = event.worker.error
-            self.notify(str(err) or type(err).__name__, title="Error", severity="error", timeout=8)
+            self.notify(str(err) or type(err).__name__, title="Error", severity="error", timeout=8, markup=False)
 
 
 class TableScreen(ErrorsAsNotifications, Screen):
@@ -89,7 +104,9 @@ class TableScreen(ErrorsAsNotifications, Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="rows")
     def _load_rows(self) -> None:
-        self.post_message(RowsLoaded(self.fetch()))
+        rows = self.fetch()
+        if not get_current_worker().is_cancelled:  # a newer load replaced this one
+            self.post_message(RowsLoaded(rows))
 
     def on_rows_loaded(self, message: RowsLoaded) -> None:
         table = self.query_one(DataTable)
@@ -105,14 +122,15 @@ class TableScreen(ErrorsAsNotifications, Screen):
     @on(DataTable.RowHighlighted)
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.row_key is not None and event.row_key.value is not None:
-            self.selected = event.row_key.value
             self._load_detail(event.row_key.value)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="detail")
     def _load_detail(self, key: str) -> None:
-        self.post_message(DetailLoaded(self.detail(key)))
+        self.post_message(DetailLoaded(self.detail(key), key))
 
     def on_detail_loaded(self, message: DetailLoaded) -> None:
+        if message.key and message.key != self.current_key:
+            return  # the cursor moved on while this was loading
         self.query_one(".detail", Static).update(message.text)
 
     @property
@@ -126,18 +144,25 @@ class TableScreen(ErrorsAsNotifications, Screen):
             return None
 
     def fetch(self) -> list[tuple[str, tuple]]:
+        """The table's rows as (key, cells); cells are Rich markup, so user text in them is escaped."""
         raise NotImplementedError
 
     def detail(self, key: str) -> str:
         return ""
 
-    def run_in_thread(self, fn, done: str | None = None) -> None:
-        """Run a service call off the UI thread; notify on success, the app notifies errors."""
+    def run_in_thread(self, fn: Callable[[], object], done: str | None = None) -> None:
+        """Run a service call that writes off the UI thread, then notify and reload.
+
+        The notification is `fn`'s return value if that is a string, else `done`; errors go
+        through `ErrorsAsNotifications`."""
         self._run_action(fn, done)
 
+    # Not exclusive, unlike the loaders: a second write must not cancel the first, since the
+    # first one's thread would still run and its error would never be shown.
     @work(thread=True, exit_on_error=False, group="action")
-    def _run_action(self, fn, done: str | None) -> None:
-        fn()
-        if done:
-            self.app.call_from_thread(self.notify, done)
+    def _run_action(self, fn: Callable[[], object], done: str | None) -> None:
+        result = fn()
+        note = result if isinstance(result, str) else done
+        if note:
+            self.app.call_from_thread(self.notify, note, markup=False)
         self.app.call_from_thread(self.action_reload)

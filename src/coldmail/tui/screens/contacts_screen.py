@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -10,6 +9,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets.data_table import CellDoesNotExist
 
 from coldmail.contacts import paging as contacts
 from coldmail.contacts import views
@@ -17,6 +17,7 @@ from coldmail.contacts.paging import ContactFilter, ContactRow
 from coldmail.contacts.views import ContactView
 from coldmail.privacy import where as where_
 from coldmail.suppression import register as suppression
+from coldmail.tui.markup import escape_cell, escape_text
 from coldmail.tui.screens.base import ErrorsAsNotifications, NavBar
 
 PAGE = 100
@@ -29,9 +30,9 @@ class ContactsPageLoaded(Message):
 
 
 class ContactLoaded(Message):
-    def __init__(self, contact: ContactView | None):
+    def __init__(self, email: str, contact: ContactView | None):
         super().__init__()
-        self.contact = contact
+        self.email, self.contact = email, contact
 
 
 def parse_filter(text: str) -> ContactFilter:
@@ -48,7 +49,7 @@ def parse_filter(text: str) -> ContactFilter:
 
 def describe(c: ContactView) -> str:
     public = {True: "yes", False: "no", None: "not recorded"}[c.source_public]
-    e = escape
+    e = escape_text
     lines = [
         f"[b]{e(c.name or c.email)}[/b]  {e(c.email)}",
         f"{e(c.role or '-')} at {e(c.company or '-')} ({e(c.country or 'country unknown')})",
@@ -72,7 +73,7 @@ def describe(c: ContactView) -> str:
                  for r in c.requests]
     if timeline:
         lines += ["", "[b]Timeline[/b]"]
-        lines += [f"  {when[:10] or '(queued)'}  {escape(what)}" for when, what in sorted(timeline)]
+        lines += [f"  {when[:10] or '(queued)'}  {escape_text(what)}" for when, what in sorted(timeline)]
     return "\n".join(lines)
 
 
@@ -90,6 +91,7 @@ class ContactsScreen(ErrorsAsNotifications, Screen):
         self.last_id = 0
         self.exhausted = False
         self.current: ContactView | None = None
+        self.emails: dict[str, str] = {}  # row key -> address (the cells hold escaped markup)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -120,12 +122,14 @@ class ContactsScreen(ErrorsAsNotifications, Screen):
         table = self.query_one(DataTable)
         if message.reset:
             table.clear()
+            self.emails.clear()
             self.last_id = 0
         for r in message.rows:
             if str(r.id) in table.rows:
                 continue
-            status = "suppressed" if r.status == "suppressed" else r.status
-            table.add_row(r.email, r.name, r.company, r.role, r.country, status, key=str(r.id))
+            self.emails[str(r.id)] = r.email
+            cells = (r.email, r.name, r.company, r.role, r.country)
+            table.add_row(*(escape_cell(cell or "") for cell in cells), r.status, key=str(r.id))
             self.last_id = max(self.last_id, r.id)
         self.exhausted = len(message.rows) < PAGE or bool(self.flt.search)
         if message.reset and not message.rows:
@@ -141,14 +145,23 @@ class ContactsScreen(ErrorsAsNotifications, Screen):
         if event.cursor_row >= table.row_count - 10 and not self.exhausted:
             self.exhausted = True  # until the next page arrives
             self.load_page(reset=False)
-        email = table.get_row(event.row_key)[0]
-        self.load_contact(email)
+        if email := self.emails.get(event.row_key.value):
+            self.load_contact(email)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="contact-detail")
     def load_contact(self, email: str) -> None:
-        self.post_message(ContactLoaded(views.show_contact(self.app.ws, email)))
+        self.post_message(ContactLoaded(email, views.show_contact(self.app.ws, email)))
+
+    def _highlighted_email(self) -> str | None:
+        table = self.query_one(DataTable)
+        try:
+            return self.emails.get(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        except CellDoesNotExist:  # an empty table
+            return None
 
     def on_contact_loaded(self, message: ContactLoaded) -> None:
+        if message.email != self._highlighted_email():
+            return  # the cursor moved on while this was loading: w and x act on the row in view
         self.current = message.contact
         detail = self.query_one("#contact-detail", Static)
         detail.update(describe(message.contact) if message.contact else "This contact was erased.")
@@ -175,10 +188,9 @@ class ContactsScreen(ErrorsAsNotifications, Screen):
     def show_where(self, email: str) -> None:
         from coldmail.tui.modals.text_modal import TextModal
 
-        answer = where_.where(self.app.ws, email)
+        text = where_.where(self.app.ws, email)["text"]
         self.app.call_from_thread(
-            self.app.push_screen, TextModal(f"Where did you get my data? — {email}", answer["text"])
-        )
+            lambda: self.app.push_screen(TextModal(f"Where did you get my data? — {email}", text)))
 
     def action_suppress(self) -> None:
         if self.current is None:
@@ -197,5 +209,5 @@ class ContactsScreen(ErrorsAsNotifications, Screen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="suppress")
     def do_suppress(self, email: str, reason: str) -> None:
         suppression.add(self.app.ws, target=email, reason=reason, evidence="added in the TUI")
-        self.app.call_from_thread(self.notify, f"{email} suppressed.")
+        self.app.call_from_thread(self.notify, f"{email} suppressed.", markup=False)
         self.load_contact(email)

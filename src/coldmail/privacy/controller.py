@@ -7,7 +7,7 @@ from pathlib import Path
 from coldmail import audit
 from coldmail.addresses import normalize_email
 from coldmail.errors import BadInput
-from coldmail.prospects.importing import clean_text, normalize_country
+from coldmail.prospects.fields import clean_text, normalize_country
 from coldmail.store import db
 from coldmail.store.config import CONFIG_NAME, Controller, save_config
 from coldmail.store.workspace import Workspace

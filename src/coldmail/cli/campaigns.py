@@ -1,0 +1,194 @@
+"""Campaigns and templates: the `campaign` group (create, list, schedule, pause, resume), `send`,
+`render` and the `templates` group (list, check)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from coldmail.cli._common import Exit, command, echo, err, out_json, parse_now, progress_bar, write, ws
+
+campaign_app = typer.Typer(help="Campaigns: a list, a template and follow-ups.", no_args_is_help=True)
+templates_app = typer.Typer(help="Email templates: list and check them.", no_args_is_help=True)
+
+
+def _warn_lia(view) -> None:
+    """Warn on stderr when the campaign's list has no complete legitimate-interests assessment."""
+    if view.lia_warning:
+        err.print(f"warning: {view.lia_warning}; record it with "
+                  f"`coldmail lists lia {view.list_name} --purpose … --necessity … --balancing …`", markup=False)
+
+
+@campaign_app.command("create")
+@command
+def campaign_create(
+    name: Annotated[str, typer.Argument()],
+    list_name: Annotated[str, typer.Option("--list", help="The prospect list to write to.")],
+    template: Annotated[str, typer.Option(help="The first-touch template.")],
+    follow_up: Annotated[list[str] | None, typer.Option("--follow-up", help="TEMPLATE:DAYS, repeatable.")] = None,
+    sender: Annotated[
+        str | None, typer.Option(help="Send from this mailbox (default: the controller's sender).")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Create a campaign."""
+    from coldmail.outreach import campaigns
+
+    view = campaigns.create(ws(), name=name, list_name=list_name, template=template, follow_ups=follow_up or [],
+                            sender_email=sender)
+    _warn_lia(view)
+    if json_out:
+        out_json(view.to_json())
+    else:
+        err.print(f"Campaign {view.name!r} created: {' -> '.join(s.template for s in view.steps)}", markup=False)
+
+
+@campaign_app.command("list")
+@command
+def campaign_list(json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Campaigns with their message counts by state."""
+    from coldmail.outreach import campaigns
+
+    rows = campaigns.all_campaigns(ws())
+    if json_out:
+        out_json([r.to_json() for r in rows])
+        return
+    for r in rows:
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(r.counts.items())) or "nothing queued yet"
+        paused = f" ({r.pause_reason})" if r.pause_reason else ""
+        echo(f"{r.name}\t{r.status}{paused}\t{r.list_name}\t{counts}")
+
+
+@campaign_app.command("schedule")
+@command
+def campaign_schedule(
+    name: Annotated[str, typer.Argument()],
+    now: Annotated[str | None, typer.Option(help="Evaluate as if it were this time.")] = None,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """What is queued, when it may go, and why anything waits."""
+    from coldmail.outreach import campaigns
+
+    rows = campaigns.schedule(ws(), name, now=parse_now(now))
+    if json_out:
+        out_json(rows)
+        return
+    for r in rows:
+        echo(f"{r['not_before'][:16]}\tstep {r['step']}\t{r['state']}\t{r['email']}\t{r['reason']}")
+
+
+@campaign_app.command("pause")
+@command
+def campaign_pause(name: Annotated[str, typer.Argument()],
+                   reason: Annotated[str, typer.Option(help="Why.")] = "paused by hand") -> None:
+    """Pause a campaign."""
+    from coldmail.outreach import campaigns
+    from coldmail.store.states import CampaignStatus
+
+    campaigns.set_status(ws(), name, CampaignStatus.PAUSED, reason)
+    err.print(f"Campaign {name!r} paused.", markup=False)
+
+
+@campaign_app.command("resume")
+@command
+def campaign_resume(name: Annotated[str, typer.Argument()]) -> None:
+    """Resume a paused campaign."""
+    from coldmail.outreach import campaigns
+    from coldmail.store.states import CampaignStatus
+
+    campaigns.set_status(ws(), name, CampaignStatus.ACTIVE)
+    err.print(f"Campaign {name!r} resumed.", markup=False)
+
+
+@command
+def send(
+    campaign: Annotated[str, typer.Argument()],
+    smtp: Annotated[
+        str | None, typer.Option(help="smtp://HOST:PORT or smtps://HOST:465 (default: coldmail.toml).")
+    ] = None,
+    dry_run: Annotated[Path | None, typer.Option("--dry-run", help="Write .eml files here instead of sending.")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Send at most this many.")] = None,
+    now: Annotated[
+        str | None, typer.Option(help="Evaluate schedule, windows and caps as if it were this time.")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Send the messages of a campaign that are due (suppression, windows and caps apply)."""
+    import asyncio
+
+    from coldmail.outreach import campaigns as campaigns_
+    from coldmail.outreach.sending import send_campaign
+
+    _warn_lia(campaigns_.get(ws(), campaign))
+    with progress_bar(f"Sending {campaign}") as update:
+        summary = asyncio.run(send_campaign(ws(), name=campaign, smtp_url=smtp, dry_run_dir=dry_run, limit=limit,
+                                            now=parse_now(now), on_progress=update))
+    if json_out:
+        out_json(summary.to_json())
+    else:
+        err.print(summary.headline(str(dry_run) if dry_run else ""), markup=False)
+        for line in summary.details():
+            if not line.startswith("stopped:"):
+                err.print(f"  {line}", markup=False)
+    if summary.stopped:
+        err.print(f"coldmail: stopped: {summary.stopped}", markup=False)
+        raise Exit(2)
+
+
+@command
+def render(
+    template: Annotated[str, typer.Argument(help="Template name, e.g. first_touch.")],
+    to: Annotated[str, typer.Option("--to", help="The contact to render for.")],
+    campaign: Annotated[str | None, typer.Option(help="Render as this campaign would (its context).")] = None,
+    language: Annotated[str | None, typer.Option("--language", "--lang", help="Notice language override.")] = None,
+) -> None:
+    """Print the full message, headers included, exactly as it would be sent to that contact."""
+    from coldmail.mail.rendering import compose_for
+
+    extra = None
+    if campaign:
+        from coldmail.outreach.campaigns import campaign_context
+
+        extra = campaign_context(ws(), campaign)
+    composed = compose_for(ws(), template=template, email=to, language=language, extra=extra)
+    write(composed.raw.decode("ascii", "replace").replace("\r\n", "\n"))
+
+
+@templates_app.command("list")
+@command
+def templates_list() -> None:
+    """The email templates available (workspace ones override shipped ones by name)."""
+    from coldmail.mail.rendering import template_names
+
+    for name in template_names(ws().home / "templates"):
+        echo(name)
+
+
+@templates_app.command("check")
+@command
+def templates_check(
+    names: Annotated[list[str] | None, typer.Argument(help="Templates to check; default all.")] = None,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Lint templates: undefined variables, missing subjects, spam phrasing, fake urgency."""
+    from coldmail.mail.lint import check_all
+
+    results = check_all(ws().home / "templates", names or None)
+    if json_out:
+        out_json({n: [i.__dict__ for i in issues] for n, issues in results.items()})
+    else:
+        for n, issues in results.items():
+            echo(f"{n}: {'ok' if not issues else f'{len(issues)} issue(s)'}")
+            for i in issues:
+                echo(f"  {i}")
+    if any(i.severity == "error" for issues in results.values() for i in issues):
+        raise Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(send)
+    app.command()(render)
+    app.add_typer(campaign_app, name="campaign")
+    app.add_typer(templates_app, name="templates")

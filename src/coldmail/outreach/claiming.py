@@ -1,0 +1,323 @@
+"""Claiming due messages: one transaction that checks the suppression list, the contact's status,
+the country rule, the recipient's sending window and every cap, then skips, blocks, defers or
+claims each candidate (state `sending` before the first byte goes to the server)."""
+
+from __future__ import annotations
+
+import os
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import bindparam, func, select, text, update
+from sqlmodel import Session
+
+from coldmail import countries
+from coldmail.contacts.views import ContactView
+from coldmail.mail.rendering import Thread
+from coldmail.outreach import campaigns
+from coldmail.outreach import windows as scheduling
+from coldmail.store import db
+from coldmail.store.config import Sending
+from coldmail.store.models import (
+    Campaign,
+    Contact,
+    DomainCheck,
+    ListMember,
+    Message,
+    ProspectList,
+    Reply,
+    as_utc,
+    utcnow,
+)
+from coldmail.store.states import (
+    ACTIVE_CONTACT,
+    LIVE_STATES,
+    CampaignStatus,
+    MessageState,
+    ReplyKind,
+)
+from coldmail.store.workspace import Workspace
+from coldmail.suppression import oracle
+from coldmail.suppression.oracle import candidate_fingerprints
+
+if TYPE_CHECKING:
+    from coldmail.outreach.campaigns import StepView
+    from coldmail.outreach.sending import SendSummary
+
+
+@dataclass
+class Claimed:
+    """A message claimed for sending, with everything needed to render it."""
+
+    message_id: int
+    msgid: str
+    position: int
+    template: str
+    to: str
+    contact: ContactView
+    thread: Thread | None
+    fingerprints: list[str]
+    attempts: int = 1
+
+
+class Store:
+    """Units of work for the send loop. In a dry run they share one transaction that is rolled back
+    at the end, so the dry run takes exactly the same path (claims, caps, checks) and leaves nothing."""
+
+    def __init__(self, ws: Workspace, dry_run: bool):
+        self.ws, self.dry_run = ws, dry_run
+        self._session: Session | None = None
+        if dry_run:
+            self._session = Session(ws.engine.execution_options(sqlite_immediate=True), expire_on_commit=False)
+
+    def unit(self):
+        if self.dry_run:
+            return _Shared(self._session)
+        return db.session_scope(self.ws.engine)
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.rollback()
+            self._session.close()
+
+
+class _Shared:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def __enter__(self) -> Session:
+        return self.session
+
+    def __exit__(self, *exc) -> None:
+        self.session.flush()
+
+
+def set_message(conn, row_id: int, **values) -> None:
+    """Update one message row (Core: the claim and the recording run once per message)."""
+    conn.execute(update(Message).where(Message.id == row_id).values(**values))
+
+
+def _count(conn, *conds) -> int:
+    return conn.execute(select(func.count()).select_from(Message).where(*conds)).scalar_one()
+
+
+def _caps_ok(conn, row, now: datetime, rules: Sending) -> tuple[bool, datetime | None, str]:
+    """The mailbox, contact and company caps, counted in the database so they hold across processes."""
+    live = Message.state.in_(LIVE_STATES)
+    for limit, span, label in ((rules.per_minute, timedelta(minutes=1), "minute"),
+                               (rules.per_hour, timedelta(hours=1), "hour"),
+                               (rules.per_day, timedelta(days=1), "day")):
+        recent = Message.claimed_at > now - span
+        if limit and _count(conn, Message.sender_email == row.sender_email, live, recent) >= limit:
+            return False, now + span / limit, f"mailbox cap: {limit} per {label}"
+    if rules.jitter_seconds:
+        last = conn.execute(
+            select(func.max(Message.claimed_at)).where(Message.sender_email == row.sender_email, live)
+        ).scalar()
+        gap = timedelta(seconds=rules.jitter_seconds * random.uniform(0.5, 1.5))
+        if last is not None and as_utc(last) + gap > now:
+            return False, as_utc(last) + gap, "spacing between messages"
+    days = rules.per_contact_days
+    if rules.per_contact_max and _count(
+        conn, Message.contact_id == row.contact_id, live, Message.claimed_at > now - timedelta(days=days)
+    ) >= rules.per_contact_max:
+        return False, now + timedelta(days=1), f"contact cap: {rules.per_contact_max} per {days} days"
+    per_domain = rules.new_per_domain_per_day
+    if row.position == 0 and per_domain and _count(
+        conn, Message.domain == row.domain, Message.position == 0, live, Message.claimed_at > now - timedelta(days=1)
+    ) >= per_domain:
+        return False, now + timedelta(hours=6), f"company cap: {per_domain} new contacts per domain per day"
+    return True, None, ""
+
+
+_CANDIDATE_COLS = (Message.id, Message.position, Message.to_email, Message.sender_email, Message.domain,
+                   Message.message_id, Message.attempts, Message.contact_id)
+_CONTACT_COLS = (Contact.id, Contact.email, Contact.first_name, Contact.last_name, Contact.company, Contact.role,
+                 Contact.country, Contact.website, Contact.source, Contact.source_url, Contact.source_public,
+                 Contact.collected_at, Contact.collected_by, Contact.justification, Contact.status,
+                 Contact.timezone, Contact.consent)
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every decision of one claim needs."""
+
+    campaign_id: int
+    key: bytes
+    rules: Sending
+    steps: dict[int, StepView]
+    caps: bool
+    now: datetime
+    worker: str
+    summary: SendSummary
+    batch: int
+
+
+def claim(store: Store, campaign_id: int, *, now: datetime, worker: str, summary: SendSummary,
+          caps: bool = True, batch: int = 1, steps: dict | None = None) -> list[Claimed]:
+    """Claim up to `batch` due messages. Check and claim share one transaction, so a suppression
+    that commits before it stops the message, and one that commits after finds it claimed.
+    Core statements only: this runs once per message of a 100,000-message campaign."""
+    ws = store.ws
+    out: list[Claimed] = []
+    with store.unit() as session:
+        conn = session.connection()
+        status, reason = conn.execute(
+            select(Campaign.status, Campaign.pause_reason).where(Campaign.id == campaign_id)
+        ).one()
+        if status != CampaignStatus.ACTIVE:
+            summary.stopped = f"campaign is {status}: {reason or 'resume it to continue'}"
+            return out
+        steps = steps or {s.position: s for s in campaigns.steps_of(session, campaign_id)}
+        if caps and conn.dialect.name == "postgresql":
+            # Caps are counts; two senders counting at once would both see room for one more.
+            # One lock per mailbox serialises the count-and-claim across processes and machines.
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
+                         {"k": "coldmail-caps:" + conn.execute(
+                             select(Campaign.sender_email).where(Campaign.id == campaign_id)).scalar_one()})
+        stmt = (
+            select(*_CANDIDATE_COLS)
+            .where(Message.campaign_id == campaign_id, Message.state == MessageState.QUEUED,
+                   Message.not_before <= now)
+            .order_by(Message.not_before, Message.id)
+            .limit(max(batch * 2, 8))
+        )
+        if conn.dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        ctx = _Context(campaign_id=campaign_id, key=ws.fingerprint_key, rules=ws.config.sending, steps=steps,
+                       caps=caps, now=now, worker=worker, summary=summary, batch=batch)
+        # Skipped and deferred candidates leave the queue (their state or not_before changes), so
+        # each pass sees fresh ones until enough are claimed or none are due.
+        while len(out) < batch:
+            candidates = conn.execute(stmt).all()
+            if not candidates:
+                break
+            _consider(conn, candidates, ctx, out)
+    return out
+
+
+_CLAIM = (
+    update(Message.__table__)
+    .where(Message.__table__.c.id == bindparam("b_id"))
+    .values(state=MessageState.SENDING, claimed_at=bindparam("b_at"), claimed_by=bindparam("b_by"),
+            attempts=bindparam("b_attempts"), message_id=bindparam("b_msgid"), reason="")
+)
+
+
+def _consider(conn, candidates, ctx: _Context, out: list[Claimed]) -> None:
+    """Decide each candidate: skip, block, defer or claim (claims are written in one statement)."""
+    claims: list[dict] = []
+    try:
+        _decide(conn, candidates, ctx, out, claims)
+    finally:
+        if claims:
+            conn.execute(_CLAIM, claims)
+
+
+def _decide(conn, candidates, ctx: _Context, out: list[Claimed], claims: list[dict]) -> None:
+    now, rules, summary = ctx.now, ctx.rules, ctx.summary
+    ids = [c.contact_id for c in candidates if c.contact_id]
+    people = {r.id: r for r in conn.execute(select(*_CONTACT_COLS).where(Contact.id.in_(ids))).all()}
+    lists: dict[int, list[tuple[str, str]]] = {}
+    for cid, name, purpose in conn.execute(
+        select(ListMember.contact_id, ProspectList.name, ProspectList.purpose)
+        .join(ProspectList, ProspectList.id == ListMember.list_id)
+        .where(ListMember.contact_id.in_(ids))
+        .order_by(ListMember.added_at)
+    ).all():
+        lists.setdefault(cid, []).append((name, purpose))
+    fps = {cid: candidate_fingerprints(ctx.key, p.email) for cid, p in people.items()}
+    dead_domains = set(conn.execute(
+        select(DomainCheck.domain).where(DomainCheck.domain.in_({c.domain for c in candidates}),
+                                         DomainCheck.status == "undeliverable")
+    ).scalars())
+    away = dict(conn.execute(
+        select(Reply.contact_id, func.max(Reply.until)).where(
+            Reply.contact_id.in_(ids), Reply.kind == ReplyKind.AUTO_REPLY, Reply.until > now
+        ).group_by(Reply.contact_id)
+    ).all())
+    blocked_fps = oracle.reasons_for(conn, (fp for group in fps.values() for fp in group))
+    for row in candidates:
+        if len(out) >= ctx.batch:
+            break
+        summary.settled += 1  # (taken back below if it is claimed)
+        person = people.get(row.contact_id)
+        if person is None:
+            set_message(conn, row.id, state=MessageState.SKIPPED, reason="the contact was erased")
+            continue
+        hit = next((blocked_fps[fp] for fp in fps[person.id] if fp in blocked_fps), None)
+        if hit is not None:
+            set_message(conn, row.id, state=MessageState.SKIPPED, reason=f"suppressed ({hit})")
+            summary.skipped_suppressed += 1
+            continue
+        if person.status not in ACTIVE_CONTACT:
+            set_message(conn, row.id, state=MessageState.SKIPPED, reason=f"follow-ups stopped: contact {person.status}")
+            continue
+        if row.domain in dead_domains:
+            set_message(conn, row.id, state=MessageState.SKIPPED,
+                        reason=f"undeliverable: {row.domain} accepts no mail (coldmail verify)")
+            continue
+        rule = countries.rule_for(person.country) if rules.country_rules else None
+        if rule and rule.rule == "consent" and not person.consent:
+            set_message(conn, row.id, state=MessageState.BLOCKED,
+                        reason=f"{rule.country} requires prior consent for B2B email ({rule.source}); none recorded")
+            summary.blocked += 1
+            continue
+        if rule and rule.rule == "conditional":
+            warn = f"{rule.country}: {rule.summary} ({rule.source})"
+            if warn not in summary.warnings:
+                summary.warnings.append(warn)
+        if person.id in away:
+            until = as_utc(away[person.id])
+            set_message(conn, row.id, not_before=until, reason=f"out of office until {until:%Y-%m-%d}")
+            summary.deferred += 1
+            summary.reasons["out of office"] += 1
+            continue
+        if ctx.caps:
+            win = scheduling.window(now, country=person.country, timezone=person.timezone, rules=rules)
+            ok, later, why = (win.ok, win.next_time, win.reason) if not win.ok else _caps_ok(conn, row, now, rules)
+            if not ok:
+                set_message(conn, row.id, not_before=later, reason=why)
+                summary.deferred += 1
+                summary.reasons[why.split(" in ")[0]] += 1
+                continue
+        params, claimed = _take(conn, row, person, lists.get(person.id, []), fps[person.id], ctx)
+        claims.append(params)
+        out.append(claimed)
+        summary.settled -= 1
+
+
+def _take(conn, row, person, lists: list[tuple[str, str]], fingerprints: list[str],
+          ctx: _Context) -> tuple[dict, Claimed]:
+    """A claim: the row's new values, and the message threaded under the contact's earlier steps."""
+    thread = None
+    if row.position > 0:
+        prior = conn.execute(
+            select(Message.message_id).where(
+                Message.campaign_id == ctx.campaign_id, Message.contact_id == person.id,
+                Message.position < row.position, Message.state == MessageState.SENT,
+            ).order_by(Message.position)
+        ).scalars().all()
+        if prior:
+            thread = Thread(in_reply_to=prior[-1], references=tuple(prior))
+    msgid = row.message_id or _make_msgid(row.sender_email)
+    params = {"b_id": row.id, "b_at": ctx.now, "b_by": ctx.worker, "b_attempts": row.attempts + 1, "b_msgid": msgid}
+    return params, Claimed(row.id, msgid, row.position, ctx.steps[row.position].template, person.email,
+                           _contact_view(person, lists), thread, fingerprints, row.attempts + 1)
+
+
+def _contact_view(p, lists: list[tuple[str, str]]) -> ContactView:
+    return ContactView(
+        id=p.id, email=p.email, first_name=p.first_name, last_name=p.last_name, company=p.company, role=p.role,
+        country=p.country, website=p.website, list=lists[0][0] if lists else "", lists=[n for n, _ in lists],
+        source=p.source, source_url=p.source_url, source_public=p.source_public,
+        collected_at=as_utc(p.collected_at), collected_by=p.collected_by, justification=p.justification,
+        status=p.status, suppressed=False, suppression_reason=None,
+        list_purposes=[purpose for _, purpose in lists if purpose],
+    )
+
+
+def _make_msgid(sender: str) -> str:
+    return f"<{os.urandom(12).hex()}.{int(utcnow().timestamp())}@{sender.rsplit('@', 1)[1]}>"

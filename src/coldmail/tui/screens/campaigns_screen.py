@@ -1,0 +1,147 @@
+"""Campaigns: each campaign's steps, queue and state; create one, pause or resume it, dry-run or send it."""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import ProgressBar
+
+from coldmail.outreach import campaigns
+from coldmail.prospects.lists import all_lists
+from coldmail.store.states import CampaignStatus
+from coldmail.tui.markup import escape_cell
+from coldmail.tui.markup import escape_text as E
+from coldmail.tui.modals.prompt_modal import PromptModal
+from coldmail.tui.screens.base import ProgressReported, TableScreen
+
+
+class CampaignsScreen(TableScreen):
+    NAV_NAME = "Camp."
+    COLUMNS = ("Campaign", "Status", "List", "Steps", "Queued", "Sent")
+    EMPTY = "No campaigns yet: `coldmail campaign create NAME --list LIST --template first_touch`."
+    BINDINGS = [
+        Binding("n", "create", "New", id="campaigns.create"),
+        Binding("y", "send(True)", "Dry run", id="campaigns.dry_run"),
+        Binding("g", "send(False)", "Send", id="campaigns.send"),
+        Binding("p", "pause", "Pause/resume", id="campaigns.pause"),
+    ]
+
+    def compose_top(self) -> ComposeResult:
+        yield ProgressBar(id="send-progress", show_eta=False)
+
+    def fetch(self):
+        return [(c.name, (escape_cell(c.name), c.status, escape_cell(c.list_name),
+                          escape_cell(" > ".join(s.template for s in c.steps)),
+                          str(c.counts.get("queued", 0)), str(c.counts.get("sent", 0))))
+                for c in campaigns.all_campaigns(self.app.ws)]
+
+    def detail(self, key):
+        c = campaigns.get(self.app.ws, key)
+        sched = campaigns.schedule(self.app.ws, key, limit=30)
+        lines = [f"[b]{E(c.name)}[/b] from {E(c.sender_email)} — {c.status}"
+                 + (f" [red]({E(c.pause_reason)})[/red]" if c.pause_reason else ""),
+                 f"List: {E(c.list_name)} — " + (
+                     f"[red]legitimate-interests assessment incomplete (missing: {', '.join(c.lia_missing)}): "
+                     "record it on the Lists screen (3)[/red]" if c.lia_missing
+                     else "legitimate-interests assessment complete"), "",
+                 "[b]Steps[/b]"]
+        lines += [f"  {s.position + 1}. {E(s.template)}" + (f" after {s.delay_days} days" if s.position else "")
+                  for s in c.steps]
+        lines += ["", "[b]By state[/b]"] + [f"  {k}: {v}" for k, v in sorted(c.counts.items())]
+        lines += ["", "[b]Queue (next 30)[/b]"]
+        lines += [f"  {r['not_before'][:16]} step {r['step'] + 1} {E(r['email'] or '-')}"
+                  + (f" — {E(r['reason'])}" if r["reason"] else "") for r in sched] or ["  empty"]
+        return "\n".join(lines)
+
+    def action_create(self) -> None:
+        """Name, list, then the steps (`first_touch, follow_up_1:4, follow_up_2:7`).
+
+        The name prompt opens at once; the lists to choose from are read in a worker after it."""
+
+        def got_name(name: str | None) -> None:
+            if name:
+                self._ask_for_list(name)
+
+        self.app.push_screen(PromptModal("New campaign: its name", "e.g. freight-q1"), got_name)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="create")
+    def _ask_for_list(self, name: str) -> None:
+        lists = [lv.name for lv in all_lists(self.app.ws)]
+        if not lists:
+            self.app.call_from_thread(self.notify, "Import a list first (9).", severity="warning")
+            return
+        self.app.call_from_thread(self._prompt_list, name, lists)
+
+    def _prompt_list(self, name: str, lists: list[str]) -> None:
+        def got_list(list_name: str | None) -> None:
+            if list_name:
+                self.app.push_screen(PromptModal("Steps: first template, then TEMPLATE:DAYS follow-ups",
+                                                 value="first_touch, follow_up_1:4, follow_up_2:7"),
+                                     lambda steps: self._create(name, list_name.strip(), steps))
+
+        self.app.push_screen(PromptModal(f"Which list? ({', '.join(lists)})", value=lists[0]), got_list)
+
+    def _create(self, name: str, list_name: str, steps: str | None) -> None:
+        parts = [p.strip() for p in (steps or "").split(",") if p.strip()]
+        if not parts:
+            return
+
+        def create() -> None:
+            self.warn_lia(campaigns.create(self.app.ws, name=name, list_name=list_name,
+                                           template=parts[0], follow_ups=parts[1:]))
+
+        self.run_in_thread(create, f"Campaign {name} created.")
+
+    def action_pause(self) -> None:
+        name = self.current_key
+        if not name:
+            return
+
+        def toggle() -> str:
+            # Read in the worker too: a guard may have paused the campaign since the table was loaded.
+            paused = campaigns.get(self.app.ws, name).status == CampaignStatus.PAUSED
+            status = CampaignStatus.ACTIVE if paused else CampaignStatus.PAUSED
+            campaigns.set_status(self.app.ws, name, status, "paused in the TUI")
+            return f"{name}: {status}."
+
+        self.run_in_thread(toggle)
+
+    def action_send(self, dry: bool) -> None:
+        name = self.current_key
+        if not name:
+            self.notify("Select a campaign first.", severity="warning")
+            return
+        if not dry and not self.app.ws.config.smtp.url:
+            self.notify("No SMTP server configured: set [smtp] url in coldmail.toml.", severity="error", markup=False)
+            return
+        self._run_send(name, dry)
+
+    def warn_lia(self, view: campaigns.CampaignView) -> None:
+        """From a worker thread: the CLI's warning when the campaign's list has no complete
+        legitimate-interests assessment."""
+        if view.lia_warning:
+            self.app.call_from_thread(self.notify, f"{view.lia_warning}: record it on the Lists screen (3).",
+                                      severity="warning", timeout=10, markup=False)
+
+    def on_progress_reported(self, message: ProgressReported) -> None:
+        self.query_one("#send-progress", ProgressBar).update(total=message.total, progress=message.done)
+
+    @work(exclusive=True, exit_on_error=False, group="send")
+    async def _run_send(self, name: str, dry: bool) -> None:
+        """An async worker: the database work and SMTP run in a thread it awaits."""
+        from coldmail.outreach.sending import send_campaign
+
+        await asyncio.to_thread(lambda: self.warn_lia(campaigns.get(self.app.ws, name)))
+        out = self.app.ws.home / "dry-run" / name if dry else None
+
+        def progress(done: int, total: int) -> None:
+            self.post_message(ProgressReported(done, total))
+
+        summary = await asyncio.to_thread(
+            lambda: asyncio.run(send_campaign(self.app.ws, name=name, dry_run_dir=out, on_progress=progress)))
+        self.notify(" ".join([summary.headline(str(out) if dry else ""), *summary.details()[:4]]),
+                    severity="warning" if summary.troubled else "information", timeout=10, markup=False)
+        self.action_reload()

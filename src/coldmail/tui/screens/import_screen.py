@@ -1,0 +1,77 @@
+"""Import: pick a CSV, see how its columns map (and which are dropped), give defaults, import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, DirectoryTree, Footer, Header, Input, ProgressBar, Static
+
+from coldmail.prospects import importing
+from coldmail.tui.markup import escape_text as E
+from coldmail.tui.screens.base import DetailLoaded, ErrorsAsNotifications, NavBar, ProgressReported
+
+
+class ImportScreen(ErrorsAsNotifications, Screen):
+    """Pick a CSV, see how its columns map (and which are dropped), give defaults, import."""
+
+    BINDINGS = [Binding("ctrl+o", "run_import", "Import", id="import.run")]  # not ctrl+i: that is Tab
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield NavBar("Import")
+        with Horizontal(classes="body"):
+            yield DirectoryTree(str(Path.cwd()), id="picker", classes="picker")
+            with Vertical(classes="detail-box"):
+                yield Input(placeholder="list name", id="imp-list")
+                yield Input(placeholder="default source (e.g. company website)", id="imp-source")
+                yield Input(placeholder="default justification (why these people)", id="imp-just")
+                yield Button("Import", id="imp-go", variant="primary")
+                yield ProgressBar(id="imp-progress", show_eta=False)
+                with VerticalScroll():
+                    yield Static("Choose a .csv file on the left.", id="imp-preview")
+        yield Footer()
+
+    @on(DirectoryTree.FileSelected)
+    def _picked(self, event: DirectoryTree.FileSelected) -> None:
+        self.path = Path(event.path)
+        self._load_preview(self.path)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="preview")
+    def _load_preview(self, path: Path) -> None:
+        stream, sample = importing.preview_csv(path)
+        lines = [f"[b]{E(path.name)}[/b]  {stream.encoding}, delimiter {E(repr(stream.delimiter))}", "",
+                 "[b]Columns[/b]"]
+        lines += [f"  {E(orig)} -> {field}" if field else f"  [red]{E(orig)} -> not stored (minimisation)[/red]"
+                  for orig, field in stream.headers.describe()]
+        lines += ["", "[b]First rows[/b]"] + [f"  {E(str(row))}" for row in sample]
+        self.post_message(DetailLoaded("\n".join(lines)))
+
+    def on_detail_loaded(self, message: DetailLoaded) -> None:
+        self.query_one("#imp-preview", Static).update(message.text)
+
+    def on_progress_reported(self, message: ProgressReported) -> None:
+        self.query_one("#imp-progress", ProgressBar).update(total=message.total, progress=message.done)
+
+    @on(Button.Pressed, "#imp-go")
+    def action_run_import(self) -> None:
+        path = getattr(self, "path", None)
+        name = self.query_one("#imp-list", Input).value.strip()
+        if not path or not name:
+            self.notify("Choose a file and give the list a name.", severity="warning")
+            return
+        self._run_import(path, name, self.query_one("#imp-source", Input).value,
+                         self.query_one("#imp-just", Input).value)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="import")
+    def _run_import(self, path: Path, name: str, source: str, just: str) -> None:
+        result = importing.import_csv(
+            self.app.ws, path=path, list_name=name, source=source, justification=just,
+            on_progress=lambda done, total: self.post_message(ProgressReported(done, total)))
+        lines = [f"[b]{E(result.headline())}[/b]", *(E(line) for line in result.details(limit=200))]
+        self.post_message(DetailLoaded("\n".join(lines)))
+        self.app.call_from_thread(self.notify, result.headline(), markup=False)
