@@ -179,3 +179,26 @@ def test_the_schema_keeps_free_text_and_addresses_out_of_the_log(ws):
         entry = audit.record(s, actor="t", action="x", subject="campaign:1", detail={"kind": "email", "n": 3},
                              note="550 <jane@corp.example> rejected")
         assert "@" not in entry.detail
+
+
+def test_the_cli_catches_a_rewrite_with_an_anchor(cli, home, tmp_path):
+    """As the DPO would: anchor to a file outside the workspace, then a rewrite through the database
+    alone (the newest entries deleted and the head moved) is caught by `audit verify --anchor`."""
+    from conftest import make_ws
+
+    ws = make_ws(home)
+    for i in range(4):
+        suppression.add(ws, target=f"p{i}@a.example", reason="opt-out")
+    anchor_file = tmp_path / "dpo" / "anchors.txt"
+    out = cli("audit", "anchor", "--file", str(anchor_file))
+    assert out.returncode == 0 and anchors.ANCHOR.fullmatch(out.stdout.strip())
+    assert cli("audit", "verify", "--anchor", str(anchor_file)).returncode == 0
+    with session_scope(ws.engine, write=False) as s:
+        last = s.execute(text("SELECT max(id) FROM audit_log")).scalar_one()
+        keep = s.execute(text("SELECT id, hash FROM audit_log WHERE id = :i"), {"i": last - 1}).one()
+    _tamper(ws, f"DELETE FROM audit_log WHERE id = {last}",
+            f"UPDATE meta SET value = '{keep.id}:{keep.hash}' WHERE key = 'audit_head'")
+    ws.close()
+    assert cli("audit", "verify").returncode == 0  # without the anchor the shortened chain looks whole
+    caught = cli("audit", "verify", "--anchor", str(anchor_file), "--json")
+    assert caught.returncode == 1 and "is gone" in caught.stdout
