@@ -102,7 +102,7 @@ def postgres():
     if not shutil.which("initdb") or not shutil.which("pg_ctl"):
         if os.environ.get("CI"):
             pytest.fail("PostgreSQL (initdb, pg_ctl) is not on PATH; CI must test against it")
-        pytest.skip("PostgreSQL is not installed here")
+        pytest.skip("PostgreSQL is not installed here: apt-get install postgresql, then put /usr/lib/postgresql/*/bin on PATH")
     server = PostgresServer()
     try:
         server.start()

@@ -32,7 +32,8 @@ LETTERS = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéöß", min_size=3, max_s
 
 @st.composite
 def people(draw):
-    first, last = draw(LETTERS), draw(LETTERS)
+    # A marker no code, key or word of the log could contain by chance ("Cre" is in "create").
+    first, last = "Qx" + draw(LETTERS), "Zv" + draw(LETTERS)
     local = f"{first}.{last}".encode("ascii", "ignore").decode() or "x"
     domain = draw(st.sampled_from(["corp.example", "mail.example", "firm.example"]))
     return first.title(), last.title(), f"{local}{draw(st.integers(0, 999))}@{domain}"
@@ -50,7 +51,7 @@ def test_no_action_writes_an_address_or_a_name_into_the_log(people):
                 rows = s.execute(text("SELECT action, subject, detail FROM audit_log")).all()
         finally:
             ws.close()
-    dump = "\n".join(f"{a} {sub} {d}" for a, sub, d in rows).lower()
+    dump = "\n".join(f"{sub} {d}" for _a, sub, d in rows).lower()
     assert len(rows) > 15
     for first, last, email in people:
         for marker in (email, email.split("@")[0], first, last):

@@ -23,9 +23,7 @@ from coldmail.replies.review import list_replies, resolve
 from coldmail.suppression import register as suppression
 from test_sending import MONDAY_10, open_all_hours, run, seed
 
-CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
-if not CORPORA.exists():  # CI clones main with shared/ beside it
-    CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
+CORPORA = Path(__file__).parent / "corpora"  # copies, with their licences: tests/corpora/README.md
 BOUNCES = sorted((CORPORA / "bounces-flufl").glob("*.txt"))
 # Two files in the flufl set are not bounces by any signal the issue lists: qmail_08 carries
 # "Precedence: auto_reply" (an auto-reply, never an opt-out) and groupwise_03 is a hotel clerk's
@@ -37,7 +35,7 @@ def load(path: Path) -> EmailMessage:
     return email.message_from_bytes(path.read_bytes(), policy=policy.default)
 
 
-@pytest.mark.skipif(not BOUNCES, reason="shared/corpora not found")
+@pytest.mark.skipif(not BOUNCES, reason="tests/corpora/bounces-flufl is missing: restore it from git")
 @pytest.mark.parametrize("path", BOUNCES, ids=lambda p: p.name)
 def test_every_corpus_bounce_is_a_bounce(path):
     result = classify(load(path))
@@ -307,7 +305,7 @@ def test_imap_reads_only_new_messages(ws, tmp_path, sent, monkeypatch):
     if not shutil.which("dovecot"):
         if os.environ.get("CI"):
             pytest.fail("dovecot is not installed; .ci/run installs dovecot-imapd")
-        pytest.skip("dovecot not installed")
+        pytest.skip("dovecot not installed: apt-get install dovecot-imapd")
     from coldmail.replies.imap import import_imap
     from coldmail.store.config import Imap, save_config
 

@@ -22,7 +22,7 @@ CORPUS = Path(__file__).parent / "corpora" / "complaints"
 
 
 @pytest.fixture
-def people(sent):
+def people(sent):  # noqa: F811 - the imported fixture, by name
     """The `sent` fixture of test_replies: contacts written to, with our Message-IDs."""
     return sent
 

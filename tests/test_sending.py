@@ -122,7 +122,9 @@ def test_connection_lost_during_data_is_flagged_not_resent(ws, tmp_path):
     assert states(ws) == {"sent": 2, "unknown": 1}
 
 
-def test_authentication_failure_pauses_the_campaign(ws, tmp_path, monkeypatch):
+def test_authentication_failure_pauses_the_mailbox_not_the_campaign(ws, tmp_path, monkeypatch):
+    from coldmail.outreach import mailboxes
+
     open_all_hours(ws)
     seed(ws, tmp_path, 2)
     campaigns.create(ws, name="c1", list_name="l", template="first_touch")
@@ -130,13 +132,15 @@ def test_authentication_failure_pauses_the_campaign(ws, tmp_path, monkeypatch):
     with SmtpServer(free_port(), auth=("sam", "right")) as server:
         url = f"smtp://sam@127.0.0.1:{server.port}"
         s = run(ws, name="c1", smtp_url=url, now=MONDAY_10)
-        assert s.sent == 0 and "authentication" in s.stopped
-        view = campaigns.get(ws, "c1")
-        assert view.status == "paused" and "authentication" in view.pause_reason
-        assert states(ws) == {"queued": 2}  # nothing lost, nothing half-sent
+        assert s.sent == 0 and "authentication" in s.server_trouble and not s.stopped
+        assert campaigns.get(ws, "c1").status == "active"
+        [box] = mailboxes.listing(ws)
+        assert box["status"] == "paused" and "authentication" in box["reason"]
+        assert states(ws) == {"queued": 2}  # nothing lost, nothing half-sent, no attempt spent
         monkeypatch.setenv("COLDMAIL_SMTP_PASSWORD", "right")
-        assert run(ws, name="c1", smtp_url=url, now=MONDAY_10).stopped.startswith("campaign is paused")
-        campaigns.set_status(ws, "c1", "active")
+        s = run(ws, name="c1", smtp_url=url, now=MONDAY_10)
+        assert s.sent == 0 and "paused" in s.server_trouble  # until a person resumes the mailbox
+        mailboxes.resume(ws, "default")
         assert run(ws, name="c1", smtp_url=url, now=MONDAY_10).sent == 2
 
 
@@ -179,7 +183,7 @@ def test_mailbox_caps_hold(ws, tmp_path, smtp):
     seed(ws, tmp_path, 5)
     campaigns.create(ws, name="c1", list_name="l", template="first_touch")
     s = run(ws, name="c1", smtp_url=smtp.url, now=MONDAY_10)
-    assert s.sent == 3 and any("per hour" in r for r in s.reasons)
+    assert s.sent == 3 and "per hour" in s.next_reason and s.next_time == MONDAY_10 + timedelta(hours=1)
     assert run(ws, name="c1", smtp_url=smtp.url, now=MONDAY_10 + timedelta(minutes=30)).sent == 0
     assert run(ws, name="c1", smtp_url=smtp.url, now=MONDAY_10 + timedelta(hours=2)).sent == 2
 

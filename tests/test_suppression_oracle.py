@@ -7,8 +7,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete
 
+from coldmail.contacts.views import session_execute
 from coldmail.store import db
-from coldmail.store.models import Suppression
+from coldmail.store.models import Suppression, as_utc
 from coldmail.suppression import oracle
 from coldmail.suppression.fingerprints import fingerprint
 from coldmail.suppression.register import suppress
@@ -54,7 +55,11 @@ def test_every_path_agrees_with_find(ws, listed, asked, late):
             per_batch = oracle.Blocklist(set(oracle.reasons_for(conn, fps.of_batch(batch))), fps)
             for rec in batch:
                 email = rec[0]
-                plain = oracle.find(session, key, email) is not None
+                found = oracle.find(session, key, email)
+                plain = found is not None
+                # The plain-SQL path (the CLI's fast reader uses it over bare sqlite3) gives find's entry.
+                looked = oracle.lookup(session_execute(session), key, email)
+                assert looked == ((found.reason, as_utc(found.created_at)) if found else None), email
                 assert oracle.is_suppressed(session, key, email) is plain
                 assert in_memory.blocks(rec) is plain, email
                 assert per_batch.blocks(rec) is plain, email
@@ -82,3 +87,18 @@ def test_the_sending_claim_asks_the_oracle(ws):
         suppress(session, key=ws.fingerprint_key, actor="t", target="@acme.example", reason="company")
     assert show_contact(ws, "ana@eu.acme.example").suppressed
     assert not show_contact(ws, "bob@corp.example").suppressed
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(listed=st.lists(targets, max_size=6), asked=domains())
+def test_lookup_of_a_domain_covers_its_parents(ws, listed, asked):
+    """`suppression check @domain`: suppressed when the domain or a parent domain is listed."""
+    key = ws.fingerprint_key
+    with db.session_scope(ws.engine) as session:
+        session.execute(delete(Suppression))
+        for target in listed:
+            suppress(session, key=key, actor="t", target=target, reason="r")
+    with db.session_scope(ws.engine, write=False) as session:
+        hit = oracle.lookup(session_execute(session), key, "@" + asked)
+    expected = any(t.startswith("@") and (asked == t[1:] or asked.endswith("." + t[1:])) for t in listed)
+    assert (hit is not None) is expected

@@ -154,7 +154,10 @@ async def test_confirm_a_review_item(demo_ws, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         table = app.screen.query_one("DataTable")
-        while "REVIEW" not in str(table.get_row_at(table.cursor_row)[4]):
+        status = [str(c.label) for c in table.ordered_columns].index("Status")
+        rows = [str(table.get_row_at(i)[status]) for i in range(table.row_count)]
+        assert any("REVIEW" in r for r in rows), rows  # a bounded search: never loop forever
+        for _ in range(next(i for i, r in enumerate(rows) if "REVIEW" in r)):
             await pilot.press("down")
         await pilot.press("c")
         await settle(pilot)

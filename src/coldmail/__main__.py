@@ -1,3 +1,3 @@
-from coldmail.cli.app import main
+from coldmail.cli import main
 
 main()

@@ -16,11 +16,36 @@ from pathlib import Path
 from typing import NoReturn
 
 import typer
-from rich.console import Console
 
 from coldmail.errors import ColdmailError
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+class _Stderr:
+    """stderr as a rich Console, built on first use: importing rich costs 40 ms of every command's
+    start, and most lines are plain text (`markup=False`), written here without it."""
+
+    _console = None
+
+    def print(self, *objects, markup: bool | None = None, **kwargs) -> None:
+        if markup is False and not kwargs and all(isinstance(o, str) for o in objects):
+            sys.stderr.write(" ".join(objects) + "\n")
+            sys.stderr.flush()
+            return
+        self.console.print(*objects, markup=markup, **kwargs)
+
+    @property
+    def console(self):
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=True, highlight=False, soft_wrap=True)
+        return self._console
+
+    def __getattr__(self, name: str):
+        return getattr(self.console, name)
+
+
+err = _Stderr()
 
 # The keyword under which typer hands each command its context (see `command`).
 _CTX = "_cli_context"
@@ -216,7 +241,7 @@ def progress_bar(label: str, enabled: bool | None = None):
         if "progress" not in state:
             progress = Progress(
                 TextColumn(label), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
-                console=err, transient=False,
+                console=err.console, transient=False,
             )
             progress.start()
             state["progress"], state["task"] = progress, progress.add_task(label, total=total or None)

@@ -31,13 +31,16 @@ def campaign_create(
     sender: Annotated[
         str | None, typer.Option(help="Send from this mailbox (default: the controller's sender).")
     ] = None,
+    mailbox: Annotated[
+        list[str] | None, typer.Option("--mailbox", help="Send from this mailbox; repeatable (default: all).")
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Create a campaign."""
     from coldmail.outreach import campaigns
 
     view = campaigns.create(ws(), name=name, list_name=list_name, template=template, follow_ups=follow_up or [],
-                            sender_email=sender)
+                            sender_email=sender, mailboxes=mailbox or [])
     _warn_lia(view)
     if json_out:
         out_json(view.to_json())
@@ -115,26 +118,38 @@ def send(
     ] = None,
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Send the messages of a campaign that are due (suppression, windows and caps apply)."""
+    """Send the messages of a campaign that are due (suppression, windows and caps apply), once; for a
+    sender that runs by itself, see `coldmail run`. Exit code 1 when the server could not be used."""
     import asyncio
 
     from coldmail.outreach import campaigns as campaigns_
-    from coldmail.outreach.sending import send_campaign
+    from coldmail.outreach.sending import Clock, send_campaign
 
     _warn_lia(campaigns_.get(ws(), campaign))
+    clock = Clock(parse_now(now))
     with progress_bar(f"Sending {campaign}") as update:
         summary = asyncio.run(send_campaign(ws(), name=campaign, smtp_url=smtp, dry_run_dir=dry_run, limit=limit,
-                                            now=parse_now(now), on_progress=update))
+                                            clock=clock, on_progress=update))
+    if not dry_run:
+        summary.queued, summary.next_due, summary.next_due_reason = campaigns_.queue_status(ws(), campaign, clock.now())
+        if summary.queued and summary.next_time is not None and (
+                summary.next_due is None or summary.next_due <= summary.next_time):
+            summary.next_due, summary.next_due_reason = summary.next_time, summary.next_reason
     if json_out:
         out_json(summary.to_json())
     else:
         err.print(summary.headline(str(dry_run) if dry_run else ""), markup=False)
         for line in summary.details():
-            if not line.startswith("stopped:"):
+            if not line.startswith(("stopped:", "server:")):
                 err.print(f"  {line}", markup=False)
+        if not dry_run:
+            err.print(summary.tail(clock.now()), markup=False)
     if summary.stopped:
         err.print(f"coldmail: stopped: {summary.stopped}", markup=False)
         raise Exit(2)
+    if summary.server_trouble:
+        err.print(f"coldmail: {summary.server_trouble}", markup=False)
+        raise Exit(1)
 
 
 @command
@@ -143,6 +158,8 @@ def render(
     to: Annotated[str, typer.Option("--to", help="The contact to render for.")],
     campaign: Annotated[str | None, typer.Option(help="Render as this campaign would (its context).")] = None,
     language: Annotated[str | None, typer.Option("--language", "--lang", help="Notice language override.")] = None,
+    text: Annotated[bool, typer.Option("--text", help="Print only the decoded text part, as the recipient reads it.")]
+    = False,
 ) -> None:
     """Print the full message, headers included, exactly as it would be sent to that contact."""
     from coldmail.mail.rendering import compose_for
@@ -153,6 +170,10 @@ def render(
 
         extra = campaign_context(ws(), campaign)
     composed = compose_for(ws(), template=template, email=to, language=language, extra=extra)
+    if text:
+        message = composed.as_email()
+        write(f"Subject: {message['Subject']}\n\n" + message.get_body(("plain",)).get_content().replace("\r\n", "\n"))
+        return
     write(composed.raw.decode("ascii", "replace").replace("\r\n", "\n"))
 
 
@@ -173,7 +194,7 @@ def templates_check(
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Lint templates: undefined variables, missing subjects, spam phrasing, fake urgency."""
-    from coldmail.mail.lint import check_all
+    from coldmail.mail.lint import check_all, needs
 
     results = check_all(ws().home / "templates", names or None)
     if json_out:
@@ -181,6 +202,7 @@ def templates_check(
     else:
         for n, issues in results.items():
             echo(f"{n}: {'ok' if not issues else f'{len(issues)} issue(s)'}")
+            echo("  needs: " + "; ".join(f"{g}: {', '.join(v)}" for g, v in needs(n, ws().home / "templates").items() if v))
             for i in issues:
                 echo(f"  {i}")
     if any(i.severity == "error" for issues in results.values() for i in issues):

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from coldmail.cli._common import command, echo, err, out_json, parse_now, parse_time, ws
+from coldmail.cli._common import Exit, command, echo, err, out_json, parse_now, parse_time, ws
 
 requests_app = typer.Typer(help="Data-subject requests and their deadlines.", no_args_is_help=True)
 retention_app = typer.Typer(help="Retention: erase what is past its time.", no_args_is_help=True)
@@ -30,14 +31,34 @@ def where(
         echo(data["text"], nl=False)
 
 
+def confirm(question: str, yes: bool) -> None:
+    """Ask before an act that cannot be undone, when a person is at the terminal (stdin is a tty) and
+    did not pass --yes; scripts (no terminal) keep acting at once, as the contract says."""
+    if yes or not sys.stdin.isatty():
+        return
+    err.print(f"{question} [y/N] ", markup=False, end="")
+    try:
+        answer = input()
+    except EOFError:
+        answer = ""
+    if answer.strip().lower() not in ("y", "yes"):
+        err.print("Nothing was done.", markup=False)
+        raise Exit(1)
+
+
+YES = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation at a terminal.")]
+
+
 @command
 def erase(
     email: Annotated[str, typer.Argument()],
     json_out: Annotated[bool, typer.Option("--json")] = False,
+    yes: YES = False,
 ) -> None:
     """Erase a person's data, keeping only a suppression fingerprint."""
     from coldmail.privacy.erasure import erase as erase_
 
+    confirm(f"Erase everything held about {email} (this cannot be undone)?", yes)
     result = erase_(ws(), email)
     if json_out:
         out_json(result.to_json())
@@ -150,10 +171,15 @@ def requests_answer(
     ))] = None,
     smtp: Annotated[str | None, typer.Option(help="smtp://HOST:PORT (default: coldmail.toml).")] = None,
     json_out: Annotated[bool, typer.Option("--json")] = False,
+    yes: YES = False,
 ) -> None:
     """Answer a request from the records, mark it answered and audit it (erasure erases; objection suppresses)."""
     from coldmail.privacy import requests
 
+    if sys.stdin.isatty() and not yes:
+        asked = next((r for r in requests.list_requests(ws()) if r["id"] == request_id), None)
+        if asked and asked["kind"] == "erasure" and asked["status"] == "open":
+            confirm(f"Request #{request_id} asks for erasure: erase everything held about {asked['email']}?", yes)
     ans = requests.answer(ws(), request_id, send=send_it, out=out, smtp_url=smtp)
     if json_out:
         out_json({"id": request_id, "kind": ans.kind, "language": ans.language, "sent": send_it,

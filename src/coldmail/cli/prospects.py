@@ -100,11 +100,15 @@ def lists_set(
         purpose=purpose, geography=geography, industry=industry, company_size=company_size, roles=roles,
         lia_purpose=lia_purpose, lia_necessity=lia_necessity, lia_balancing=lia_balancing,
     ).items() if v is not None}
+    from coldmail.prospects.lists import get_list
+
+    existed = get_list(ws(), name) is not None
     view = update_list(ws(), name=name, **fields)
     if json_out:
         out_json({k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in view.__dict__.items()})
     else:
-        err.print(f"List {view.name!r} updated; LIA {'complete' if view.lia_complete else 'incomplete'}.", markup=False)
+        done = "updated" if existed else "created"
+        err.print(f"List {view.name!r} {done}; LIA {'complete' if view.lia_complete else 'incomplete'}.", markup=False)
 
 
 @lists_app.command("lia")

@@ -66,14 +66,20 @@ def replies_review(json_out: Annotated[bool, typer.Option("--json")] = False) ->
 @command
 def replies_resolve(
     reply_id: Annotated[int, typer.Argument()],
-    as_kind: Annotated[str | None, typer.Option("--as", help="Act on it as this kind instead.")] = None,
+    as_kind: Annotated[str | None, typer.Option("--as", help=(
+        "Act on it as this kind instead: opt_out, complaint, bounce_hard, bounce_soft, auto_reply, "
+        "data_request or human."))] = None,
     request: Annotated[str | None, typer.Option(help="For data requests: source, access or erasure.")] = None,
     dismiss: Annotated[bool, typer.Option(help="Take no action.")] = False,
     note: Annotated[str, typer.Option(help="Why (kept in the audit log).")] = "",
 ) -> None:
     """Confirm, override or dismiss a review item."""
     from coldmail.replies.review import resolve
+    from coldmail.store.states import ReplyKind
 
+    kinds = [k.value for k in ReplyKind]
+    if as_kind is not None and as_kind not in kinds:
+        fail(f"unknown kind {as_kind!r} for --as; use one of: {', '.join(kinds)}")
     view = resolve(ws(), reply_id, as_kind=as_kind, request=request, dismiss=dismiss, note=note)
     err.print(f"#{view.id}: {view.status}: {view.action}", markup=False)
 

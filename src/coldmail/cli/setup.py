@@ -20,6 +20,10 @@ def init(
     dpo_email: Annotated[str | None, typer.Option(help="Data protection officer or privacy contact.")] = None,
     country: Annotated[str | None, typer.Option(help="The controller's country (ISO code).")] = None,
     unsubscribe_url: Annotated[str | None, typer.Option(help="https unsubscribe endpoint, if you run one.")] = None,
+    public_url: Annotated[str | None, typer.Option(
+        help="https base URL where `coldmail serve` is reachable: one-click unsubscribe and the recipient's page.")] = None,
+    collected_by: Annotated[str | None, typer.Option(
+        help="The rep or team named as collecting the data (default: the sender).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the identity as JSON.")] = False,
 ) -> None:
     """Record the controller identity that every email and every answer shows."""
@@ -35,6 +39,8 @@ def init(
         dpo_email=dpo_email,
         country=country,
         unsubscribe_url=unsubscribe_url,
+        public_url=public_url,
+        collected_by=collected_by,
     )
     if json_out:
         out_json({"workspace": str(path.parent), "config": str(path), **controller.model_dump()})
@@ -51,11 +57,30 @@ def demo(
     from coldmail.demo import build
 
     dws, result = build(home, on_step=lambda text: err.print(text, markup=False))
-    echo(result.summary())
+    lines = result.summary().splitlines()
+    if lines and lines[-1].startswith("Open it again:"):  # demo.py's line assumes coldmail is on PATH
+        lines[-1] = f"Open it again: {reopen_command(result.home)}"
+    echo("\n".join(lines))
     if not no_tui:
         from coldmail.tui.app import run
 
         run(dws)
+
+
+def reopen_command(home: Path) -> str:
+    """A shell command that opens this workspace as shown: `coldmail` by name when the shell finds
+    this very program, else its full path (a virtualenv's bin is often not on PATH)."""
+    import os
+    import shlex
+    import shutil
+    import sys
+
+    program = Path(sys.executable).parent / "coldmail"
+    if not program.exists():
+        return f"COLDMAIL_HOME={shlex.quote(str(home))} {shlex.quote(sys.executable)} -m coldmail"
+    found = shutil.which("coldmail")
+    name = "coldmail" if found and os.path.samefile(found, program) else str(program)
+    return f"COLDMAIL_HOME={shlex.quote(str(home))} {shlex.quote(name)}"
 
 
 def register(app: typer.Typer) -> None:

@@ -33,19 +33,23 @@ def suppression_add(
 @suppression_app.command("check")
 @command
 def suppression_check(
-    email: Annotated[str, typer.Argument()],
+    target: Annotated[str, typer.Argument(metavar="EMAIL|@DOMAIN")],
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Is this address suppressed (directly or through its domain)? Exit code 0 either way."""
-    from coldmail.suppression import register as suppression
+    """Is this address or domain suppressed (itself or a parent domain)? Exit code 0 either way."""
+    from coldmail.addresses import normalize_domain, normalize_email
+    from coldmail.cli._light import read
+    from coldmail.suppression.oracle import lookup
 
-    view = suppression.check(ws(), email)
-    data = {"suppressed": view is not None, "reason": view.reason if view else None,
-            "since": view.since.isoformat() if view else None}
+    target = target.strip()
+    value = "@" + normalize_domain(target) if target.startswith("@") else normalize_email(target)
+    found = read(lambda execute, key: lookup(execute, key, value), lambda: ws())
+    data = {"suppressed": found is not None, "reason": found[0] if found else None,
+            "since": found[1].isoformat() if found else None}
     if json_out:
         out_json(data)
-    elif view:
-        echo(f"suppressed since {data['since']}: {view.reason}")
+    elif found:
+        echo(f"suppressed since {data['since']}: {data['reason']}")
     else:
         echo("not suppressed")
 

@@ -114,3 +114,18 @@ def check_all(workspace_templates: Path | None = None, names: list[str] | None =
             continue
         result[tname] = check_source(filename or path, source)
     return result
+
+
+def needs(name: str, workspace_templates: Path | None = None) -> dict[str, list[str]]:
+    """The variables template `name` uses, by where each comes from: the contact's record, the
+    sender's identity, or the campaign (`campaign create --var k=v`); `other` is none of these."""
+    used: set[str] = set()
+    for suffix in (".txt.j2", ".html.j2"):
+        full = f"email/{name}{suffix}"
+        if templating.template_exists(full, workspace_templates=workspace_templates):
+            used |= templating.variables(full, workspace_templates=workspace_templates)
+    groups = {"contact": CONTACT_OPTIONAL | {"email"}, "sender": ALWAYS_DEFINED - {"email"},
+              "campaign": CAMPAIGN_OPTIONAL}
+    out = {group: sorted(used & names) for group, names in groups.items()}
+    out["other"] = sorted(used - set().union(*groups.values()))
+    return out

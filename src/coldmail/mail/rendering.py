@@ -23,7 +23,7 @@ from markupsafe import Markup
 
 from coldmail.addresses import domain_of
 from coldmail.contacts.views import HELD_FIELDS, ContactView
-from coldmail.mail import i18n, mime, templating
+from coldmail.mail import grammar, i18n, mime, templating
 from coldmail.mail.templating import TemplateProblem
 from coldmail.store.config import Config
 from coldmail.store.models import utcnow
@@ -43,6 +43,7 @@ class RenderedTemplate:
     subject: str
     text: str
     html: str | None
+    language: str | None = None  # what the template declares (`Language: fr` under the subject)
 
 
 @dataclass(frozen=True)
@@ -79,14 +80,22 @@ def contact_context(contact: ContactView, config: Config, extra: dict | None = N
     return ctx
 
 
-def _split_subject(name: str, text: str) -> tuple[str, str]:
+def _split_subject(name: str, text: str) -> tuple[str, str, str | None]:
+    """(subject, body, declared language): the first line is `Subject: …`; a `Language: xx` line may follow."""
     first, _, rest = text.partition("\n")
     if not first.lower().startswith("subject:"):
         raise TemplateProblem(f"{name}: the first line must be 'Subject: …'")
     subject = first.split(":", 1)[1].strip()
     if not subject:
         raise TemplateProblem(f"{name}: the subject is empty")
-    return subject, rest.lstrip("\n")
+    second, _, after = rest.partition("\n")
+    language = None
+    if second.lower().startswith("language:"):
+        language = second.split(":", 1)[1].strip().lower()
+        if language not in i18n.LANGUAGES:
+            raise TemplateProblem(f"{name}: unknown language {language!r} (known: {', '.join(i18n.LANGUAGES)})")
+        rest = after
+    return subject, rest.lstrip("\n"), language
 
 
 def render_template(
@@ -99,10 +108,11 @@ def render_template(
     if rendered is None:
         available = ", ".join(template_names(workspace_templates)) or "none"
         raise TemplateProblem(f"no template {name!r} (available: {available})")
-    subject, text = _split_subject(txt_name, rendered)
+    subject, text, language = _split_subject(txt_name, rendered)
     html_body = templating.render(f"{EMAIL_DIR}/{name}.html.j2", context, workspace_templates=workspace_templates,
                                   who=who, missing_ok=True)
-    return RenderedTemplate(subject=header_safe(subject), text=text.rstrip() + "\n", html=html_body)
+    return RenderedTemplate(subject=header_safe(subject), text=text.rstrip() + "\n", html=html_body,
+                            language=language)
 
 
 _PARAGRAPHS = re.compile(r"\n\s*\n")
@@ -125,7 +135,8 @@ def _layout_context(contact: ContactView, config: Config, lang: str, token: str)
         "rtl": lang in i18n.RTL,
         "justification": contact.justification,
         "source": contact.source,
-        "source_url": contact.source_url,
+        # A profile page (LinkedIn...) is data we hold about the person, not where we found them.
+        "source_url": "" if grammar.is_profile(contact.source_url) else contact.source_url,
         "source_public": contact.source_public,
         "held": [k for k in HELD_FIELDS if getattr(contact, k)],
         "purpose": "; ".join(contact.list_purposes),
@@ -133,17 +144,34 @@ def _layout_context(contact: ContactView, config: Config, lang: str, token: str)
         "authority_url": authority_url,
         "reply_to": ctrl.sender_email,
         "unsubscribe_link": unsubscribe_link(token, config),
+        "page_link": page_link(token, config),
     }
 
 
+def public_base(config: Config) -> str:
+    """The https base URL where `coldmail serve` answers ('' when none is configured)."""
+    url = config.controller.public_url.rstrip("/")
+    return url if url.startswith("https://") else ""
+
+
 def unsubscribe_link(token: str, config: Config) -> str:
-    """The per-contact https unsubscribe link, when the workspace runs an endpoint ('' otherwise).
-    It carries the contact's token (`suppression.tokens`), never the address."""
+    """The per-contact https unsubscribe link: `<public_url>/u/<token>` when `coldmail serve` runs,
+    else the workspace's own endpoint, else ''. It carries the contact's token (`suppression.tokens`),
+    never the address."""
+    base = public_base(config)
+    if base:
+        return f"{base}/u/{token}"
     url = config.controller.unsubscribe_url
     if not url.startswith("https://"):
         return ""
     sep = "&" if "?" in url else "?"
     return f"{url}{sep}t={token}"
+
+
+def page_link(token: str, config: Config) -> str:
+    """The recipient's page (why we wrote, the source, what we hold, their buttons), or ''."""
+    base = public_base(config)
+    return f"{base}/p/{token}" if base else ""
 
 
 def unsubscribe_headers(token: str, config: Config) -> tuple[str, str | None]:
@@ -155,6 +183,26 @@ def unsubscribe_headers(token: str, config: Config) -> tuple[str, str | None]:
     if link:
         return f"<{link}>, {mailto}", "List-Unsubscribe=One-Click"
     return mailto, None
+
+
+def _footer(lay: dict, contact: ContactView, *, language: str | None,
+            declared: str | None) -> tuple[list[str], list[str], list[str]]:
+    """(languages, notices, opt-outs) under the rep's text.
+
+    One language per email when the template declares one (or the caller asks for one), and always
+    when a public URL is set; there the notice is the short first layer (who, from where, why this
+    person, the source, where the rest is) and the full Art. 14 notice is on the recipient's page.
+    With neither, the contact's language is followed by English, as the shipped English templates need."""
+    lang = i18n.language_for(contact.country, language or declared)
+    layered = bool(lay["page_link"])
+    langs = [lang] if language or declared or layered or lang == "en" else [lang, "en"]
+    notices, optouts = [], []
+    for code in langs:
+        code_lay = {**lay, "lang": code, "rtl": code in i18n.RTL}
+        kind = "short" if layered else "notice"
+        notices.append(templating.render_layout(f"layout/{kind}.{code}.txt.j2", code_lay).strip())
+        optouts.append(templating.render_layout(f"layout/optout.{code}.txt.j2", code_lay).strip())
+    return langs, notices, optouts
 
 
 @dataclass(frozen=True)
@@ -189,23 +237,16 @@ def compose(
         raise TemplateProblem("no controller identity yet: run `coldmail init` first")
     ctx = contact_context(contact, config, extra)
     body = render_template(template, ctx, workspace_templates=workspace_templates, who=contact.email)
-    # The notice speaks the contact's language; the shipped templates are English, so when the
-    # two differ the English notice follows (an explicit language gives just that one).
-    lang = i18n.language_for(contact.country, language)
-    langs = [lang] if language or lang == "en" else [lang, "en"]
-    notices, optouts = [], []
-    lay = _layout_context(contact, config, lang, token)
-    for code in langs:
-        code_lay = lay if code == lang else {**lay, "lang": code, "rtl": code in i18n.RTL}
-        notices.append(templating.render_layout(f"layout/notice.{code}.txt.j2", code_lay).strip())
-        optouts.append(templating.render_layout(f"layout/optout.{code}.txt.j2", code_lay).strip())
-    notice_txt = "\n\n".join(notices)
-    text = f"{body.text}\n" + "\n\n".join(optouts) + "\n\n-- \n" + notice_txt + "\n"
+    lay = _layout_context(contact, config, i18n.language_for(contact.country, language), token)
+    langs, notices, optouts = _footer(lay, contact, language=language, declared=body.language)
+    text = f"{body.text}\n" + "\n\n".join(optouts) + "\n\n-- \n" + "\n\n".join(notices) + "\n"
     body_html = body.html if body.html is not None else text_to_html(body.text)
     html_doc = templating.render_layout(
         "layout/message.html.j2",
         {
             **lay,
+            "lang": langs[0],
+            "rtl": langs[0] in i18n.RTL,
             # Already escaped: the rep's HTML template is autoescaped, text_to_html escapes.
             "body_html": Markup(body_html),
             "notice_blocks": [

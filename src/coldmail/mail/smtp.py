@@ -19,9 +19,15 @@ class SendAborted(SmtpProblem):
     """The run stopped for a reason the rep must fix (authentication, campaign paused...)."""
 
 
+class AuthRefused(SendAborted):
+    """The server refused our login: that mailbox pauses until a person fixes it; the others go on."""
+
+
 @dataclass
 class SmtpResult:
-    outcome: str  # sent, retry, reject_recipient, reject_message, unknown, reconnect
+    # sent, retry, reject_recipient, reject_message, unknown, and reconnect: the server did not answer
+    # or said 421 before the message was accepted (an outage of the mailbox, not a fault of the message)
+    outcome: str
     code: int = 0
     text: str = ""
 
@@ -73,7 +79,7 @@ class Connection:
             try:
                 await smtp.login(t.username, t.password)
             except aiosmtplib.SMTPAuthenticationError as exc:
-                raise SendAborted(f"SMTP authentication failed for {t.username!r} at {t.host}: {exc.code} {exc.message}") from None
+                raise AuthRefused(f"SMTP authentication failed for {t.username!r} at {t.host}: {exc.code} {exc.message}") from None
         self.smtp = smtp
 
     async def close(self) -> None:
@@ -150,7 +156,7 @@ def classify_answer(code: int, message: str, *, step: str) -> SmtpResult:
     if 400 <= code < 500:
         return SmtpResult("retry", code, message)
     if code in (530, 534, 535, 538):
-        raise SendAborted(f"the SMTP server refused authentication: {code} {redact(message)}".strip())
+        raise AuthRefused(f"the SMTP server refused authentication: {code} {redact(message)}".strip())
     if step == "mail":
         if code == 552:  # the declared size is too big: this message's fault
             return SmtpResult("reject_message", code, message)

@@ -20,6 +20,7 @@ from jinja2 import (
 from jinja2.sandbox import SandboxedEnvironment
 
 from coldmail.errors import TemplateProblem
+from coldmail.mail.grammar import FILTERS
 
 
 def shipped_templates_dir() -> Path:
@@ -45,14 +46,18 @@ def environment(workspace_templates: Path | None = None) -> SandboxedEnvironment
     if workspace_templates is not None:
         loaders.append(FileSystemLoader(str(workspace_templates)))
     loaders.append(FileSystemLoader(str(shipped_templates_dir())))
-    return SandboxedEnvironment(loader=ChoiceLoader(loaders), cache_size=1000, **_OPTIONS)
+    env = SandboxedEnvironment(loader=ChoiceLoader(loaders), cache_size=1000, **_OPTIONS)
+    env.filters.update(FILTERS)
+    return env
 
 
 @lru_cache(maxsize=1)
 def layout_environment() -> Environment:
     """The layout (notice, opt-out, HTML frame) ships with coldmail and cannot be overridden, so it
     is trusted code and renders without the sandbox's per-attribute checks."""
-    return Environment(loader=FileSystemLoader(str(shipped_templates_dir())), auto_reload=False, **_OPTIONS)
+    env = Environment(loader=FileSystemLoader(str(shipped_templates_dir())), auto_reload=False, **_OPTIONS)
+    env.filters.update(FILTERS)
+    return env
 
 
 def _render(template: Template, context: dict) -> str:
@@ -121,6 +126,20 @@ def render(name: str, context: dict, *, workspace_templates: Path | None = None,
     except UndefinedError as exc:
         target = f" for {who}" if who else ""
         raise TemplateProblem(f"{name}{target}: {exc.message}") from None
+    except TemplateError as exc:
+        raise TemplateProblem(f"{name}: {exc}") from None
+
+
+def variables(name: str, *, workspace_templates: Path | None = None) -> set[str]:
+    """The variables a template uses that it does not set itself (`templates check` lists them)."""
+    from jinja2 import meta
+
+    env = environment(workspace_templates)
+    try:
+        source, _, _ = env.loader.get_source(env, name)
+        return meta.find_undeclared_variables(env.parse(source))
+    except TemplateNotFound:
+        raise TemplateProblem(f"no template {name!r}") from None
     except TemplateError as exc:
         raise TemplateProblem(f"{name}: {exc}") from None
 

@@ -16,8 +16,9 @@ from sqlmodel import Session
 from coldmail import countries
 from coldmail.contacts.views import ContactView
 from coldmail.mail.rendering import Thread
-from coldmail.outreach import campaigns
+from coldmail.outreach import campaigns, mailboxes
 from coldmail.outreach import windows as scheduling
+from coldmail.outreach.mailboxes import MailboxSpec
 from coldmail.store import db
 from coldmail.store.config import Sending
 from coldmail.store.models import (
@@ -60,6 +61,7 @@ class Claimed:
     thread: Thread | None
     fingerprints: list[str]
     attempts: int = 1
+    mailbox: str = ""
 
 
 class Store:
@@ -104,21 +106,8 @@ def _count(conn, *conds) -> int:
 
 
 def _caps_ok(conn, row, now: datetime, rules: Sending) -> tuple[bool, datetime | None, str]:
-    """The mailbox, contact and company caps, counted in the database so they hold across processes."""
+    """The contact and company caps (the mailbox's are checked once per claim: `mailboxes.room`)."""
     live = Message.state.in_(LIVE_STATES)
-    for limit, span, label in ((rules.per_minute, timedelta(minutes=1), "minute"),
-                               (rules.per_hour, timedelta(hours=1), "hour"),
-                               (rules.per_day, timedelta(days=1), "day")):
-        recent = Message.claimed_at > now - span
-        if limit and _count(conn, Message.sender_email == row.sender_email, live, recent) >= limit:
-            return False, now + span / limit, f"mailbox cap: {limit} per {label}"
-    if rules.jitter_seconds:
-        last = conn.execute(
-            select(func.max(Message.claimed_at)).where(Message.sender_email == row.sender_email, live)
-        ).scalar()
-        gap = timedelta(seconds=rules.jitter_seconds * random.uniform(0.5, 1.5))
-        if last is not None and as_utc(last) + gap > now:
-            return False, as_utc(last) + gap, "spacing between messages"
     days = rules.per_contact_days
     if rules.per_contact_max and _count(
         conn, Message.contact_id == row.contact_id, live, Message.claimed_at > now - timedelta(days=days)
@@ -132,8 +121,27 @@ def _caps_ok(conn, row, now: datetime, rules: Sending) -> tuple[bool, datetime |
     return True, None, ""
 
 
-_CANDIDATE_COLS = (Message.id, Message.position, Message.to_email, Message.sender_email, Message.domain,
-                   Message.message_id, Message.attempts, Message.contact_id)
+def open_mailboxes(conn, boxes: list[MailboxSpec], now: datetime, rules: Sending, summary: SendSummary,
+                   caps: bool) -> list[MailboxSpec]:
+    """The mailboxes with room now, least recently used first (the rotation). When none has room,
+    the summary says when the first one will: nothing queued is read or touched (deferral in sets)."""
+    if not caps:
+        return list(boxes)
+    spread = random.uniform(0.5, 1.5)
+    ready: list[tuple[datetime | None, MailboxSpec]] = []
+    for box in boxes:
+        ok, later, why = mailboxes.room(conn, box, now, rules.jitter_seconds, spread)
+        if ok:
+            last = conn.execute(select(func.max(Message.claimed_at)).where(Message.mailbox == box.name)).scalar()
+            ready.append((as_utc(last), box))
+        elif later is not None:
+            summary.wait(later, why)
+    ready.sort(key=lambda pair: (pair[0] is not None, pair[0] or now))
+    return [box for _, box in ready]
+
+
+_CANDIDATE_COLS = (Message.id, Message.not_before, Message.window_key, Message.position, Message.to_email, Message.sender_email, Message.domain,
+                   Message.message_id, Message.attempts, Message.contact_id, Message.mailbox)
 _CONTACT_COLS = (Contact.id, Contact.email, Contact.first_name, Contact.last_name, Contact.company, Contact.role,
                  Contact.country, Contact.website, Contact.source, Contact.source_url, Contact.source_public,
                  Contact.collected_at, Contact.collected_by, Contact.justification, Contact.status,
@@ -153,10 +161,11 @@ class _Context:
     worker: str
     summary: SendSummary
     batch: int
+    boxes: list[MailboxSpec]
 
 
 def claim(store: Store, campaign_id: int, *, now: datetime, worker: str, summary: SendSummary,
-          caps: bool = True, batch: int = 1, steps: dict | None = None) -> list[Claimed]:
+          boxes: list[MailboxSpec], caps: bool = True, batch: int = 1, steps: dict | None = None) -> list[Claimed]:
     """Claim up to `batch` due messages. Check and claim share one transaction, so a suppression
     that commits before it stops the message, and one that commits after finds it claimed.
     Core statements only: this runs once per message of a 100,000-message campaign."""
@@ -171,38 +180,58 @@ def claim(store: Store, campaign_id: int, *, now: datetime, worker: str, summary
             summary.stopped = f"campaign is {status}: {reason or 'resume it to continue'}"
             return out
         steps = steps or {s.position: s for s in campaigns.steps_of(session, campaign_id)}
+        if not boxes:
+            return out
         if caps and conn.dialect.name == "postgresql":
             # Caps are counts; two senders counting at once would both see room for one more.
             # One lock per mailbox serialises the count-and-claim across processes and machines.
-            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
-                         {"k": "coldmail-caps:" + conn.execute(
-                             select(Campaign.sender_email).where(Campaign.id == campaign_id)).scalar_one()})
-        stmt = (
-            select(*_CANDIDATE_COLS)
-            .where(Message.campaign_id == campaign_id, Message.state == MessageState.QUEUED,
-                   Message.not_before <= now)
-            .order_by(Message.not_before, Message.id)
-            .limit(max(batch * 2, 8))
-        )
-        if conn.dialect.name == "postgresql":
-            stmt = stmt.with_for_update(skip_locked=True)
+            for box in sorted(boxes, key=lambda b: b.name):
+                conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": "coldmail-caps:" + box.name})
+        boxes = open_mailboxes(conn, boxes, now, ws.config.sending, summary, caps)
+        if not boxes:
+            return out
+        probes = _probes(conn, campaign_id, now, ["", *(b.name for b in boxes)], max(batch * 2, 8))
         ctx = _Context(campaign_id=campaign_id, key=ws.fingerprint_key, rules=ws.config.sending, steps=steps,
-                       caps=caps, now=now, worker=worker, summary=summary, batch=batch)
+                       caps=caps, now=now, worker=worker, summary=summary, batch=batch, boxes=boxes)
         # Skipped and deferred candidates leave the queue (their state or not_before changes), so
         # each pass sees fresh ones until enough are claimed or none are due.
         while len(out) < batch:
-            candidates = conn.execute(stmt).all()
+            candidates = _due(conn, probes, max(batch * 2, 8))
             if not candidates:
                 break
             _consider(conn, candidates, ctx, out)
     return out
 
 
+def _probes(conn, campaign_id: int, now: datetime, names: list[str], limit: int) -> list:
+    """One query per mailbox (and one for first touches not yet given one), each an index range
+    (campaign, state, mailbox, not_before) read in due order: a mailbox's backlog, or a down
+    mailbox's, costs the others nothing, and no query sorts the queue."""
+    out = []
+    for name in names:
+        stmt = (select(*_CANDIDATE_COLS)
+                .where(Message.campaign_id == campaign_id, Message.state == MessageState.QUEUED,
+                       Message.mailbox == name, Message.not_before <= now)
+                .order_by(Message.not_before, Message.id).limit(limit))
+        if conn.dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        out.append(stmt)
+    return out
+
+
+def _due(conn, probes: list, limit: int) -> list:
+    """The first `limit` due candidates over every probe, in due order."""
+    rows = [row for stmt in probes for row in conn.execute(stmt).all()]
+    rows.sort(key=lambda r: (as_utc(r.not_before), r.id))
+    return rows[:limit]
+
+
 _CLAIM = (
     update(Message.__table__)
     .where(Message.__table__.c.id == bindparam("b_id"))
     .values(state=MessageState.SENDING, claimed_at=bindparam("b_at"), claimed_by=bindparam("b_by"),
-            attempts=bindparam("b_attempts"), message_id=bindparam("b_msgid"), reason="")
+            attempts=bindparam("b_attempts"), message_id=bindparam("b_msgid"), reason="",
+            mailbox=bindparam("b_box"), sender_email=bindparam("b_from"))
 )
 
 
@@ -239,11 +268,14 @@ def _decide(conn, candidates, ctx: _Context, out: list[Claimed], claims: list[di
         ).group_by(Reply.contact_id)
     ).all())
     blocked_fps = oracle.reasons_for(conn, (fp for group in fps.values() for fp in group))
+    closed: set[str] = set()  # window keys deferred as a set in this pass
     for row in candidates:
         if len(out) >= ctx.batch:
             break
-        summary.settled += 1  # (taken back below if it is claimed)
         person = people.get(row.contact_id)
+        if person is not None and f"{person.country}|{person.timezone}" in closed:
+            continue  # deferred with its set a moment ago
+        summary.settled += 1  # (taken back below if it is claimed)
         if person is None:
             set_message(conn, row.id, state=MessageState.SKIPPED, reason="the contact was erased")
             continue
@@ -277,7 +309,15 @@ def _decide(conn, candidates, ctx: _Context, out: list[Claimed], claims: list[di
             continue
         if ctx.caps:
             win = scheduling.window(now, country=person.country, timezone=person.timezone, rules=rules)
-            ok, later, why = (win.ok, win.next_time, win.reason) if not win.ok else _caps_ok(conn, row, now, rules)
+            if not win.ok:
+                key = f"{person.country}|{person.timezone}"
+                closed.add(key)
+                n = _defer_window(conn, ctx, row, key, win.next_time, win.reason)
+                summary.settled += n - 1
+                summary.deferred += n
+                summary.reasons[win.reason.split(" in ")[0]] += n
+                continue
+            ok, later, why = _caps_ok(conn, row, now, rules)
             if not ok:
                 set_message(conn, row.id, not_before=later, reason=why)
                 summary.deferred += 1
@@ -287,6 +327,23 @@ def _decide(conn, candidates, ctx: _Context, out: list[Claimed], claims: list[di
         claims.append(params)
         out.append(claimed)
         summary.settled -= 1
+
+
+def _defer_window(conn, ctx: _Context, row, key: str, until: datetime, reason: str) -> int:
+    """Defer every due message of the campaign whose contact shares this window (same country and
+    time zone) in one statement over its index range, instead of one claim after another finding
+    them one by one (a million due messages at night). Returns how many, this one included."""
+    table = Message.__table__
+    due = ((table.c.campaign_id == ctx.campaign_id) & (table.c.state == MessageState.QUEUED)
+           & (table.c.window_key == key) & (table.c.not_before <= ctx.now))
+    if conn.dialect.name == "postgresql":
+        # Rows another sender holds are left to it (no waiting on its locks, no deadlock).
+        due = table.c.id.in_(select(table.c.id).where(due).with_for_update(skip_locked=True).scalar_subquery())
+    n = conn.execute(update(table).where(due).values(not_before=until, reason=reason)).rowcount or 0
+    if row.window_key != key:  # the contact moved since it was queued: this one too, by itself
+        set_message(conn, row.id, not_before=until, reason=reason, window_key=key)
+        n += 1
+    return n
 
 
 def _take(conn, row, person, lists: list[tuple[str, str]], fingerprints: list[str],
@@ -302,10 +359,15 @@ def _take(conn, row, person, lists: list[tuple[str, str]], fingerprints: list[st
         ).scalars().all()
         if prior:
             thread = Thread(in_reply_to=prior[-1], references=tuple(prior))
-    msgid = row.message_id or _make_msgid(row.sender_email)
-    params = {"b_id": row.id, "b_at": ctx.now, "b_by": ctx.worker, "b_attempts": row.attempts + 1, "b_msgid": msgid}
+    # A pinned follow-up keeps its mailbox; a first touch takes the next mailbox of the rotation.
+    by_name = {b.name: b for b in ctx.boxes}
+    box = by_name.get(row.mailbox) or ctx.boxes[ctx.summary.rotation % len(ctx.boxes)]
+    ctx.summary.rotation += 1
+    msgid = row.message_id or _make_msgid(box.from_email)
+    params = {"b_id": row.id, "b_at": ctx.now, "b_by": ctx.worker, "b_attempts": row.attempts + 1, "b_msgid": msgid,
+              "b_box": box.name, "b_from": box.from_email}
     return params, Claimed(row.id, msgid, row.position, ctx.steps[row.position].template, person.email,
-                           _contact_view(person, lists), thread, fingerprints, row.attempts + 1)
+                           _contact_view(person, lists), thread, fingerprints, row.attempts + 1, box.name)
 
 
 def _contact_view(p, lists: list[tuple[str, str]]) -> ContactView:

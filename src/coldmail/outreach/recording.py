@@ -66,6 +66,15 @@ def record(store: Store, c: Claimed, result: SmtpResult, *, now: datetime, summa
             summary.unknown += 1
 
 
+def fail_render(store: Store, c: Claimed, reason: str, *, summary: SendSummary) -> None:
+    """The message could not be rendered: it fails with the reason (nothing was transmitted, so it
+    is not `unknown`), and nothing else is held up."""
+    with store.unit() as session:
+        set_message(session.connection(), c.message_id, state=MessageState.FAILED,
+                    reason=f"{FailReason.RENDER}: {reason}"[:500])
+    summary.failed += 1
+
+
 _SENT = (
     update(Message.__table__)
     .where(Message.__table__.c.id == bindparam("b_id"))
@@ -105,10 +114,12 @@ class SentBuffer:
 
 
 def release(store: Store, c: Claimed) -> None:
-    """Put a claimed message back in the queue: nothing of it reached the server."""
+    """Put a claimed message back in the queue: nothing of it reached the server, so no attempt is
+    spent, and a first touch may go from another mailbox (a follow-up keeps its thread's)."""
+    pinned = {} if c.position == 0 else {"mailbox": c.mailbox}
     with store.unit() as session:
         set_message(session.connection(), c.message_id, state=MessageState.QUEUED, attempts=max(0, c.attempts - 1),
-                    claimed_at=None, claimed_by="")
+                    claimed_at=None, claimed_by="", **({"mailbox": ""} | pinned))
 
 
 def _pid_alive(pid: int) -> bool:

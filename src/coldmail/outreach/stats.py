@@ -43,13 +43,23 @@ def campaign_stats(ws: Workspace) -> list[CampaignStats]:
             .group_by(Message.campaign_id, Reply.kind)
         ).all():
             kinds.setdefault(cid, {})[kind] = n
+        # A bounce names the failed address, rarely our Message-ID, so it is often matched to the
+        # contact alone (no message row): it counts for each campaign that sent to that contact.
+        bounced_by_contact = dict(s.execute(
+            select(Message.campaign_id, func.count(func.distinct(Reply.id)))
+            .join(Message, Message.contact_id == Reply.contact_id)
+            .where(Reply.status == ReplyStatus.APPLIED, Reply.message_row_id.is_(None),
+                   Reply.kind.in_((ReplyKind.BOUNCE_HARD, ReplyKind.BOUNCE_SOFT)), Message.sent_at.is_not(None))
+            .group_by(Message.campaign_id)
+        ).all())
         out = []
         for c in s.execute(select(Campaign).order_by(Campaign.name)).scalars():
             st, k = states.get(c.id, {}), kinds.get(c.id, {})
             out.append(CampaignStats(
                 c.name, c.status, c.pause_reason, st.get(MessageState.SENT, 0), st.get(MessageState.QUEUED, 0),
                 k.get(ReplyKind.HUMAN, 0) + k.get(ReplyKind.DATA_REQUEST, 0), k.get(ReplyKind.OPT_OUT, 0),
-                k.get(ReplyKind.BOUNCE_HARD, 0) + k.get(ReplyKind.BOUNCE_SOFT, 0), k.get(ReplyKind.COMPLAINT, 0),
+                k.get(ReplyKind.BOUNCE_HARD, 0) + k.get(ReplyKind.BOUNCE_SOFT, 0) + bounced_by_contact.get(c.id, 0),
+                k.get(ReplyKind.COMPLAINT, 0),
             ))
         return out
 

@@ -37,8 +37,8 @@ def init_workspace(ws: Workspace, **given: str | None) -> tuple[Controller, Path
             value = normalize_email(value) if value.strip() else ""
         elif key == "country":
             value = normalize_country(value)
-        elif key in ("privacy_url", "unsubscribe_url"):
-            value = _check_url(key, value)
+        elif key in ("privacy_url", "unsubscribe_url", "public_url"):
+            value = _check_url(key, value).rstrip("/") if key == "public_url" else _check_url(key, value)
         else:
             value = clean_text(value, key)
             if len(value) > 300:
@@ -50,6 +50,8 @@ def init_workspace(ws: Workspace, **given: str | None) -> tuple[Controller, Path
         raise BadInput("missing " + ", ".join("--" + m.replace("_", "-") for m in missing))
     if merged.get("unsubscribe_url", "").startswith("http://"):
         raise BadInput("--unsubscribe-url must use https (one-click unsubscribe requires it)")
+    if merged.get("public_url", "").startswith("http://"):
+        raise BadInput("--public-url must use https: run `coldmail serve` behind a TLS proxy (RFC 8058 requires it)")
     controller = Controller(**merged)
     ws.config.controller = controller
     saved = save_config(ws.home, ws.config)

@@ -48,7 +48,8 @@ def where(ws: Workspace, email: str, *, language: str | None = None) -> dict:
         "source_url": contact.source_url if contact else None,
         "source_public": contact.source_public if contact else None,
         "collected_at": contact.collected_at.isoformat() if contact else None,
-        "collected_by": contact.collected_by if contact else None,
+        # Who collected it, as the controller names them (`init --collected-by`), never an OS account.
+        "collected_by": (ctrl.collected_by or f"{ctrl.sender_name}, {ctrl.company}") if contact else None,
         "justification": contact.justification if contact else None,
         "data_held": contact.held() if contact else {},
         "purpose": "; ".join(contact.list_purposes) if contact and contact.list_purposes else (

@@ -32,6 +32,10 @@ FIELDS = (
     "source_public",
     "justification",
     "collected_at",
+    # Read into country and time zone (prospects/locations.py), never stored as such.
+    "location",
+    "city",
+    "region",
 )
 
 _ALIASES: dict[str, tuple[str, ...]] = {
@@ -70,6 +74,9 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "source_public": ("source public", "public", "is public", "public source"),
     "justification": ("justification", "relevance", "reason", "why", "legitimate interest"),
     "collected_at": ("collected at", "collected on", "collected", "date collected", "date found"),
+    "location": ("location", "person location", "contact location", "lead location"),
+    "city": ("city", "person city", "contact city", "town", "ville", "ciudad", "stadt"),
+    "region": ("region", "state", "province", "state province", "state region", "person state", "contact state"),
 }
 _LOOKUP = {alias: name for name, aliases in _ALIASES.items() for alias in aliases}
 

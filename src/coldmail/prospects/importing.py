@@ -70,6 +70,7 @@ class ImportResult:
     rejected: list[dict] = field(default_factory=list)
     dropped_columns: list[str] = field(default_factory=list)
     list_name: str = ""
+    no_timezone: int = 0  # rows with neither a country nor a time zone: their window is in UTC
 
     def to_json(self) -> dict:
         return {
@@ -91,6 +92,9 @@ class ImportResult:
         lines = []
         if self.dropped_columns:
             lines.append(f"Not stored (data minimisation): {', '.join(self.dropped_columns)}")
+        if self.no_timezone:
+            lines.append(f"Warning: {self.no_timezone} contact(s) have no country or time zone (no Location, City/"
+                         "State/Country): they are written to in UTC business hours (see `campaign schedule`)")
         lines += [f"line {rej['row']}: {rej['reason']}" for rej in self.rejected[:limit]]
         if len(self.rejected) > limit:
             lines.append(f"… and {len(self.rejected) - limit} more (use --json for all)")
@@ -193,6 +197,7 @@ def import_csv(
                           else Blocklist(set(oracle.reasons_for(session.connection(), fps.of_batch(batch))), fps))
                 batch, n_suppressed, n_repeats = rowreader.screen(batch, blocks)
             result.suppressed += n_suppressed
+            result.no_timezone += rowreader.unplaced(batch)
             result.duplicates += n_repeats
             writer.flush_batch(session, kept=batch, list_id=plist.id, first_new_id=first_new_id, stamped=stamped,
                          stamp=stamp, result=result)

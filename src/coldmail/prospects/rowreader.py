@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from coldmail.addresses import InvalidAddress, normalize_email, normalize_many
-from coldmail.prospects import csvfile
+from coldmail.prospects import csvfile, locations
 from coldmail.prospects.fields import (
     MAX_LEN,
     RowError,
@@ -47,7 +47,7 @@ class Defaults:
 # A contact record as the importer writes it: the columns of contacts it fills from a file, in
 # this order (collected_at None: collected when the import runs).
 RECORD = ("email", "fingerprint", "first_name", "last_name", "company", "role", "country", "website",
-          "source", "source_url", "source_public", "collected_at", "justification")
+          "source", "source_url", "source_public", "collected_at", "justification", "timezone")
 SLOT = {name: i for i, name in enumerate(RECORD)}
 _TEXT_FIELDS = ("first_name", "last_name", "company", "role", "website", "source", "source_url", "justification")
 
@@ -64,6 +64,7 @@ class Layout:
     country: int | None
     source_public: int | None
     collected_at: int | None
+    place: locations.Columns | None = None  # Location, City, State: country and time zone
 
     @classmethod
     def of(cls, headers: csvfile.HeaderMap) -> Layout:
@@ -76,6 +77,7 @@ class Layout:
             country=index.get("country"),
             source_public=index.get("source_public"),
             collected_at=index.get("collected_at"),
+            place=locations.Columns.of(index),
         )
 
 
@@ -107,11 +109,15 @@ def prepare(cells: list[str], layout: Layout, defaults: Defaults, fingerprint_of
         if not justification:
             raise RowError("no justification: give a justification column or --justification")
     country = "" if layout.country is None else normalize_country(cells[layout.country])
+    zone = ""
+    if layout.place is not None:
+        place = layout.place.read(cells, country)
+        country, zone = place.country, place.timezone
     public = None if layout.source_public is None else parse_public(cells[layout.source_public])
     collected = None if layout.collected_at is None else parse_collected_at(cells[layout.collected_at])
     return (email, fingerprint_of(email), first_name, last_name, company, role, country, website, source,
             source_url or defaults.source_url, defaults.source_public if public is None else public, collected,
-            justification)
+            justification, zone)
 
 
 _SOURCE, _SOURCE_URL, _JUSTIFICATION = (_TEXT_FIELDS.index(name) for name in ("source", "source_url", "justification"))
@@ -171,11 +177,21 @@ def prepare_many(rows: list[list[str]], layout: Layout, defaults: Defaults,
                      else list(map(parse_collected_at, columns[layout.collected_at])))
     except RowError:
         return None
+    zones = itertools.repeat("")
+    if layout.place is not None:
+        places = [layout.place.read(row, code) for row, code in zip(rows, country, strict=False)]
+        country, zones = [p.country for p in places], [p.timezone for p in places]
     return list(zip(emails, map(fingerprint_of, emails), first_name, last_name, company, role, country, website,
-                    source, source_url, public, collected, justification, strict=False))  # repeat() is endless
+                    source, source_url, public, collected, justification, zones, strict=False))  # repeat() is endless
 
 
 _EMAIL = operator.itemgetter(0)
+_PLACE = operator.itemgetter(SLOT["country"], SLOT["timezone"])
+
+
+def unplaced(batch: list[tuple]) -> int:
+    """Records with neither a country nor a time zone (their sending window falls back to UTC)."""
+    return sum(1 for place in map(_PLACE, batch) if place == ("", ""))
 
 
 def read_batches(
@@ -215,7 +231,7 @@ _CELLS = operator.itemgetter(1)
 
 # What a repeat of an address refreshes (the provenance stays the first one's): (field, slot) pairs.
 UPDATED_ON_REPEAT = tuple((name, SLOT[name]) for name in ("first_name", "last_name", "company", "role", "country",
-                                                          "website"))
+                                                          "website", "timezone"))
 
 
 def screen(batch: list[tuple], blocklist: Blocklist) -> tuple[list[tuple], int, int]:

@@ -41,6 +41,11 @@ class Controller(BaseModel):
     dpo_email: str = ""
     country: str = ""
     unsubscribe_url: str = ""
+    # Where `coldmail serve` is reachable (behind a TLS proxy); it turns on one-click unsubscribe,
+    # the recipient's page and the short, layered notice in each email.
+    public_url: str = ""
+    # Who collects the data, named at `init` ("the sales team"); never the operating-system user.
+    collected_by: str = ""
 
     @property
     def configured(self) -> bool:
@@ -86,6 +91,7 @@ class Sending(BaseModel):
     country_rules: bool = True
     max_attempts: int = Field(default=5, ge=1)
     retry_base_minutes: float = Field(default=5, gt=0)
+    poll_seconds: float = Field(default=60, gt=0)  # `coldmail run` reads replies this often
 
     @classmethod
     def unpaced(cls, *, country_rules: bool = False) -> Sending:
@@ -93,6 +99,20 @@ class Sending(BaseModel):
         return cls(per_minute=0, per_hour=0, per_day=0, jitter_seconds=0, per_contact_max=0,
                    new_per_domain_per_day=0, window_days=list(range(7)), window_start="00:00",
                    window_end="23:59", skip_holidays=False, country_rules=country_rules)
+
+
+class Mailbox(BaseModel):
+    """A sending account: its server, its sender identity and its own caps (0: the [sending] default).
+    The password is never stored: it is read from `password_env`, by default COLDMAIL_PASSWORD_<NAME>."""
+
+    smtp: str  # smtp://user@host:587 or smtps://user@host:465, without a password
+    from_email: str
+    from_name: str = ""
+    imap: str = ""  # imaps://user@host:993/INBOX, read for replies by `coldmail run`
+    password_env: str = ""
+    per_day: int = Field(default=0, ge=0)
+    per_hour: int = Field(default=0, ge=0)
+    per_minute: int = Field(default=0, ge=0)
 
 
 class Dns(BaseModel):
@@ -141,6 +161,8 @@ class Config(BaseModel):
     dkim: Dkim = Field(default_factory=Dkim)
     guards: Guards = Field(default_factory=Guards)
     imap: dict[str, Imap] = Field(default_factory=dict)
+    # Sending accounts by name; with none, [smtp] and the controller's sender are the mailbox "default".
+    mailboxes: dict[str, Mailbox] = Field(default_factory=dict)
     recipients: list[str] = Field(default_factory=list)
     supervisory_authority: str = ""
 

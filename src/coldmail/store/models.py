@@ -95,7 +95,8 @@ class ListMember(SQLModel, table=True):
     """Which lists a contact is on; the first list is the one recorded on the contact."""
 
     __tablename__ = "list_members"
-    __table_args__ = (Index("ix_list_members_contact_id", "contact_id"),)
+    __table_args__ = (Index("ix_list_members_contact_id", "contact_id"),
+                      Index("ix_list_members_added", "list_id", "added_at"))
 
     list_id: int = Field(
         sa_column=Column(Integer, ForeignKey("lists.id"), primary_key=True, nullable=False)
@@ -194,6 +195,12 @@ class Campaign(SQLModel, table=True):
     pause_reason: str = Field(default="", max_length=500)
     created_by: str = Field(max_length=100)
     created_at: datetime = _ts()
+    # Planning watermarks (`outreach.campaigns.plan`): the planning clock's time of the last plan (for
+    # follow-ups, whose due times follow that clock), the real time it began (for list members,
+    # stamped with real time), and when the last full plan ran (None: the next plan is a full one).
+    planned_at: datetime | None = _ts(nullable=True)
+    members_seen_at: datetime | None = _ts(nullable=True)
+    full_plan_at: datetime | None = _ts(nullable=True)
 
 
 class CampaignStep(SQLModel, table=True):
@@ -222,6 +229,11 @@ class Message(SQLModel, table=True):
         Index("ix_messages_sender_claimed", "sender_email", "claimed_at"),
         Index("ix_messages_domain_claimed", "domain", "claimed_at"),
         Index("ix_messages_contact", "contact_id", "claimed_at"),
+        Index("ix_messages_mailbox_claimed", "mailbox", "claimed_at"),
+        # The claim's probe, one per mailbox, in due order; the planner's probe for newly sent steps.
+        Index("ix_messages_due_mailbox", "campaign_id", "state", "mailbox", "not_before"),
+        Index("ix_messages_step_sent", "campaign_id", "position", "state", "sent_at"),
+        Index("ix_messages_window", "campaign_id", "state", "window_key", "not_before"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -234,6 +246,11 @@ class Message(SQLModel, table=True):
     fingerprint: str = Field(max_length=64, index=True)
     to_email: str | None = Field(default=None, max_length=254, nullable=True)
     sender_email: str = Field(max_length=254)
+    # The mailbox that sends it: chosen at claim time for a first touch, the first touch's for follow-ups.
+    mailbox: str = Field(default="", max_length=100, sa_column_kwargs={"server_default": ""})
+    # The contact's "country|timezone" when it was queued: everyone with the same key has the same
+    # sending window, so a closed window defers them in one statement (`claiming`).
+    window_key: str = Field(default="", max_length=70, sa_column_kwargs={"server_default": ""})
     domain: str = Field(max_length=253)
     message_id: str | None = Field(default=None, max_length=255, unique=True, nullable=True)
     subject: str = Field(default="", max_length=500)
@@ -246,6 +263,44 @@ class Message(SQLModel, table=True):
     claimed_by: str = Field(default="", max_length=100)
     sent_at: datetime | None = _ts(nullable=True)
     smtp_response: str = Field(default="", max_length=500)
+
+
+class CampaignMailbox(SQLModel, table=True):
+    """The mailboxes a campaign sends from; none means every configured mailbox."""
+
+    __tablename__ = "campaign_mailboxes"
+
+    campaign_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True, nullable=False)
+    )
+    mailbox: str = Field(primary_key=True, max_length=100)
+
+
+class MailboxState(SQLModel, table=True):
+    """What the senders learnt about a mailbox: down (with back-off) or paused (with the reason)."""
+
+    __tablename__ = "mailbox_states"
+
+    name: str = Field(primary_key=True, max_length=100)
+    status: str = Field(default="ok", max_length=20)
+    reason: str = Field(default="", max_length=500)
+    down_until: datetime | None = _ts(nullable=True)
+    failures: int = Field(default=0)
+    updated_at: datetime = _ts()
+
+
+class SenderBeat(SQLModel, table=True):
+    """A running `coldmail run` (or the TUI's sender): what it last did and what is next, for the TUI."""
+
+    __tablename__ = "sender_beats"
+
+    worker: str = Field(primary_key=True, max_length=100)
+    started_at: datetime = _ts()
+    seen_at: datetime = _ts()
+    last_event: str = Field(default="", max_length=500)
+    next_due: datetime | None = _ts(nullable=True)
+    next_reason: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
+    stopped: bool = Field(default=False)
 
 
 class Reply(SQLModel, table=True):

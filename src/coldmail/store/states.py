@@ -41,12 +41,19 @@ class MessageState(StrEnum):
 LIVE_STATES = (MessageState.SENDING, MessageState.SENT, MessageState.UNKNOWN)
 
 
+class MailboxStatus(StrEnum):
+    OK = "ok"
+    DOWN = "down"  # the server did not answer (connection, time-out, 421): retried with back-off
+    PAUSED = "paused"  # the server refused authentication: a person must fix it, then resume
+
+
 class FailReason(StrEnum):
     """How a message failed; the first words of `messages.reason`, which the guards count."""
 
     RECIPIENT_REJECTED = "recipient rejected"
     MESSAGE_REJECTED = "message rejected"
     GAVE_UP = "gave up"
+    RENDER = "render error"
 
 
 class ReplyKind(StrEnum):

@@ -7,7 +7,10 @@ Every path that decides whether to import or send asks here:
   PostgreSQL (with `screening.Blocklist` over the result);
 - `all_fingerprints`: the whole list in memory for the import on SQLite, screened by
   `screening.Blocklist` (also in the import's reader process, which has no database);
-- `SuppressionWatch`: the last look before DATA, for suppressions added since the claim.
+- `SuppressionWatch`: the last look before DATA, for suppressions added since the claim;
+- `lookup`: `find`'s answer (reason and time) for an address or an `@domain`, in plain SQL over any
+  `execute(sql, params)`, so that `suppression check` and `contacts show` can answer from a bare
+  sqlite3 connection without loading SQLAlchemy (about a third of a second of start-up).
 
 `tests/test_suppression_oracle.py` pins every path to `find` over random addresses and lists.
 """
@@ -15,16 +18,20 @@ Every path that decides whether to import or send asks here:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-from sqlmodel import Session
-
-from coldmail.store.models import Suppression
+from coldmail.suppression.fingerprints import domain_fingerprints
 from coldmail.suppression.screening import Blocklist, FingerprintCache, candidate_fingerprints
 
+if TYPE_CHECKING:  # SQLAlchemy is loaded by the paths that use it, not by `lookup`'s callers
+    from sqlmodel import Session
+
+    from coldmail.store.models import Suppression
+
 __all__ = ["Blocklist", "FingerprintCache", "SuppressionWatch", "all_fingerprints", "candidate_fingerprints",
-           "find", "is_suppressed", "reasons_for"]
+           "find", "is_suppressed", "lookup", "reasons_for", "target_fingerprints"]
 
 # Up to this many entries, the import holds the whole list in memory (about 130 bytes each).
 IN_MEMORY_LIMIT = 1_000_000
@@ -32,6 +39,10 @@ IN_MEMORY_LIMIT = 1_000_000
 
 def find(session: Session, key: bytes, email: str) -> Suppression | None:
     """The earliest suppression covering this (normalised) address, or None."""
+    from sqlalchemy import select
+
+    from coldmail.store.models import Suppression
+
     stmt = (
         select(Suppression)
         .where(Suppression.fingerprint.in_(candidate_fingerprints(key, email)))
@@ -39,6 +50,31 @@ def find(session: Session, key: bytes, email: str) -> Suppression | None:
         .limit(1)
     )
     return session.execute(stmt).scalars().first()
+
+
+def target_fingerprints(key: bytes, target: str) -> list[str]:
+    """The fingerprints that would suppress `target`: a normalised address (itself, its domain and
+    parents, as `candidate_fingerprints`) or an `@domain` (the domain and its parents)."""
+    if target.startswith("@"):
+        return domain_fingerprints(key, target[1:])
+    return candidate_fingerprints(key, target)
+
+
+def lookup(execute: Callable[[str, dict], list], key: bytes, target: str) -> tuple[str, datetime] | None:
+    """(reason, since) of the earliest suppression covering `target` (a normalised address or
+    `@domain`), or None: `find`'s answer in plain SQL. `execute(sql, params)` runs SQL with `:name`
+    parameters and returns the rows (a sqlite3 connection's, or a SQLAlchemy session's `text`)."""
+    fps = target_fingerprints(key, target)
+    names = ", ".join(f":f{i}" for i in range(len(fps)))
+    rows = execute(
+        f"SELECT reason, created_at FROM suppressions WHERE fingerprint IN ({names}) ORDER BY created_at, id LIMIT 1",
+        {f"f{i}": fp for i, fp in enumerate(fps)})
+    if not rows:
+        return None
+    reason, since = rows[0]
+    if isinstance(since, str):  # SQLite without SQLAlchemy's types
+        since = datetime.fromisoformat(since)
+    return reason, since if since.tzinfo else since.replace(tzinfo=UTC)
 
 
 def is_suppressed(session: Session, key: bytes, email: str) -> bool:

@@ -8,6 +8,7 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widgets import Input
 
 from coldmail.store.workspace import Workspace
 from coldmail.tui.screens.base import ErrorsAsNotifications
@@ -42,24 +43,33 @@ class ColdmailApp(ErrorsAsNotifications, App):
     TITLE = "coldmail"
     MODES = {mode: cls for _key, mode, _title, cls in AREAS}
     DEFAULT_MODE = "dashboard"
+    # Screens get the class -narrow below 110 columns (app.tcss stacks the detail pane under the table).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
-        Binding("f1,question_mark", "help", "Help", id="app.help"),
-        # Out of a text field, so that the area keys (1-9, q) work again; screens with a table
-        # bind Escape themselves (back to the table) and take precedence.
-        Binding("escape", "leave_field", "Leave field", id="app.leave_field", show=False),
+        Binding("question_mark,f1", "help", "Help", id="app.help"),
+        # Out of a text field, so that the area keys (1-9, q) work again; shown in the footer only while
+        # a field has the focus (check_action). Screens with a table bind Escape themselves (back to the
+        # table) the same way, and take precedence.
+        Binding("escape", "leave_field", "Leave field", id="app.leave_field"),
         *[Binding(key, f"switch_mode('{mode}')", title, id=f"app.{mode}", show=False) for key, mode, title, _ in AREAS],
     ]
 
     def __init__(self, ws: Workspace, *, mode: str | None = None):
         super().__init__()
         self.ws = ws
+        # The header shows it as plain text (Content, not markup): no escaping here.
         self.sub_title = ws.config.controller.company or "no identity yet: run coldmail init"
         self._start_mode = mode
 
     def on_mount(self) -> None:
         if self._start_mode:
             self.switch_mode(self._start_mode)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "leave_field":
+            return isinstance(self.focused, Input)
+        return True
 
     def action_leave_field(self) -> None:
         self.screen.set_focus(None)
@@ -77,6 +87,7 @@ class ColdmailApp(ErrorsAsNotifications, App):
         actions = [
             ("Contacts: search", "contacts", "search"), ("Contacts: where did you get my data?", "contacts", "where"),
             ("Contacts: suppress", "contacts", "suppress"), ("Suppression: add", "suppression", "add"),
+            ("Campaigns: new", "campaigns", "create"),
             ("Campaigns: dry run", "campaigns", "send(True)"), ("Campaigns: send", "campaigns", "send(False)"),
             ("Campaigns: pause or resume", "campaigns", "pause"), ("Inbox: confirm review item", "inbox", "confirm"),
             ("Requests: where answer", "requests", "where"), ("Requests: answer", "requests", "answer"),

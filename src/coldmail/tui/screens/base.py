@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 
@@ -51,6 +51,11 @@ class NavBar(Static):
         super().__init__(" ".join(parts), classes="nav")
 
 
+def footer() -> Footer:
+    """The key bar, compact so that a screen's keys fit in 80 columns."""
+    return Footer(compact=True)
+
+
 class ErrorsAsNotifications:
     """Worker errors become a notification on screen, never a traceback (mixed into every screen).
 
@@ -69,9 +74,15 @@ class TableScreen(ErrorsAsNotifications, Screen):
     EMPTY = "Nothing here yet."
     NAV_NAME = ""
     BINDINGS = [
-        Binding("ctrl+r", "reload", "Reload", id="table.reload"),
-        Binding("escape", "focus_table", "Table", id="table.focus", show=False),
+        Binding("ctrl+r", "reload", "Reload", id="table.reload", show=False),  # in the help; room for the rest
+        # Shown only while a text field has the focus: how to leave it (the area keys go into it).
+        Binding("escape", "focus_table", "Leave field", id="table.focus"),
     ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "focus_table":
+            return isinstance(self.focused, Input)
+        return True
 
     def action_focus_table(self) -> None:
         self.query_one(DataTable).focus()
@@ -84,7 +95,7 @@ class TableScreen(ErrorsAsNotifications, Screen):
             yield DataTable(cursor_type="row", zebra_stripes=True, classes="main-table")
             with VerticalScroll(classes="detail-box"):
                 yield Static(self.EMPTY, classes="detail")
-        yield Footer()
+        yield footer()
 
     def compose_top(self) -> ComposeResult:
         return iter(())

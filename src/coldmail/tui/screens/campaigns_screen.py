@@ -1,4 +1,5 @@
-"""Campaigns: each campaign's steps, queue and state; create one, pause or resume it, dry-run or send it."""
+"""Campaigns: each campaign's steps, queue and state; create one, pause or resume it, dry-run or send it;
+whether a sender (`coldmail run`) is running, what it last sent and what is next (refreshed every few seconds)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import asyncio
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import ProgressBar
+from textual.message import Message
+from textual.widgets import ProgressBar, Static
 
-from coldmail.outreach import campaigns
+from coldmail.outreach import campaigns, senders
 from coldmail.prospects.lists import all_lists
 from coldmail.store.states import CampaignStatus
 from coldmail.tui.markup import escape_cell
@@ -27,10 +29,66 @@ class CampaignsScreen(TableScreen):
         Binding("y", "send(True)", "Dry run", id="campaigns.dry_run"),
         Binding("g", "send(False)", "Send", id="campaigns.send"),
         Binding("p", "pause", "Pause/resume", id="campaigns.pause"),
+        Binding("r", "toggle_sender", "Sender", id="campaigns.run"),
     ]
+    _runner = None  # the sender this screen runs (`coldmail run` in a thread), if any
+
+    STATUS_EVERY = 5.0  # seconds between refreshes of the sender's status
+
+    class SenderStatusLoaded(Message):
+        def __init__(self, lines: list[str]):
+            super().__init__()
+            self.lines = lines
 
     def compose_top(self) -> ComposeResult:
+        yield Static("Sender: …", id="sender-status", markup=False)
         yield ProgressBar(id="send-progress", show_eta=False)
+
+    def on_mount(self) -> None:  # (Textual calls TableScreen.on_mount too: each class's handler runs)
+        self.set_interval(self.STATUS_EVERY, self._load_status)
+
+    def on_unmount(self) -> None:
+        if self._runner is not None:
+            self._runner.stop()
+
+    def action_toggle_sender(self) -> None:
+        """Run the sender here while the screen is open (as `coldmail run` does), or stop it."""
+        from coldmail.outreach.runner import Runner
+
+        if self._runner is not None:
+            self._runner.stop()
+            self.notify("Stopping the sender (the message in flight finishes)…", markup=False)
+            return
+        if not (self.app.ws.config.smtp.url or self.app.ws.config.mailboxes):
+            self.notify("No SMTP server configured: `coldmail mailbox add` or [smtp] url in coldmail.toml.",
+                        severity="error", markup=False)
+            return
+        self._runner = Runner(self.app.ws, log=lambda line: None)
+        self._run_sender(self._runner)
+        self.notify("Sender started: it sends as messages fall due; r stops it.", markup=False)
+
+    @work(exclusive=True, exit_on_error=False, group="sender")
+    async def _run_sender(self, runner) -> None:
+        try:
+            summary = await asyncio.to_thread(lambda: asyncio.run(runner.run()))
+            self.notify(f"Sender stopped: {summary.sent} sent, {summary.failed} failed, {summary.unknown} unknown, "
+                        f"{summary.replies} replies read.", markup=False)
+        finally:
+            self._runner = None
+            self.action_reload()
+
+    def action_reload(self) -> None:
+        super().action_reload()
+        self._load_status()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="sender-status")
+    def _load_status(self) -> None:
+        self.post_message(self.SenderStatusLoaded(senders.status_lines(self.app.ws)))
+
+    def on_campaigns_screen_sender_status_loaded(self, message: SenderStatusLoaded) -> None:
+        width = max(self.size.width - 2, 20)
+        self.query_one("#sender-status", Static).update(
+            "\n".join(line if len(line) <= width else line[:width - 1] + "…" for line in message.lines))
 
     def fetch(self):
         return [(c.name, (escape_cell(c.name), c.status, escape_cell(c.list_name),

@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 from textual.widgets.data_table import CellDoesNotExist
 
 from coldmail.contacts import paging as contacts
@@ -18,7 +18,7 @@ from coldmail.contacts.views import ContactView
 from coldmail.privacy import where as where_
 from coldmail.suppression import register as suppression
 from coldmail.tui.markup import escape_cell, escape_text
-from coldmail.tui.screens.base import ErrorsAsNotifications, NavBar
+from coldmail.tui.screens.base import ErrorsAsNotifications, NavBar, footer
 
 PAGE = 100
 
@@ -101,14 +101,15 @@ class ContactsScreen(ErrorsAsNotifications, Screen):
         with Horizontal(id="contacts-body"):
             yield DataTable(id="contacts-table", cursor_type="row", zebra_stripes=True)
             yield Static("Select a contact to see where its data came from.", id="contact-detail")
-        yield Footer()
+        yield footer()
 
     def on_screen_resume(self) -> None:
         self.load_page(reset=True)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("Email", "Name", "Company", "Role", "CC", "Status")
+        # What a rep scans for first comes first, so that it stays in view at 80 columns.
+        table.add_columns("Email", "Company", "Status", "Name", "Role", "CC")
         self.load_page(reset=True)
         table.focus()
 
@@ -128,8 +129,8 @@ class ContactsScreen(ErrorsAsNotifications, Screen):
             if str(r.id) in table.rows:
                 continue
             self.emails[str(r.id)] = r.email
-            cells = (r.email, r.name, r.company, r.role, r.country)
-            table.add_row(*(escape_cell(cell or "") for cell in cells), r.status, key=str(r.id))
+            table.add_row(escape_cell(r.email), escape_cell(r.company or ""), r.status,
+                          *(escape_cell(cell or "") for cell in (r.name, r.role, r.country)), key=str(r.id))
             self.last_id = max(self.last_id, r.id)
         self.exhausted = len(message.rows) < PAGE or bool(self.flt.search)
         if message.reset and not message.rows:

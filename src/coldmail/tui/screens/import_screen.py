@@ -7,13 +7,13 @@ from pathlib import Path
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, DirectoryTree, Footer, Header, Input, ProgressBar, Static
+from textual.widgets import Button, DirectoryTree, Header, Input, ProgressBar, Static
 
 from coldmail.prospects import importing
 from coldmail.tui.markup import escape_text as E
-from coldmail.tui.screens.base import DetailLoaded, ErrorsAsNotifications, NavBar, ProgressReported
+from coldmail.tui.screens.base import DetailLoaded, ErrorsAsNotifications, NavBar, ProgressReported, footer
 
 
 class ImportScreen(ErrorsAsNotifications, Screen):
@@ -26,15 +26,15 @@ class ImportScreen(ErrorsAsNotifications, Screen):
         yield NavBar("Import")
         with Horizontal(classes="body"):
             yield DirectoryTree(str(Path.cwd()), id="picker", classes="picker")
-            with Vertical(classes="detail-box"):
+            with VerticalScroll(classes="detail-box", id="imp-form"):  # scrolls at 80x24
                 yield Input(placeholder="list name", id="imp-list")
                 yield Input(placeholder="default source (e.g. company website)", id="imp-source")
                 yield Input(placeholder="default justification (why these people)", id="imp-just")
                 yield Button("Import", id="imp-go", variant="primary")
+                # Hidden until an import runs: an idle bar would animate "--%" forever.
                 yield ProgressBar(id="imp-progress", show_eta=False)
-                with VerticalScroll():
-                    yield Static("Choose a .csv file on the left.", id="imp-preview")
-        yield Footer()
+                yield Static("Choose a .csv file in the file tree.", id="imp-preview")
+        yield footer()
 
     @on(DirectoryTree.FileSelected)
     def _picked(self, event: DirectoryTree.FileSelected) -> None:
@@ -55,7 +55,9 @@ class ImportScreen(ErrorsAsNotifications, Screen):
         self.query_one("#imp-preview", Static).update(message.text)
 
     def on_progress_reported(self, message: ProgressReported) -> None:
-        self.query_one("#imp-progress", ProgressBar).update(total=message.total, progress=message.done)
+        bar = self.query_one("#imp-progress", ProgressBar)
+        bar.add_class("-running")
+        bar.update(total=max(message.total, 1), progress=message.done)
 
     @on(Button.Pressed, "#imp-go")
     def action_run_import(self) -> None:
@@ -64,6 +66,9 @@ class ImportScreen(ErrorsAsNotifications, Screen):
         if not path or not name:
             self.notify("Choose a file and give the list a name.", severity="warning")
             return
+        bar = self.query_one("#imp-progress", ProgressBar)
+        bar.update(total=1, progress=0)  # a known total: 0%, never the idle "--%" animation
+        bar.add_class("-running")
         self._run_import(path, name, self.query_one("#imp-source", Input).value,
                          self.query_one("#imp-just", Input).value)
 

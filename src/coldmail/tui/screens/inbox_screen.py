@@ -15,7 +15,7 @@ from coldmail.tui.screens.base import TableScreen
 
 class InboxScreen(TableScreen):
     NAV_NAME = "Inbox"
-    COLUMNS = ("#", "Received", "From", "Kind", "Status", "Action")
+    COLUMNS = ("#", "Kind", "Status", "From", "Received", "Action")  # the essential first, for 80 columns
     EMPTY = "No replies yet: `coldmail replies import PATH`."
     BINDINGS = [
         Binding("c", "confirm", "Confirm", id="inbox.confirm"),
@@ -26,9 +26,9 @@ class InboxScreen(TableScreen):
 
     def fetch(self):
         self._items = {str(r.id): r for r in replies.list_replies(self.app.ws)}
-        return [(k, (k, f"{r.received_at:%m-%d %H:%M}", escape_cell(r.email or "-"),
-                     r.kind + (f"/{r.request}" if r.request else ""),
-                     r.status.upper() if r.status == ReplyStatus.REVIEW else r.status, escape_cell(r.action[:40])))
+        return [(k, (k, r.kind + (f"/{r.request}" if r.request else ""),
+                     r.status.upper() if r.status == ReplyStatus.REVIEW else r.status, escape_cell(r.email or "-"),
+                     f"{r.received_at:%m-%d %H:%M}", escape_cell(r.action[:40])))
                 for k, r in self._items.items()]
 
     def detail(self, key):

@@ -20,9 +20,10 @@ class ListsScreen(TableScreen):
     EMPTY = "No lists yet: import a CSV (press 9)."
     BINDINGS = [
         Binding("p", "edit('purpose')", "Purpose", id="lists.purpose"),
-        Binding("a", "edit('lia_purpose')", "LIA: interest", id="lists.lia_purpose"),
-        Binding("n", "edit('lia_necessity')", "LIA: necessity", id="lists.lia_necessity"),
-        Binding("b", "edit('lia_balancing')", "LIA: balancing", id="lists.lia_balancing"),
+        # Short, to fit 80 columns: the three parts of the legitimate-interests assessment (LIA).
+        Binding("a", "edit('lia_purpose')", "LIA interest", id="lists.lia_purpose"),
+        Binding("n", "edit('lia_necessity')", "Necessity", id="lists.lia_necessity"),
+        Binding("b", "edit('lia_balancing')", "Balancing", id="lists.lia_balancing"),
     ]
 
     def fetch(self):

@@ -49,8 +49,9 @@ class RequestsScreen(TableScreen):
 
     def fetch(self):
         self._rows = {str(r["id"]): r for r in privacy.list_requests(self.app.ws)}
+        # "OVERDUE" alone for an overdue request (it is open): the email keeps its width at 80 columns.
         return [(k, (k, r["kind"], escape_cell(r["email"] or "(erased)"),
-                     ("OVERDUE " if r["overdue"] else "") + r["status"], r["due_at"][:10]))
+                     "OVERDUE" if r["overdue"] else r["status"], r["due_at"][:10]))
                 for k, r in self._rows.items()]
 
     def detail(self, key):

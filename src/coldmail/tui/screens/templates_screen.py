@@ -6,12 +6,19 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Select, Static
+from textual.widgets import Header, Input, Select, Static
 
 from coldmail.mail import lint, rendering
 from coldmail.tui.markup import escape_text as E
-from coldmail.tui.screens.base import DetailLoaded, ErrorsAsNotifications, NavBar
+from coldmail.tui.screens.base import DetailLoaded, ErrorsAsNotifications, NavBar, footer
+
+
+class TemplatesListed(Message):
+    def __init__(self, names: list[str]):
+        super().__init__()
+        self.names = names
 
 
 class TemplatesScreen(ErrorsAsNotifications, Screen):
@@ -25,15 +32,24 @@ class TemplatesScreen(ErrorsAsNotifications, Screen):
         with Horizontal(classes="toolbar"):
             yield Select([], prompt="Template", id="tpl")
             yield Input(placeholder="contact email (Enter to render)", id="tpl-to")
-        with VerticalScroll(classes="detail-box"):
+        # Wrapped, not cut: long header lines (List-Unsubscribe) fold at the pane's width.
+        with VerticalScroll(id="tpl-preview-box"):
             yield Static("Choose a template and a contact.", id="preview")
-        yield Footer()
+        yield footer()
 
     def on_mount(self) -> None:
-        names = rendering.template_names(self.app.ws.home / "templates")
-        self.query_one("#tpl", Select).set_options([(n, n) for n in names])
-        if names:
-            self.query_one("#tpl", Select).value = names[0]
+        self._list_templates()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="templates")
+    def _list_templates(self) -> None:
+        """Reads the templates folder off the UI thread."""
+        self.post_message(TemplatesListed(rendering.template_names(self.app.ws.home / "templates")))
+
+    def on_templates_listed(self, message: TemplatesListed) -> None:
+        select = self.query_one("#tpl", Select)
+        select.set_options([(E(n), n) for n in message.names])
+        if message.names:
+            select.value = message.names[0]
 
     @on(Input.Submitted, "#tpl-to")
     @on(Select.Changed, "#tpl")

@@ -14,9 +14,13 @@ from coldmail.cli import (
     campaigns,
     contacts,
     deliverability,
+    mailbox,
+    messages,
     privacy,
     prospects,
     replies,
+    run,
+    serve,
     setup,
     suppression,
 )
@@ -52,8 +56,24 @@ def _run_tui() -> None:
     run(ws())
 
 
-for _group in (setup, prospects, contacts, privacy, suppression, campaigns, replies, deliverability, audit):
+for _group in (setup, prospects, contacts, privacy, suppression, campaigns, replies, deliverability, audit, serve,
+               mailbox, messages, run):
     _group.register(app)
+
+
+def _first_lines(typer_app: typer.Typer) -> None:
+    """Give each command the first line of its docstring as its line in `--help`: click would cut it
+    at the first period, which is mid-sentence in "The Art. 15(3) copy…"."""
+    for info in typer_app.registered_commands:
+        doc = info.help or (info.callback.__doc__ if info.callback else None)
+        if info.short_help is None and doc:
+            info.short_help = doc.strip().splitlines()[0].strip()
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            _first_lines(group.typer_instance)
+
+
+_first_lines(app)
 
 
 def main() -> None:

@@ -1,0 +1,63 @@
+"""Papercuts a new user hit on the command line (issue 20)."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+import sys
+
+from coldmail.cli.setup import reopen_command
+from coldmail.store.states import ReplyKind
+
+
+def test_help_keeps_whole_first_lines(cli):
+    out = cli("--help").stdout
+    assert "The Art. 15(3) copy as JSON" in out
+    assert "Print the full Art. 14 privacy notice" in out
+    assert "Art.\n" not in out
+
+
+def test_lists_set_says_created_then_updated(ws, cli):
+    assert "'fresh' created" in cli("lists", "set", "fresh", "--purpose", "Sell tools").stderr
+    assert "'fresh' updated" in cli("lists", "set", "fresh", "--roles", "ops").stderr
+
+
+def test_replies_resolve_names_the_kinds(ws, cli):
+    kinds = [k.value for k in ReplyKind]
+    assert all(k in " ".join(cli("replies", "resolve", "--help").stdout.split()) for k in kinds)
+    done = cli("replies", "resolve", "1", "--as", "spam")
+    assert done.returncode == 2 and ", ".join(kinds) in done.stderr
+
+
+def _at_a_terminal(args: list[str], answer: bytes) -> tuple[int, str]:
+    """Run coldmail with a terminal as stdin, answering `answer`; returns (exit code, stderr)."""
+    master, slave = pty.openpty()
+    os.write(master, answer)
+    done = subprocess.run([sys.executable, "-m", "coldmail", *args], stdin=slave, capture_output=True,
+                          text=True, timeout=60)
+    os.close(slave)
+    os.close(master)
+    return done.returncode, done.stderr
+
+
+def test_erase_asks_at_a_terminal_and_not_in_scripts(ws, cli, tmp_path):
+    (tmp_path / "p.csv").write_text("email,source,justification\nana@acme.example,web,fit\nbo@acme.example,web,fit\n")
+    assert cli("import", str(tmp_path / "p.csv"), "--list", "l").returncode == 0
+    code, err = _at_a_terminal(["erase", "ana@acme.example"], b"n\n")
+    assert code == 1 and "cannot be undone" in err and "Nothing was done" in err
+    assert cli("contacts", "show", "ana@acme.example").returncode == 0
+    code, err = _at_a_terminal(["erase", "ana@acme.example"], b"y\n")
+    assert code == 0 and "Erased the contact" in err
+    code, err = _at_a_terminal(["erase", "--yes", "bo@acme.example"], b"")
+    assert code == 0 and "cannot be undone" not in err
+    assert cli("erase", "nobody@acme.example").returncode == 0  # no terminal: acts at once, as before
+
+
+def test_the_demo_prints_a_command_that_works(tmp_path):
+    """Run as shown, by a shell whose PATH lacks the virtualenv."""
+    line = reopen_command(tmp_path / "a b")
+    assert line.startswith(f"COLDMAIL_HOME='{tmp_path / 'a b'}' ")
+    done = subprocess.run(["/bin/sh", "-c", line + " --version"], capture_output=True, text=True, timeout=60,
+                          env={"PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0 and done.stdout.startswith("coldmail "), done.stderr

@@ -1,0 +1,62 @@
+"""A reply's own words as sentences of words and lemmas: simplemma splits the sentences and the
+words and gives the lemmas; the words are folded as the rest of the classifier folds text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from coldmail.replies.classify.lexicon import Lexicon, lemma_of, plain
+from coldmail.replies.classify.text import fold
+
+_CLAUSE = frozenset(",;:–—-()")  # negation does not reach over these
+
+
+@dataclass
+class Sentence:
+    surface: str  # folded words, one space between
+    lemmas: str  # their lemmas, one space between (same number of words); "" without a lemmatizer
+    clauses: list[int]  # clause number of each word (commas and dashes start a new clause)
+    raw: str
+
+
+def split(text: str) -> list[str]:
+    """The sentences of `text` (simplemma's splitter, inside each line: mail lines are sentences too)."""
+    import simplemma
+
+    out = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line:
+            out.extend(s for s in simplemma.split_sentences(line) if s.strip())
+    return out
+
+
+def read(sentence: str, lex: Lexicon) -> Sentence:
+    """One sentence as the lexicon of a language reads it."""
+    if lex.chars:
+        folded = fold(sentence)
+        return Sentence(folded, "", [0] * (folded.count(" ") + 1), sentence)
+    import simplemma
+
+    words: list[str] = []
+    originals: list[str] = []
+    clauses: list[int] = []
+    clause = 0
+    for token in simplemma.simple_tokenizer(sentence):
+        if token in _CLAUSE or (len(token) == 1 and not token.isalnum()):
+            if token in _CLAUSE:
+                clause += 1
+            continue
+        folded = fold(token)
+        if not folded:
+            continue
+        if lex.split_apostrophe and "'" in folded:
+            folded = folded.replace("'", "' ")
+        folded = folded.replace("-", " ")  # clitics: "dezabonați-mă", "laissez-moi"
+        for w in folded.split():
+            originals.append(w)
+            words.append(plain(w))
+            clauses.append(clause)
+    surface = " ".join(words)
+    lemmas = " ".join(lemma_of(w, lex.lemma) for w in originals) if lex.lemma else ""
+    return Sentence(surface, lemmas, clauses, sentence)
