@@ -181,6 +181,19 @@ async def test_the_import_progress_bar_is_still_until_an_import_runs(demo_ws, tm
         assert bar.display and bar.percentage == 1.0
 
 
+async def test_the_campaigns_progress_bar_is_hidden_until_a_send_runs(demo_ws):
+    from textual.widgets import ProgressBar
+
+    app = ColdmailApp(demo_ws, mode="campaigns")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        bar = app.screen.query_one("#send-progress", ProgressBar)
+        assert not bar.display  # idle: not drawn, nothing animates
+        await pilot.press("y")  # a dry run of the selected campaign
+        await settle(pilot, 6)
+        assert bar.display
+
+
 async def test_the_palette_has_campaigns_new(demo_ws):
     from coldmail.tui.modals.prompt_modal import PromptModal
 

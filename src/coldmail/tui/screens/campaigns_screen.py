@@ -185,7 +185,9 @@ class CampaignsScreen(TableScreen):
                                       severity="warning", timeout=10, markup=False)
 
     def on_progress_reported(self, message: ProgressReported) -> None:
-        self.query_one("#send-progress", ProgressBar).update(total=message.total, progress=message.done)
+        bar = self.query_one("#send-progress", ProgressBar)
+        bar.add_class("-running")  # an idle bar is not drawn, so it never animates "--%"
+        bar.update(total=message.total, progress=message.done)
 
     @work(exclusive=True, exit_on_error=False, group="send")
     async def _run_send(self, name: str, dry: bool) -> None:
