@@ -7,7 +7,8 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coldmail.replies.classify import bounces, intent, quotes
+from coldmail.replies.classify import bounces, quotes
+from coldmail.replies.classify import phrasefiles as intent
 from coldmail.replies.classify import text as mailtext
 
 WORDS = ["no", "no thanks", "no thank you", "not", "remove", "remove me", "remove me from", "stop", "unsubscribe",

@@ -60,7 +60,6 @@ def test_every_path_agrees_with_find(ws, listed, asked, late):
                 # The plain-SQL path (the CLI's fast reader uses it over bare sqlite3) gives find's entry.
                 looked = oracle.lookup(session_execute(session), key, email)
                 assert looked == ((found.reason, as_utc(found.created_at)) if found else None), email
-                assert oracle.is_suppressed(session, key, email) is plain
                 assert in_memory.blocks(rec) is plain, email
                 assert per_batch.blocks(rec) is plain, email
                 assert bool(oracle.reasons_for(conn, oracle.candidate_fingerprints(key, email))) is plain, email

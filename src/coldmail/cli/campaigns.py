@@ -78,8 +78,14 @@ def campaign_schedule(
     if json_out:
         out_json(rows)
         return
+    if not rows:
+        err.print(f"Nothing queued for {name!r} yet: messages are queued when `coldmail send` or "
+                  "`coldmail run` plans the campaign.", markup=False)
     for r in rows:
-        echo(f"{r['not_before'][:16]}\tstep {r['step']}\t{r['state']}\t{r['email']}\t{r['reason']}")
+        echo(f"{r['not_before'][:16]}\tstep {r['step'] + 1}\t{r['state']}\t{r['email']}\t{r['reason']}")
+    if (n := campaigns.unplaced(ws(), name)):
+        err.print(f"warning: {n} contact(s) of this campaign have no country or time zone; their window is "
+                  "counted in UTC.", markup=False)
 
 
 @campaign_app.command("pause")

@@ -66,7 +66,7 @@ def import_cmd(
 @command
 def lists_list(json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
     """All lists with their contact counts and whether the LIA is complete."""
-    from coldmail.prospects.importing import all_lists
+    from coldmail.prospects.lists import all_lists
 
     rows = all_lists(ws())
     if json_out:
@@ -94,7 +94,7 @@ def lists_set(
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Set a list's purpose, targeting criteria and legitimate-interests assessment."""
-    from coldmail.prospects.importing import update_list
+    from coldmail.prospects.lists import update_list
 
     fields = {k: v for k, v in dict(
         purpose=purpose, geography=geography, industry=industry, company_size=company_size, roles=roles,
@@ -120,7 +120,7 @@ def lists_lia(
     balancing: Annotated[str | None, typer.Option(help="Balancing test: why it does not override the person.")] = None,
 ) -> None:
     """Review a list's legitimate-interests assessment, or write it with the options."""
-    from coldmail.prospects.importing import get_list, update_list
+    from coldmail.prospects.lists import get_list, update_list
 
     fields = {k: v for k, v in (("lia_purpose", purpose), ("lia_necessity", necessity),
                                 ("lia_balancing", balancing)) if v is not None}

@@ -20,12 +20,9 @@ from sqlalchemy import func, select
 from coldmail import audit
 from coldmail.errors import BadInput
 from coldmail.prospects import csvfile, rowreader, writer
-from coldmail.prospects.fields import RowError, clean_text  # noqa: F401 - RowError is raised to callers
-from coldmail.prospects.lists import all_lists, get_list, get_or_create_list, lia_missing, update_list  # noqa: F401 - TEMPORARY: callers move to prospects.lists
-from coldmail.store.db import (
-    datetime_binder as _datetime_binder,  # campaigns.plan imports it from here until outreach moves it
-)
-from coldmail.store.db import is_sqlite, session_scope
+from coldmail.prospects.fields import clean_text
+from coldmail.prospects.lists import get_or_create_list
+from coldmail.store.db import datetime_binder, is_sqlite, session_scope
 from coldmail.store.models import Contact, utcnow
 from coldmail.store.workspace import Workspace
 from coldmail.suppression import oracle
@@ -157,7 +154,7 @@ def import_csv(
         source_url=clean_text(source_url, "source_url"),
         source_public=source_public,
     )
-    to_db = _datetime_binder(ws.engine)
+    to_db = datetime_binder(ws.engine)
     now = utcnow()
     stamp = writer.Stamp(actor=ws.actor, now=now, now_db=to_db(now), to_db=to_db)
     result = ImportResult(dropped_columns=stream.headers.dropped, list_name=list_name)

@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # SQLAlchemy is loaded by the paths that use it, not by `look
     from coldmail.store.models import Suppression
 
 __all__ = ["Blocklist", "FingerprintCache", "SuppressionWatch", "all_fingerprints", "candidate_fingerprints",
-           "find", "is_suppressed", "lookup", "reasons_for", "target_fingerprints"]
+           "find", "lookup", "reasons_for", "target_fingerprints"]
 
 # Up to this many entries, the import holds the whole list in memory (about 130 bytes each).
 IN_MEMORY_LIMIT = 1_000_000
@@ -75,10 +75,6 @@ def lookup(execute: Callable[[str, dict], list], key: bytes, target: str) -> tup
     if isinstance(since, str):  # SQLite without SQLAlchemy's types
         since = datetime.fromisoformat(since)
     return reason, since if since.tzinfo else since.replace(tzinfo=UTC)
-
-
-def is_suppressed(session: Session, key: bytes, email: str) -> bool:
-    return find(session, key, email) is not None
 
 
 def reasons_for(conn, fingerprints: Iterable[str]) -> dict[str, str]:

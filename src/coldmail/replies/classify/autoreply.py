@@ -7,7 +7,7 @@ import functools
 import re
 from datetime import date
 
-from coldmail.replies.classify.intent import phrases
+from coldmail.replies.classify.phrasefiles import phrases
 from coldmail.replies.classify.result import Classification
 from coldmail.replies.classify.text import Mail, fold, trie_pattern
 from coldmail.store.states import ReplyKind

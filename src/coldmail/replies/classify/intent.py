@@ -3,16 +3,13 @@ data requests and opt-outs. (Issue 17 replaces this reader with one that compose
 
 from __future__ import annotations
 
-from coldmail.replies.classify.phrasefiles import (  # noqa: F401 - autoreply.py and the fast-path tests use these
-    _RUN,
+from coldmail.replies.classify.phrasefiles import (
     _blank,
-    _find,
     _matches,
     _section,
     _spans,
     _whole_opt_outs,
     _words,
-    phrases,
 )
 from coldmail.replies.classify.result import Classification
 from coldmail.replies.classify.text import fold as _fold
