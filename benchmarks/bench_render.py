@@ -39,17 +39,23 @@ def main() -> None:
         fps = {c.email: fingerprint(ws.fingerprint_key, c.email) for c in contacts}
         n = args.messages
 
-        shipped = templating.shipped_templates_dir()
-        bare = {name: jinja2.Template((shipped / name).read_text(encoding="utf-8"))
-                for name in ("email/first_touch.txt.j2", "layout/notice.en.txt.j2",
-                             "layout/optout.en.txt.j2", "layout/message.html.j2")}
-        contexts = [(contact_context(c, ws.config), _layout_context(c, ws.config, "en", fps[c.email])) for c in contacts]
+        # Plain Jinja2 (no sandbox) with the same loaders and filters, so the words files resolve.
+        files = jinja2.FileSystemLoader(str(templating.shipped_templates_dir()))
+        env = templating._setup(jinja2.Environment(loader=jinja2.ChoiceLoader([files, templating.LocalizedLoader(files)])))
+        bare = {name: env.get_template(name)
+                for name in ("email/first_touch.txt.j2", "layout/notice.txt.j2",
+                             "layout/optout.txt.j2", "layout/message.html.j2")}
+        from coldmail.mail import i18n
+
+        contexts = [(contact_context(c, ws.config),
+                     {**_layout_context(c, ws.config, "en", fps[c.email]), "t": i18n.words("en", "email")})
+                    for c in contacts]
         t = time.perf_counter()
         for i in range(n):
             body_ctx, lay = contexts[i % len(contexts)]
             bare["email/first_touch.txt.j2"].render(body_ctx)
-            bare["layout/notice.en.txt.j2"].render(lay)
-            bare["layout/optout.en.txt.j2"].render(lay)
+            bare["layout/notice.txt.j2"].render(lay)
+            bare["layout/optout.txt.j2"].render(lay)
             bare["layout/message.html.j2"].render(lay, body_html="", notice_blocks=[], optout_blocks=[], subject="")
         ref = time.perf_counter() - t
 

@@ -1,4 +1,4 @@
-"""The commands that must answer in a blink (`suppression check`, `contacts show`) take a short way:
+"""The commands that must answer in a blink (`suppression check`, `contacts show`, `where`) take a short way:
 no typer parsing (`cli/_fast.py`) and no SQLAlchemy (`cli/_light.py`). These tests hold that the
 short way gives the long way's answer, falls back whenever it cannot be sure, and loads neither
 SQLAlchemy nor pydantic. benchmarks/bench_startup.py measures the time itself."""
@@ -34,7 +34,14 @@ SHORT_WAY = ("import sys; from coldmail.cli import main\n"
 def people(ws, tmp_path):
     import_csv(ws, path=write_csv(tmp_path / "p.csv", ROWS), list_name="leads")
     register.add(ws, target="@corp.example", reason="complaint")
+    _light.remember_settings(ws.home, _settings)  # as `where`'s plain path leaves it
     return ws
+
+
+def _settings(config) -> dict:
+    from coldmail.privacy.where import Settings
+
+    return Settings.of(config).to_json()
 
 
 def _run(code: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -45,6 +52,7 @@ def _run(code: str, *args: str, env: dict | None = None) -> subprocess.Completed
 def test_the_light_readers_constants_are_the_stores():
     assert _light.head_revision() == db.HEAD_REVISION
     assert _light.DB_NAME == config.DB_NAME and _light.KEY_FILE == keys.KEY_FILE
+    assert _light.CONFIG_NAME == config.CONFIG_NAME and (_light.STORE / "config.py").samefile(config.__file__)
     key = bytes(range(32))
     assert _light.check_value(key, "fingerprint") == keys.check_value(key, "fingerprint")
 
@@ -58,6 +66,11 @@ def test_the_light_readers_constants_are_the_stores():
     ["contacts", "show", "ana@acme.example"],
     ["contacts", "show", "bo@corp.example", "--json"],
     ["contacts", "show", "nobody@acme.example"],
+    ["where", "ana@acme.example"],
+    ["where", "bo@corp.example", "--json"],
+    ["where", "--json", "nobody@corp.example"],
+    ["where", "nobody@acme.example"],
+    ["where", "a@@b"],
 ])
 def test_the_short_way_answers_as_typer_does_without_sqlalchemy_or_pydantic(people, args):
     short, long = _run(SHORT_WAY, *args), _run(LONG_WAY, *args)
@@ -65,6 +78,36 @@ def test_the_short_way_answers_as_typer_does_without_sqlalchemy_or_pydantic(peop
     assert loaded == "LOADED False False", short.stderr
     assert (short.returncode, short.stdout) == (long.returncode, long.stdout)
     assert short.stderr.splitlines()[:-1] == long.stderr.splitlines()
+
+
+@pytest.mark.parametrize("args", [
+    ["where", "ana@acme.example"],
+    ["where", "bo@corp.example", "--json"],
+    ["where", "nobody@corp.example", "--json"],
+    ["where", "nobody@acme.example"],
+])
+def test_where_answers_the_short_way_as_the_plain_path_does(people, args):
+    """sqlite3 and the settings snapshot against SQLAlchemy and pydantic over the same database (a
+    database URL in the environment makes the short way step aside)."""
+    (people.home / _light.SETTINGS_SNAPSHOT).unlink()
+    plain = _run(SHORT_WAY, *args, env={"COLDMAIL_DATABASE_URL": db.sqlite_url(people.home / config.DB_NAME)})
+    assert plain.stderr.splitlines()[-1] == "LOADED True True"
+    short = _run(SHORT_WAY, *args)  # with the snapshot that the plain path left
+    assert short.stderr.splitlines()[-1] == "LOADED False False", short.stderr
+    assert (short.returncode, short.stdout) == (plain.returncode, plain.stdout) and plain.stdout
+
+
+def test_where_steps_aside_when_coldmail_toml_changes(people):
+    from coldmail.privacy.controller import init_workspace
+
+    init_workspace(people, company="Renamed Freight Tools Ltd")
+    done = _run(SHORT_WAY, "where", "ana@acme.example")
+    assert done.stderr.splitlines()[-1] == "LOADED True True" and "Renamed Freight Tools Ltd" in done.stdout
+    again = _run(SHORT_WAY, "where", "ana@acme.example")  # the plain path left a new snapshot
+    assert again.stderr.splitlines()[-1] == "LOADED False False" and again.stdout == done.stdout
+    (people.home / config.CONFIG_NAME).write_text("[retention]\nno_reply_months = 99\n", encoding="utf-8")
+    broken = _run(SHORT_WAY, "where", "ana@acme.example")
+    assert broken.returncode == 2 and "no_reply_months" in broken.stderr and not broken.stdout
 
 
 def test_the_suppression_check_says_what_covers_a_domain(people):

@@ -12,7 +12,7 @@ import pycountry
 import pytest
 from sqlalchemy import select
 
-from coldmail.outreach import campaigns
+from coldmail.outreach import campaigns, places
 from coldmail.outreach.sending import send_campaign
 from coldmail.prospects import locations
 from coldmail.prospects.importing import import_csv
@@ -52,6 +52,10 @@ from smtp_server import SmtpServer
     # The Country column wins; a state of another country is ignored.
     (("Berlin, Germany", "", "", "FR"), Place("FR", "")),
     (("", "", "Ontario", "US"), Place("US", "")),
+    # The country alone: its zone is left to the window (the country's main zone), and warned about.
+    (("United States",), Place("US", "")),
+    (("Austin, United States",), Place("US", "")),
+    (("Toronto Area, Canada",), Place("CA", "")),
 ])
 def test_place_of(args, expected):
     assert place_of(*args) == expected
@@ -142,4 +146,35 @@ def test_a_denver_contact_waits_for_denver_business_hours(ws, tmp_path):
         assert campaigns.plan(s, campaigns.load(s, "c1"), monday) == 1
     (row,) = campaigns.schedule(ws, "c1", now=monday)
     assert row["email"] == "zed@bos.example" and row["timezone"] is None and campaigns.NO_TIMEZONE in row["reason"]
-    assert campaigns.unplaced(ws, "c1") == 1
+    assert places.unplaced(ws, "c1") == 1 and places.guessed(ws, "c1") == {}
+
+
+def test_contacts_without_a_state_are_warned_about_not_placed_silently(ws, tmp_path, cli):
+    """A US, Canadian or Australian contact without a state or province keeps its country (its rules
+    apply) and is written to in the country's main zone; `campaign schedule` says which and why."""
+    assert locations.zone_unsure("US", "") and locations.zone_unsure("au", "")
+    assert not locations.zone_unsure("US", "America/Denver") and not locations.zone_unsure("DE", "")
+    rows = ("email,location\nana@us.example,United States\nbo@co.example,\"Denver, Colorado, United States\"\n"
+            "cy@ca.example,Canada\ndi@none.example,Greater Boston Area\n")
+    result = import_csv(ws, path=write_csv(tmp_path / "sn.csv", rows), list_name="l", source="sales navigator",
+                        justification="runs operations")
+    assert result.no_region == 2  # ana (US) and cy (CA); bo has a state, di no country at all
+    assert any(line.startswith("Warning: 2 contact(s) in the US, Canada or Australia have no state")
+               for line in result.details())
+    assert _contacts(ws)["ana@us.example"] == ("US", "")
+    campaigns.create(ws, name="c1", list_name="l", template="first_touch")
+    monday = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    with session_scope(ws.engine) as s:
+        campaigns.plan(s, campaigns.load(s, "c1"), monday)
+    reasons = {r["email"]: (r["timezone"], r["reason"]) for r in campaigns.schedule(ws, "c1", now=monday)}
+    assert reasons["ana@us.example"] == (
+        "America/New_York", "no state in US: its window is America/New_York's, the country's main zone")
+    assert reasons["cy@ca.example"][1].startswith("no province in CA: its window is America/Toronto's")
+    assert reasons["bo@co.example"] == ("America/Denver", "")
+    assert places.guessed(ws, "c1") == {"CA": 1, "US": 1} and places.unplaced(ws, "c1") == 1
+    r = cli("campaign", "schedule", "c1", "--now", monday.isoformat())
+    assert r.returncode == 0, r.stderr
+    assert ("warning: 1 contact(s) in US have no state: they are written to in America/New_York business hours"
+            in r.stderr), r.stderr
+    assert "warning: 1 contact(s) in CA have no province" in r.stderr
+    assert "warning: 1 contact(s) of this campaign have no country or time zone" in r.stderr

@@ -50,7 +50,7 @@ def test_import_stores_provenance_and_drops_unneeded_columns(any_ws, tmp_path):
         "ana.lopez@acme.example", "Ana", "López", "Acme", "Head of Ops", "ES",
     )
     assert c.source == "company website" and c.source_url == "https://acme.example/team"
-    assert c.source_public is True and c.collected_by == "tester" and c.list == "ops"
+    assert c.source_public is True and c.collected_by == "Sam Carter" and c.list == "ops"
     assert c.justification == SRC["justification"]
     # Minimisation: nothing of the dropped columns reached the database.
     with session_scope(any_ws.engine, write=False) as s:
@@ -138,12 +138,12 @@ def test_export_headers_of_common_tools_are_understood():
     m = map_headers(apollo)
     assert {apollo[i]: f for i, f in m.columns.items()} == {
         "First Name": "first_name", "Last Name": "last_name", "Title": "role", "Company": "company",
-        "Email": "email", "Person Linkedin Url": "source_url", "Website": "website", "Country": "country",
+        "Email": "email", "Person Linkedin Url": "profile_url", "Website": "website", "Country": "country",
     }
     assert "Mobile Phone" in m.dropped and "Company Name for Emails" in m.dropped
     sales_nav = ["First Name", "Last Name", "Job Title", "Company Name", "LinkedIn Profile URL", "Email Address"]
     fields = set(map_headers(sales_nav).columns.values())
-    assert fields == {"first_name", "last_name", "role", "company", "source_url", "email"}
+    assert fields == {"first_name", "last_name", "role", "company", "profile_url", "email"}
 
 
 def test_names_with_line_breaks_and_control_characters_are_cleaned(ws, tmp_path):
@@ -363,7 +363,7 @@ def test_statements_of_many_rows_store_what_one_row_at_a_time_does(tmp_path, mon
     from conftest import make_ws
 
     monkeypatch.setattr("coldmail.prospects.importing.BATCH", 50)
-    monkeypatch.setenv("COLDMAIL_USER", "O'Brien'); DROP TABLE contacts; --")  # written into the statement
+    src = SRC | {"collected_by": "O'Brien'); DROP TABLE contacts; --"}  # written into the statement
     first = "email,first_name,company\n" + "".join(f"p{i % 90}@k{i % 90 % 4}.example,N{i},C{i % 7}\n" for i in range(130))
     second = "email,first_name,role\n" + "".join(f"p{i}@k{i % 4}.example,M{i},R{i}\n" for i in range(60, 200))
     outcomes = []
@@ -371,11 +371,11 @@ def test_statements_of_many_rows_store_what_one_row_at_a_time_does(tmp_path, mon
         monkeypatch.setattr("coldmail.prospects.writer.ROWS_PER_STATEMENT", per_statement)
         ws = make_ws(tmp_path / f"ws{per_statement}")
         of_email = fingerprinter(ws.fingerprint_key)
-        counts = [import_csv(ws, path=write_csv(tmp_path / "1.csv", first), list_name="one", **SRC).to_json()]
+        counts = [import_csv(ws, path=write_csv(tmp_path / "1.csv", first), list_name="one", **src).to_json()]
         erase(ws, "p70@k2.example")
         suppression.add(ws, target="p101@k1.example", reason="opt-out")
-        counts.append(import_csv(ws, path=write_csv(tmp_path / "2.csv", second), list_name="two", **SRC).to_json())
-        counts.append(import_csv(ws, path=write_csv(tmp_path / "2.csv", second), list_name="one", **SRC).to_json())
+        counts.append(import_csv(ws, path=write_csv(tmp_path / "2.csv", second), list_name="two", **src).to_json())
+        counts.append(import_csv(ws, path=write_csv(tmp_path / "2.csv", second), list_name="one", **src).to_json())
         with ws.engine.connect() as conn:
             contacts = conn.exec_driver_sql(
                 "SELECT email, first_name, last_name, company, role, source, justification, list_id, collected_by, "

@@ -156,3 +156,51 @@ def test_a_closed_window_defers_its_whole_set_as_the_window_says(ws, tmp_path):
     for not_before, reason, country, zone in queued:  # the set's answer is each one's own answer
         win = windows.window(night, country=country, timezone=zone, rules=rules)
         assert (as_utc(not_before), reason) == (win.next_time, win.reason)
+
+
+def test_a_big_closed_window_is_deferred_over_short_transactions_and_the_open_ones_still_go(ws, tmp_path,
+                                                                                             monkeypatch):
+    """At nightfall a window's whole set is due: it is deferred DEFER_BUDGET rows per transaction (the
+    writer lock is free in between, for an unsubscribe), and the same send goes on to the open windows."""
+    from coldmail.outreach import claiming, windows
+    from coldmail.store.config import Sending, save_config
+    from coldmail.store.models import Contact
+
+    rules = Sending.unpaced()
+    rules.window_days, rules.window_start, rules.window_end = [0, 1, 2, 3, 4], "09:00", "17:00"
+    ws.config.sending = rules
+    save_config(ws.home, ws.config)
+    # Five closed windows of 20 (10:00 UTC: evening in Tokyo, Seoul, Shanghai, Sydney, Auckland), first in
+    # due order, then five contacts in London, where it is 10:00.
+    rows = "".join(f"p{i}@d{i}.example,{c}\n" for i, c in enumerate(["JP", "KR", "CN", "AU", "NZ"] * 20))
+    rows += "".join(f"q{i}@e{i}.example,GB\n" for i in range(5))
+    import_csv(ws, path=write_csv(tmp_path / "mix.csv", "email,country\n" + rows), list_name="l",
+               source="company website", justification="runs operations")
+    campaigns.create(ws, name="c1", list_name="l", template="first_touch")
+    monkeypatch.setattr(claiming, "DEFER_BUDGET", 30)
+    sizes: list[int] = []
+    real = claiming._defer_window
+
+    def committed() -> int:
+        """Deferrals another connection sees: those committed."""
+        with session_scope(ws.engine, write=False) as other:
+            return other.execute(select(func.count()).select_from(Message).where(Message.not_before > T0)).scalar_one()
+
+    def counted(*args, **kw):
+        assert sum(sizes) - committed() < 30  # what one transaction holds stays under the budget
+        sizes.append(real(*args, **kw))
+        return sizes[-1]
+
+    monkeypatch.setattr(claiming, "_defer_window", counted)
+    with SmtpServer(free_port()) as server:  # 10:00 UTC: 19:00 in Tokyo, 10:00 in London
+        s = asyncio.run(send_campaign(ws, name="c1", smtp_url=server.url, now=T0, connections=1))
+        got = sorted(r.rcpt for r in server.recorder.received)
+    assert got == sorted(f"q{i}@e{i}.example" for i in range(5)) and s.sent == 5
+    assert s.deferred == 100 and sum(sizes) == 100 and max(sizes) <= 30 and len(sizes) >= 5, sizes
+    with session_scope(ws.engine, write=False) as session:
+        waits = session.execute(select(Message.not_before, Message.reason, Contact.country).join(
+            Contact, Contact.id == Message.contact_id).where(Message.state == "queued")).all()
+    assert len(waits) == 100
+    for not_before, reason, country in waits:  # each set waits exactly as its window says
+        opens = windows.window(T0, country=country, timezone="", rules=rules)
+        assert (as_utc(not_before), reason) == (opens.next_time, opens.reason)

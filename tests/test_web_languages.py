@@ -4,15 +4,16 @@ really translated, and the rendered page carries every Art. 14 item in that lang
 from __future__ import annotations
 
 import re
-import tomllib
 
 import pytest
 
+from coldmail.mail import i18n
 from coldmail.web import pages
 from coldmail.web.recipient import resolve
+from test_notice_languages import english, own
 from test_web import CLAIRE, with_people
 
-ENGLISH = tomllib.loads((pages.strings_dir() / "en.toml").read_text(encoding="utf-8"))
+ENGLISH = english("page")
 LANGS = [code for code in pages.page_languages() if code != "en"]
 
 
@@ -22,13 +23,14 @@ def placeholders(text: str) -> set[str]:
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_every_key_is_translated_with_the_same_placeholders(lang):
-    own = tomllib.loads((pages.strings_dir() / f"{lang}.toml").read_text(encoding="utf-8"))
-    assert set(own) == set(ENGLISH), set(own) ^ set(ENGLISH)
-    for key, text in own.items():
+    mine = own(lang)["page"]  # the page's table of mail/locales/<lang>.toml, without the English fallback
+    assert set(mine) == set(ENGLISH), set(mine) ^ set(ENGLISH)
+    for key, text in mine.items():
         assert text.strip(), (lang, key)
         assert placeholders(text) == placeholders(ENGLISH[key]), (lang, key)
-    same = [k for k in own if own[k] == ENGLISH[k]]
+    same = [k for k in mine if mine[k] == ENGLISH[k]]
     assert len(same) <= 2, (lang, same)  # a translation, not a copy of the English
+    assert pages.strings(lang) == i18n.words(lang, "page")
 
 
 @pytest.mark.parametrize("lang", ["en", *LANGS])
@@ -49,7 +51,8 @@ def test_the_page_carries_every_article_14_item(ws, tmp_path, lang):
         "14(1)(c) purpose and basis": ["route-planning software for freight firms", t["legal_basis"]],
         "14(1)(d) categories": [t["held_heading"], t["field_email"], t["field_company"], "Transports Martin"],
         "14(1)(e) recipients": [t["recipients_none"].format(company="Acme Tools Ltd")],
-        "14(2)(a) retention": [t["retention_heading"], " 6 ", " 24 ", " 36 "],
+        "14(1)(f) transfers": [i18n.words(lang, "notice")["no_transfers"]],
+        "14(2)(a) retention": [t["retention_heading"], *(i18n.months(n, lang) for n in (6, 24, 36))],
         "14(2)(b) interests": ["Dirige les opérations d", t["why_words_label"]],
         "14(2)(c) rights": [t["rights_body"], t["button_stop"], t["button_copy"], t["button_erase"]],
         "14(2)(e) complaint": ["CNIL"],

@@ -1,6 +1,11 @@
 """A read-only way into a SQLite workspace with the standard library alone, for the commands that
-must answer in a blink (`suppression check`, `contacts show`): SQLAlchemy and SQLModel cost about a
-third of a second to import, more than the whole answer may take.
+must answer in a blink (`suppression check`, `contacts show`, `where`): SQLAlchemy and SQLModel cost
+about a third of a second to import, more than the whole answer may take.
+
+`where` also needs coldmail.toml, which pydantic validates (another tenth of a second). Its plain
+path leaves a snapshot of the validated settings it used (SETTINGS_SNAPSHOT, in the workspace),
+stamped with the hashes of coldmail.toml and of the code that validates it (store/config.py); the
+short way uses the snapshot only while both are unchanged, and otherwise steps aside.
 
 `open_reader` returns None whenever it cannot be sure the plain path would read the same thing: a
 database URL in the environment (PostgreSQL), no database yet, a schema that is not at the head
@@ -11,6 +16,7 @@ errors. Nothing here writes. Tests pin the constants below to their homes in `st
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -20,8 +26,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DB_NAME = "coldmail.db"  # store.config.DB_NAME
+CONFIG_NAME = "coldmail.toml"  # store.config.CONFIG_NAME
 KEY_FILE = "coldmail.keys"  # store.keys.KEY_FILE
-VERSIONS = Path(__file__).resolve().parent.parent / "store" / "migrations" / "versions"
+STORE = Path(__file__).resolve().parent.parent / "store"
+VERSIONS = STORE / "migrations" / "versions"
+SETTINGS_SNAPSHOT = ".coldmail-settings.json"
 
 
 @dataclass
@@ -124,3 +133,78 @@ def read(fn, workspace):
     opened = workspace()
     with db.session_scope(opened.engine, write=False) as session:
         return fn(session_execute(session), opened.fingerprint_key)
+
+
+# ---------------------------------------------------------------------------- settings snapshot
+
+
+def _config_stamp(where: Path) -> str | None:
+    """A hash of coldmail.toml (or of its absence) and of store/config.py, which validates it."""
+    digest = hashlib.sha256()
+    try:
+        digest.update((STORE / "config.py").read_bytes())
+        try:
+            digest.update(b"\0toml\0" + (where / CONFIG_NAME).read_bytes())
+        except FileNotFoundError:
+            digest.update(b"\0no toml")
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def settings_snapshot(where: Path) -> dict | None:
+    """The settings the plain path last validated, while coldmail.toml and its validation are unchanged."""
+    stamp = _config_stamp(where)
+    try:
+        saved = json.loads((where / SETTINGS_SNAPSHOT).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if stamp is None or not isinstance(saved, dict) or saved.get("stamp") != stamp:
+        return None
+    settings = saved.get("settings")
+    return settings if isinstance(settings, dict) else None
+
+
+def remember_settings(where: Path, settings_of) -> None:
+    """Write the snapshot: `settings_of(config)` of coldmail.toml validated again now, between two
+    identical stamps (so a file edited meanwhile is never stamped with older settings). Best effort:
+    a workspace that cannot be written to keeps answering the plain way."""
+    from coldmail.errors import ColdmailError
+    from coldmail.store.config import load_config
+
+    stamp = _config_stamp(where)
+    try:
+        settings = settings_of(load_config(where))
+    except ColdmailError:
+        return
+    if stamp is None or _config_stamp(where) != stamp:
+        return
+    target = where / SETTINGS_SNAPSHOT
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps({"stamp": stamp, "settings": settings}, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+
+
+def read_configured(fn, workspace, settings_of):
+    """`fn(execute, fingerprint_key, settings, home)` over the fast reader and the settings snapshot
+    when both can be used, else over the workspace opened the usual way with `settings_of(config)`
+    (and then the snapshot is refreshed for the next time); returns what `fn` returns."""
+    where = home()
+    settings = settings_snapshot(where)
+    reader = open_reader() if settings is not None else None
+    if reader is not None:
+        try:
+            return fn(reader.execute, reader.fingerprint_key, settings, where)
+        finally:
+            reader.close()
+    from coldmail.contacts.views import session_execute
+    from coldmail.store import db
+
+    opened = workspace()
+    remember_settings(opened.home, settings_of)
+    with db.session_scope(opened.engine, write=False) as session:
+        return fn(session_execute(session), opened.fingerprint_key, settings_of(opened.config), opened.home)

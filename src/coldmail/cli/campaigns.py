@@ -83,9 +83,10 @@ def campaign_schedule(
                   "`coldmail run` plans the campaign.", markup=False)
     for r in rows:
         echo(f"{r['not_before'][:16]}\tstep {r['step'] + 1}\t{r['state']}\t{r['email']}\t{r['reason']}")
-    if (n := campaigns.unplaced(ws(), name)):
-        err.print(f"warning: {n} contact(s) of this campaign have no country or time zone; their window is "
-                  "counted in UTC.", markup=False)
+    from coldmail.outreach import places
+
+    for line in places.warnings(ws(), name):
+        err.print(f"warning: {line}", markup=False)
 
 
 @campaign_app.command("pause")

@@ -31,8 +31,16 @@ def verify(
         err.print("Flags: " + ", ".join(f"{k} {v}" for k, v in sorted(result.flagged.items()))
                   + " (role addresses reach a team, not a person; free-mail addresses are likely personal)",
                   markup=False)
-    for addr in result.undeliverable[:50]:
-        echo(f"undeliverable\t{addr}")
+    lines = [("undeliverable", result.undeliverable),
+             *((flag, addrs) for flag, addrs in sorted(result.flagged_addresses.items()))]
+    for label, addrs in lines:
+        for addr in addrs[:SHOWN]:
+            echo(f"{label}\t{addr}")
+        if len(addrs) > SHOWN:
+            err.print(f"… and {len(addrs) - SHOWN} more {label} (use --json for all)", markup=False)
+
+
+SHOWN = 50  # addresses printed per kind
 
 
 @command

@@ -19,7 +19,8 @@ def mailbox_add(
     smtp: Annotated[str, typer.Option(help="smtp://USER@HOST:587 or smtps://USER@HOST:465, no password.")],
     from_email: Annotated[str, typer.Option("--from-email", help="The From address.")],
     from_name: Annotated[str, typer.Option("--from-name", help="The sender's name.")] = "",
-    imap: Annotated[str, typer.Option(help="imaps://USER@HOST:993/INBOX to read replies from.")] = "",
+    imap: Annotated[str, typer.Option(help="imaps://USER@HOST:993/INBOX (imap://: STARTTLS when offered), "
+                                      "read for replies by `coldmail run`; same password.")] = "",
     per_day: Annotated[int, typer.Option("--per-day", min=0, help="Cap (default: [sending]).")] = 0,
     per_hour: Annotated[int, typer.Option("--per-hour", min=0)] = 0,
     per_minute: Annotated[int, typer.Option("--per-minute", min=0)] = 0,

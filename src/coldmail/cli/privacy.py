@@ -22,9 +22,14 @@ def where(
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Answer "where did you get my data?" from the records, ready to send."""
-    from coldmail.privacy.where import where as where_
+    from coldmail.cli._light import read_configured
+    from coldmail.privacy.where import Settings, answer
 
-    data = where_(ws(), email, language=language)
+    # The short way (cli/_light.py) when it can be sure, else the workspace opened the usual way.
+    data = read_configured(
+        lambda execute, key, settings, home: answer(execute, key, email, settings=Settings.from_json(settings),
+                                                    home=home, language=language),
+        lambda: ws(), lambda config: Settings.of(config).to_json())
     if json_out:
         out_json(data)
     else:

@@ -17,33 +17,42 @@ lists_app = typer.Typer(
 
 @command
 def import_cmd(
-    file: Annotated[Path, typer.Argument(help="CSV file (UTF-8, UTF-8 BOM or Excel cp1252; , ; or tab).")],
+    file: Annotated[Path, typer.Argument(help="CSV file (UTF-8, UTF-8 BOM, UTF-16 or Excel cp1252; , ; or tab).")],
     list_name: Annotated[str, typer.Option("--list", help="The prospect list; created if new.")],
     source: Annotated[str, typer.Option(help="Default source for rows without one.")] = "",
     justification: Annotated[str, typer.Option(help="Default justification for rows without one.")] = "",
     purpose: Annotated[str, typer.Option(help="The list's purpose, if the list is new.")] = "",
-    source_url: Annotated[str, typer.Option(help="Default source URL.")] = "",
+    source_url: Annotated[str, typer.Option(
+        help="Default URL of where the data was found (a profile column is stored as the profile).")] = "",
     public: Annotated[
         bool | None, typer.Option("--public/--not-public", help="Whether the source is publicly available.")
     ] = None,
+    collected_by: Annotated[str, typer.Option(
+        help="The rep or team who collected the data (default: the one named at init, else the sender).")] = "",
     verify_domains: Annotated[bool, typer.Option("--verify", help="Check the domains' MX records afterwards.")] = False,
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Import prospects from a CSV file: all or nothing; bad rows are reported by line."""
+    """Import prospects from a CSV file. Rows that can be read are imported; each rejected row is reported with its
+    line number (exit code 1). A file that cannot be read at all, or an interrupted import, changes nothing."""
     from coldmail.prospects.importing import import_csv
 
-    with progress_bar(f"Importing {file.name}") as update:
-        result = import_csv(
-            ws(),
-            path=file,
-            list_name=list_name,
-            source=source,
-            justification=justification,
-            purpose=purpose,
-            source_url=source_url,
-            source_public=public,
-            on_progress=update,
-        )
+    try:
+        with progress_bar(f"Importing {file.name}") as update:
+            result = import_csv(
+                ws(),
+                path=file,
+                list_name=list_name,
+                source=source,
+                justification=justification,
+                purpose=purpose,
+                source_url=source_url,
+                source_public=public,
+                collected_by=collected_by,
+                on_progress=update,
+            )
+    except KeyboardInterrupt:
+        err.print(f"Interrupted: nothing was imported from {file.name}; the database is unchanged.", markup=False)
+        raise Exit(130) from None
     if verify_domains:
         import asyncio
 

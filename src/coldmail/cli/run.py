@@ -19,7 +19,8 @@ def run(
     for_seconds: Annotated[float | None, typer.Option("--for", min=0, help="Stop after this many seconds.")] = None,
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Send every active campaign's messages as they fall due, and read replies, until SIGTERM/SIGINT."""
+    """Send every active campaign's messages as they fall due, and read replies (each mailbox's --imap
+    inbox, the [imap] accounts and --replies) every poll_seconds, until SIGTERM/SIGINT."""
     import asyncio
     from datetime import UTC, datetime
 
@@ -28,7 +29,7 @@ def run(
     def log(line: str) -> None:
         err.print(f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%S}Z {line}", markup=False)
 
-    runner = Runner(ws(), smtp_url=smtp, replies=replies or [], log=log)
+    runner = Runner(ws(), smtp_url=smtp, replies=replies or [], log=log, fresh=True)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: runner.stop())
     summary = asyncio.run(runner.run(for_seconds))

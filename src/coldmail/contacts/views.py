@@ -51,14 +51,19 @@ class ContactView:
     requests: list[dict] = field(default_factory=list)
     list_purposes: list[str] = field(default_factory=list)
     replies: list[dict] = field(default_factory=list)
+    profile_url: str = ""  # the person's own page (LinkedIn...): data held, not a source
 
     @property
     def name(self) -> str:
         return " ".join(p for p in (self.first_name, self.last_name) if p)
 
     def held(self) -> dict[str, str]:
-        """The personal data actually stored for this person, field by field."""
-        return {k: getattr(self, k) for k in HELD_FIELDS if getattr(self, k)}
+        """The personal data actually stored for this person, field by field, named as the locales'
+        `fields` name them (the profile page as "profile")."""
+        held = {k: getattr(self, k) for k in HELD_FIELDS if getattr(self, k)}
+        if self.profile_url:
+            held["profile"] = self.profile_url
+        return held
 
     def to_json(self) -> dict:
         return {
@@ -69,6 +74,7 @@ class ContactView:
             "role": self.role,
             "country": self.country,
             "website": self.website,
+            "profile_url": self.profile_url,
             "list": self.list,
             "lists": self.lists,
             "source": self.source,
@@ -118,7 +124,8 @@ def session_execute(session: Session) -> Execute:
 
 
 _CONTACT = ("id", "email", "first_name", "last_name", "company", "role", "country", "website", "list_id",
-            "source", "source_url", "source_public", "collected_at", "collected_by", "justification", "status")
+            "source", "source_url", "source_public", "collected_at", "collected_by", "justification", "status",
+            "profile_url")
 
 
 def read_contact(execute: Execute, key: bytes, email: str) -> ContactView | None:
@@ -159,6 +166,7 @@ def read_contact(execute: Execute, key: bytes, email: str) -> ContactView | None
         role=row["role"],
         country=row["country"],
         website=row["website"],
+        profile_url=row["profile_url"],
         list=primary[0][0] if primary else "",
         lists=[name for _id, name, _p in lists],
         list_purposes=[p for _id, _n, p in lists if p],

@@ -91,10 +91,12 @@ class VerifyResult:
     by_status: Counter = field(default_factory=Counter)
     flagged: Counter = field(default_factory=Counter)
     undeliverable: list[str] = field(default_factory=list)
+    flagged_addresses: dict[str, list[str]] = field(default_factory=dict)  # flag -> the addresses it names
 
     def to_json(self) -> dict:
         return {"contacts": self.contacts, "domains": self.domains, "looked_up": self.looked_up,
-                "by_status": dict(self.by_status), "flags": dict(self.flagged), "undeliverable": self.undeliverable}
+                "by_status": dict(self.by_status), "flags": dict(self.flagged), "undeliverable": self.undeliverable,
+                "flagged": {flag: list(addrs) for flag, addrs in sorted(self.flagged_addresses.items())}}
 
 
 async def verify(ws: Workspace, *, list_name: str | None = None,
@@ -115,6 +117,7 @@ async def verify(ws: Workspace, *, list_name: str | None = None,
         by_domain.setdefault(domain_of(e), []).append(e)
         for f in flags(e):
             result.flagged[f] += 1
+            result.flagged_addresses.setdefault(f, []).append(e)
     result.contacts, result.domains = len(emails), len(by_domain)
     todo = [d for d in by_domain if d not in cached]
     res = resolver(ws)

@@ -105,7 +105,7 @@ def check_source(name: str, source: str) -> list[LintIssue]:
 def check_all(workspace_templates: Path | None = None, names: list[str] | None = None) -> dict[str, list[LintIssue]]:
     env = templating.environment(workspace_templates)
     result: dict[str, list[LintIssue]] = {}
-    for tname in names or template_names(workspace_templates):
+    for tname in names or template_names(workspace_templates, variants=True):
         path = f"{EMAIL_DIR}/{tname}.txt.j2"
         try:
             source, filename, _ = env.loader.get_source(env, path)

@@ -22,7 +22,7 @@ from urllib.parse import quote
 from markupsafe import Markup
 
 from coldmail.addresses import domain_of
-from coldmail.contacts.views import HELD_FIELDS, ContactView
+from coldmail.contacts.views import ContactView
 from coldmail.mail import grammar, i18n, mime, templating
 from coldmail.mail.templating import TemplateProblem
 from coldmail.store.config import Config
@@ -54,12 +54,17 @@ class Thread:
     references: tuple[str, ...]
 
 
-def template_names(workspace_templates: Path | None = None) -> list[str]:
-    """Names of the email templates a rep can use, e.g. `first_touch`."""
+def template_names(workspace_templates: Path | None = None, *, variants: bool = False) -> list[str]:
+    """Names of the email templates a rep can use, e.g. `first_touch`; with `variants`, also their
+    versions in other languages, e.g. `first_touch.fr` (a contact gets the one in their language)."""
     names: set[str] = set()
     for base in (templating.shipped_templates_dir(), workspace_templates):
         if base and (base / EMAIL_DIR).is_dir():
-            names.update(p.name.removesuffix(".txt.j2") for p in (base / EMAIL_DIR).glob("*.txt.j2"))
+            for path in (base / EMAIL_DIR).glob("*.txt.j2"):
+                name = path.name.removesuffix(".txt.j2")
+                stem, _, code = name.rpartition(".")
+                if variants or not (stem and i18n.normalize(code) == code):
+                    names.add(name)
     return sorted(names)
 
 
@@ -91,25 +96,34 @@ def _split_subject(name: str, text: str) -> tuple[str, str, str | None]:
     second, _, after = rest.partition("\n")
     language = None
     if second.lower().startswith("language:"):
-        language = second.split(":", 1)[1].strip().lower()
-        if language not in i18n.LANGUAGES:
-            raise TemplateProblem(f"{name}: unknown language {language!r} (known: {', '.join(i18n.LANGUAGES)})")
+        given = second.split(":", 1)[1].strip()
+        language = i18n.normalize(given)
+        if language is None:
+            raise TemplateProblem(f"{name}: unknown language {given!r} (known: {', '.join(i18n.LANGUAGES)})")
         rest = after
     return subject, rest.lstrip("\n"), language
 
 
 def render_template(
-    name: str, context: dict, *, workspace_templates: Path | None = None, who: str = ""
+    name: str, context: dict, *, workspace_templates: Path | None = None, who: str = "",
+    language: str | None = None,
 ) -> RenderedTemplate:
-    """Render `email/<name>.txt.j2` (and `.html.j2` when it exists) for one contact."""
-    txt_name = f"{EMAIL_DIR}/{name}.txt.j2"
-    rendered = templating.render(txt_name, context, workspace_templates=workspace_templates, who=who,
-                                 missing_ok=True)
+    """Render `email/<name>.txt.j2` (and `.html.j2` when it exists) for one contact, or its version
+    in the contact's `language`, `email/<name>.<language>.txt.j2`, when there is one."""
+    rendered = None
+    for chosen in ([f"{name}.{language}"] if language else []) + [name]:
+        txt_name = f"{EMAIL_DIR}/{chosen}.txt.j2"
+        rendered = templating.render(txt_name, context, workspace_templates=workspace_templates, who=who,
+                                     missing_ok=True)
+        if rendered is not None:
+            break
     if rendered is None:
         available = ", ".join(template_names(workspace_templates)) or "none"
         raise TemplateProblem(f"no template {name!r} (available: {available})")
-    subject, text, language = _split_subject(txt_name, rendered)
-    html_body = templating.render(f"{EMAIL_DIR}/{name}.html.j2", context, workspace_templates=workspace_templates,
+    subject, text, language_line = _split_subject(txt_name, rendered)
+    # A language version is written in its language, whether or not it says so under the subject.
+    language = language_line or (language if chosen != name else None)
+    html_body = templating.render(f"{EMAIL_DIR}/{chosen}.html.j2", context, workspace_templates=workspace_templates,
                                   who=who, missing_ok=True)
     return RenderedTemplate(subject=header_safe(subject), text=text.rstrip() + "\n", html=html_body,
                             language=language)
@@ -138,7 +152,9 @@ def _layout_context(contact: ContactView, config: Config, lang: str, token: str)
         # A profile page (LinkedIn...) is data we hold about the person, not where we found them.
         "source_url": "" if grammar.is_profile(contact.source_url) else contact.source_url,
         "source_public": contact.source_public,
-        "held": [k for k in HELD_FIELDS if getattr(contact, k)],
+        # The fields held, named in the notice by the locale's `fields` (a profile page as "profile").
+        "held": list(contact.held()) + (["profile"] if grammar.is_profile(contact.source_url)
+                                        and "profile" not in contact.held() else []),
         "purpose": "; ".join(contact.list_purposes),
         "authority": authority,
         "authority_url": authority_url,
@@ -198,10 +214,10 @@ def _footer(lay: dict, contact: ContactView, *, language: str | None,
     langs = [lang] if language or declared or layered or lang == "en" else [lang, "en"]
     notices, optouts = [], []
     for code in langs:
-        code_lay = {**lay, "lang": code, "rtl": code in i18n.RTL}
+        code_lay = {**lay, "lang": code, "rtl": code in i18n.RTL, "t": i18n.words(code, "email")}
         kind = "short" if layered else "notice"
-        notices.append(templating.render_layout(f"layout/{kind}.{code}.txt.j2", code_lay).strip())
-        optouts.append(templating.render_layout(f"layout/optout.{code}.txt.j2", code_lay).strip())
+        notices.append(templating.render_layout(f"layout/{kind}.txt.j2", code_lay).strip())
+        optouts.append(templating.render_layout("layout/optout.txt.j2", code_lay).strip())
     return langs, notices, optouts
 
 
@@ -236,17 +252,20 @@ def compose(
     if not ctrl.configured:
         raise TemplateProblem("no controller identity yet: run `coldmail init` first")
     ctx = contact_context(contact, config, extra)
-    body = render_template(template, ctx, workspace_templates=workspace_templates, who=contact.email)
+    body = render_template(template, ctx, workspace_templates=workspace_templates, who=contact.email,
+                           language=i18n.language_for(contact.country, language))
     lay = _layout_context(contact, config, i18n.language_for(contact.country, language), token)
     langs, notices, optouts = _footer(lay, contact, language=language, declared=body.language)
     text = f"{body.text}\n" + "\n\n".join(optouts) + "\n\n-- \n" + "\n\n".join(notices) + "\n"
     body_html = body.html if body.html is not None else text_to_html(body.text)
+    # The language the email is written in: the template's, else (undeclared) the notice's.
+    written_in = body.language or langs[0]
     html_doc = templating.render_layout(
         "layout/message.html.j2",
         {
             **lay,
-            "lang": langs[0],
-            "rtl": langs[0] in i18n.RTL,
+            "lang": written_in,
+            "rtl": written_in in i18n.RTL,
             # Already escaped: the rep's HTML template is autoescaped, text_to_html escapes.
             "body_html": Markup(body_html),
             "notice_blocks": [

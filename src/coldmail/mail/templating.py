@@ -1,13 +1,20 @@
 """The Jinja2 environment: sandboxed (reps write templates), strict (a missing field is an error,
-never a blank), autoescaped for HTML, and with workspace templates overriding the shipped ones."""
+never a blank), autoescaped for HTML, and with workspace templates overriding the shipped ones.
+
+Texts that exist in every language (the answers to requests, the full notice) are one shared
+template each, `answers/where.txt.j2`, filled with the words of `mail/locales/<lang>.toml`. Their
+per-language name, `answers/where.de.txt.j2`, is that template with `lang` and `t` set, unless a file
+of that exact name exists (a workspace can so replace one language's answer by its own text)."""
 
 from __future__ import annotations
 
+import re
 import time
 from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import (
+    BaseLoader,
     ChoiceLoader,
     Environment,
     FileSystemLoader,
@@ -20,6 +27,7 @@ from jinja2 import (
 from jinja2.sandbox import SandboxedEnvironment
 
 from coldmail.errors import TemplateProblem
+from coldmail.mail import i18n
 from coldmail.mail.grammar import FILTERS
 
 
@@ -39,6 +47,35 @@ def _autoescape(name: str | None) -> bool:
 _OPTIONS = dict(undefined=StrictUndefined, autoescape=_autoescape, keep_trailing_newline=True, trim_blocks=True,
                 lstrip_blocks=True)
 
+# The directories whose templates come in every language, and the locale table each one reads.
+LOCALIZED = {"answers": "answers", "notice": "notice"}
+_LOCALIZED_NAME = re.compile(r"^(?P<dir>[a-z_]+)/(?P<stem>[a-z_]+)\.(?P<lang>[A-Za-z]{2}(?:-[A-Za-z]{2})?)\.(?P<ext>\w+\.j2)$")
+
+
+class LocalizedLoader(BaseLoader):
+    """`DIR/NAME.LANG.EXT.j2` as the shared `DIR/NAME.EXT.j2` with `lang` and `t` (the language's
+    words) set on its first line, so that line numbers in errors stay those of the shared file."""
+
+    def __init__(self, inner: BaseLoader):
+        self.inner = inner
+
+    def get_source(self, environment, template):
+        m = _LOCALIZED_NAME.match(template)
+        lang = i18n.normalize(m["lang"]) if m and m["dir"] in LOCALIZED else None
+        if lang is None or lang != m["lang"]:
+            raise TemplateNotFound(template)
+        source, filename, uptodate = self.inner.get_source(environment, f"{m['dir']}/{m['stem']}.{m['ext']}")
+        prelude = f'{{% set lang = "{lang}" %}}{{% set t = words("{lang}", "{LOCALIZED[m["dir"]]}") %}}'
+        return prelude + source, filename, uptodate
+
+
+def _setup(env: Environment) -> Environment:
+    env.filters.update(FILTERS)
+    env.filters["localized"] = i18n.localized
+    env.filters["months"] = i18n.months
+    env.globals["words"] = i18n.words
+    return env
+
 
 @lru_cache(maxsize=8)
 def environment(workspace_templates: Path | None = None) -> SandboxedEnvironment:
@@ -46,18 +83,16 @@ def environment(workspace_templates: Path | None = None) -> SandboxedEnvironment
     if workspace_templates is not None:
         loaders.append(FileSystemLoader(str(workspace_templates)))
     loaders.append(FileSystemLoader(str(shipped_templates_dir())))
-    env = SandboxedEnvironment(loader=ChoiceLoader(loaders), cache_size=1000, **_OPTIONS)
-    env.filters.update(FILTERS)
-    return env
+    files = ChoiceLoader(loaders)
+    return _setup(SandboxedEnvironment(loader=ChoiceLoader([files, LocalizedLoader(files)]), cache_size=1000,
+                                       **_OPTIONS))
 
 
 @lru_cache(maxsize=1)
 def layout_environment() -> Environment:
     """The layout (notice, opt-out, HTML frame) ships with coldmail and cannot be overridden, so it
     is trusted code and renders without the sandbox's per-attribute checks."""
-    env = Environment(loader=FileSystemLoader(str(shipped_templates_dir())), auto_reload=False, **_OPTIONS)
-    env.filters.update(FILTERS)
-    return env
+    return _setup(Environment(loader=FileSystemLoader(str(shipped_templates_dir())), auto_reload=False, **_OPTIONS))
 
 
 def _render(template: Template, context: dict) -> str:

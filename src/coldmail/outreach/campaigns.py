@@ -14,6 +14,7 @@ from coldmail.addresses import normalize_email
 from coldmail.errors import BadInput, Conflict, NotFound, TemplateProblem
 from coldmail.mail.rendering import compose_for, template_names
 from coldmail.prospects.lists import lia_missing
+from coldmail.prospects.locations import REGION_WORD, zone_unsure
 from coldmail.store import db
 from coldmail.store.models import (
     Campaign,
@@ -340,9 +341,15 @@ def queue_status(ws: Workspace, name: str, now: datetime, *, count: bool = True)
 NO_TIMEZONE = "no time zone (no country or location): its window is in UTC"
 
 
+def guessed_zone(country: str, zone: str) -> str:
+    """Why a contact's window is its country's main zone: the file named no state or province."""
+    return f"no {REGION_WORD[country.upper()]} in {country.upper()}: its window is {zone}'s, the country's main zone"
+
+
 def schedule(ws: Workspace, name: str, *, now: datetime | None = None, limit: int = 200) -> list[dict]:
     """What is queued for a campaign and when, with the reason for each deferral; a contact with no
-    time zone (neither a country nor a zone from its location) is named as such (`timezone` None)."""
+    time zone (neither a country nor a zone from its location) is named as such (`timezone` None),
+    and so is one whose zone is its country's main one for want of a state or province."""
     from coldmail.outreach.windows import zone_for
 
     now = now or utcnow()
@@ -359,20 +366,10 @@ def schedule(ws: Workspace, name: str, *, now: datetime | None = None, limit: in
         out = []
         for e, p, s, nb, r, country, tz in session.execute(stmt).all():
             zone = zone_for(country or "", tz or "")
-            if zone is None:
-                r = f"{r}; {NO_TIMEZONE}" if r else NO_TIMEZONE
+            why = (NO_TIMEZONE if zone is None
+                   else guessed_zone(country, zone.key) if zone_unsure(country or "", tz or "") else "")
+            if why:
+                r = f"{r}; {why}" if r else why
             out.append({"email": e, "step": p, "state": s, "not_before": as_utc(nb).isoformat(), "reason": r,
                         "due": as_utc(nb) <= now, "timezone": zone.key if zone else None})
         return out
-
-
-def unplaced(ws: Workspace, name: str) -> int:
-    """How many of the campaign's queued messages go to a contact with no time zone (no country,
-    no zone): the schedule's warning line. One pass over the queue: for `campaign schedule`, not the
-    send path."""
-    with db.session_scope(ws.engine, write=False) as session:
-        cid = load(session, name).id
-        return session.execute(
-            select(func.count()).select_from(Message).join(Contact, Contact.id == Message.contact_id)
-            .where(Message.campaign_id == cid, Message.state == MessageState.QUEUED,
-                   Contact.country == "", Contact.timezone == "")).scalar_one()

@@ -162,6 +162,7 @@ class _Context:
     summary: SendSummary
     batch: int
     boxes: list[MailboxSpec]
+    room: list[int]  # rows this claim may still defer as sets (DEFER_BUDGET, counted down)
 
 
 def claim(store: Store, campaign_id: int, *, now: datetime, worker: str, summary: SendSummary,
@@ -171,6 +172,7 @@ def claim(store: Store, campaign_id: int, *, now: datetime, worker: str, summary
     Core statements only: this runs once per message of a 100,000-message campaign."""
     ws = store.ws
     out: list[Claimed] = []
+    summary.more_due = False
     with store.unit() as session:
         conn = session.connection()
         status, reason = conn.execute(
@@ -192,10 +194,11 @@ def claim(store: Store, campaign_id: int, *, now: datetime, worker: str, summary
             return out
         probes = _probes(conn, campaign_id, now, ["", *(b.name for b in boxes)], max(batch * 2, 8))
         ctx = _Context(campaign_id=campaign_id, key=ws.fingerprint_key, rules=ws.config.sending, steps=steps,
-                       caps=caps, now=now, worker=worker, summary=summary, batch=batch, boxes=boxes)
+                       caps=caps, now=now, worker=worker, summary=summary, batch=batch, boxes=boxes,
+                       room=[DEFER_BUDGET])
         # Skipped and deferred candidates leave the queue (their state or not_before changes), so
         # each pass sees fresh ones until enough are claimed or none are due.
-        while len(out) < batch:
+        while len(out) < batch and not summary.more_due:
             candidates = _due(conn, probes, max(batch * 2, 8))
             if not candidates:
                 break
@@ -270,7 +273,7 @@ def _decide(conn, candidates, ctx: _Context, out: list[Claimed], claims: list[di
     blocked_fps = oracle.reasons_for(conn, (fp for group in fps.values() for fp in group))
     closed: set[str] = set()  # window keys deferred as a set in this pass
     for row in candidates:
-        if len(out) >= ctx.batch:
+        if len(out) >= ctx.batch or summary.more_due:
             break
         person = people.get(row.contact_id)
         if person is not None and f"{person.country}|{person.timezone}" in closed:
@@ -329,17 +332,28 @@ def _decide(conn, candidates, ctx: _Context, out: list[Claimed], claims: list[di
         summary.settled -= 1
 
 
+# Rows one claim (one transaction) defers as sets: a million due messages at nightfall go over many short
+# transactions, the writer lock free in between for an unsubscribe or a reply (SQLite waits 30 s at most).
+DEFER_BUDGET = 20_000
+
+
 def _defer_window(conn, ctx: _Context, row, key: str, until: datetime, reason: str) -> int:
-    """Defer every due message of the campaign whose contact shares this window (same country and
-    time zone) in one statement over its index range, instead of one claim after another finding
-    them one by one (a million due messages at night). Returns how many, this one included."""
+    """Defer the due messages of the campaign whose contact shares this window (same country and
+    time zone), up to what is left of the claim's budget, in one statement over its index range,
+    instead of one claim after another finding them one by one (a million due messages at night).
+    Returns how many, this one included; at the budget, `more_due` asks the sender to claim again."""
     table = Message.__table__
-    due = ((table.c.campaign_id == ctx.campaign_id) & (table.c.state == MessageState.QUEUED)
-           & (table.c.window_key == key) & (table.c.not_before <= ctx.now))
+    due = select(table.c.id).where(
+        (table.c.campaign_id == ctx.campaign_id) & (table.c.state == MessageState.QUEUED)
+        & (table.c.window_key == key) & (table.c.not_before <= ctx.now)).limit(max(ctx.room[0], 1))
     if conn.dialect.name == "postgresql":
         # Rows another sender holds are left to it (no waiting on its locks, no deadlock).
-        due = table.c.id.in_(select(table.c.id).where(due).with_for_update(skip_locked=True).scalar_subquery())
-    n = conn.execute(update(table).where(due).values(not_before=until, reason=reason)).rowcount or 0
+        due = due.with_for_update(skip_locked=True)
+    n = conn.execute(update(table).where(table.c.id.in_(due.scalar_subquery()))
+                     .values(not_before=until, reason=reason)).rowcount or 0
+    ctx.room[0] -= n
+    if ctx.room[0] <= 0:
+        ctx.summary.more_due = True
     if row.window_key != key:  # the contact moved since it was queued: this one too, by itself
         set_message(conn, row.id, not_before=until, reason=reason, window_key=key)
         n += 1

@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 from urllib.parse import urlparse
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from coldmail import audit
@@ -115,10 +117,21 @@ def room(conn, spec: MailboxSpec, now: datetime, jitter: float, spread: float = 
 
 
 def _set(session: Session, name: str, **values) -> MailboxState:
-    row = session.get(MailboxState, name)
-    if row is None:
-        row = MailboxState(name=name, status=MailboxStatus.OK, reason="", failures=0, updated_at=utcnow())
-        session.add(row)
+    """Change a mailbox's state row, creating it if need be. Several senders may find one server down
+    at the same moment: the row is created with ON CONFLICT DO NOTHING, then read FOR UPDATE, so
+    neither fails on the other's insert and their back-offs do not overwrite each other."""
+    return _apply(_locked(session, name), values)
+
+
+def _locked(session: Session, name: str) -> MailboxState:
+    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[session.get_bind().dialect.name]
+    session.execute(insert(MailboxState).values(name=name, status=MailboxStatus.OK, reason="", failures=0,
+                                                updated_at=utcnow()).on_conflict_do_nothing(index_elements=["name"]))
+    return session.execute(select(MailboxState).where(MailboxState.name == name).with_for_update()
+                           .execution_options(populate_existing=True)).scalar_one()
+
+
+def _apply(row: MailboxState, values: dict) -> MailboxState:
     for k, v in values.items():
         setattr(row, k, v)
     row.updated_at = utcnow()
@@ -128,11 +141,15 @@ def _set(session: Session, name: str, **values) -> MailboxState:
 def mark_down(ws: Workspace, name: str, reason: str, now: datetime) -> datetime:
     """The server did not answer: try again after a back-off that doubles up to 15 minutes."""
     with db.session_scope(ws.engine) as session:
-        row = session.get(MailboxState, name)
-        failures = (row.failures if row is not None else 0) + 1
+        row = _locked(session, name)
+        known = as_utc(row.down_until)
+        if row.status == MailboxStatus.DOWN and known is not None and known > now:
+            return known  # another sender found it down a moment ago: the same outage, the same back-off
+        failures = row.failures + 1
         until = now + min(BACKOFF_FIRST * 2 ** (failures - 1), BACKOFF_MAX)
-        if row is None or row.status != MailboxStatus.PAUSED:
-            _set(session, name, status=MailboxStatus.DOWN, reason=reason[:500], down_until=until, failures=failures)
+        if row.status != MailboxStatus.PAUSED:
+            _apply(row, {"status": MailboxStatus.DOWN, "reason": reason[:500], "down_until": until,
+                         "failures": failures})
         return until
 
 
@@ -166,8 +183,12 @@ def add(ws: Workspace, *, name: str, smtp: str, from_email: str, from_name: str 
     if parsed.password:
         raise BadInput(f"--smtp: no password in the URL; set {password_env_for(name)} in the environment instead")
     parse_smtp_url(smtp)  # refuses what is not smtp:// or smtps://
-    if imap and urlparse(imap).password:
-        raise BadInput(f"--imap: no password in the URL; set {password_env_for(name)} in the environment instead")
+    if imap:
+        if urlparse(imap).password:
+            raise BadInput(f"--imap: no password in the URL; set {password_env_for(name)} in the environment instead")
+        from coldmail.replies.imap import parse_imap_url
+
+        parse_imap_url(imap, password_env=password_env_for(name))  # refuses what is not imap:// or imaps://
     if name in ws.config.mailboxes:
         raise Conflict(f"mailbox {name!r} already exists (`coldmail mailbox remove {name}` first)")
     ws.config.mailboxes[name] = Mailbox(smtp=smtp, from_email=normalize_email(from_email), from_name=from_name,

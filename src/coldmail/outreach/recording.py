@@ -132,8 +132,10 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def recover_stale(session: Session, now: datetime) -> int:
-    """Messages left in `sending` by a dead process: their fate is unknown, so flag them for review."""
+def recover_stale(session: Session, now: datetime, *, starting: str = "") -> int:
+    """Messages left in `sending` by a dead process: their fate is unknown, so flag them for review.
+    `starting`: this sender's own id as it starts, when it holds no claim yet; a claim under that id
+    is its predecessor's (a restarted container is pid 1 again, under the same host name)."""
     host = socket.gethostname()
     rows = session.execute(
         select(Message.id, Message.claimed_by, Message.claimed_at).where(Message.state == MessageState.SENDING)
@@ -142,7 +144,7 @@ def recover_stale(session: Session, now: datetime) -> int:
     for mid, by, at in rows:
         h, _, pid = (by or "").rpartition(":")
         dead_here = h == host and pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid))
-        if dead_here or (h != host and at is not None and as_utc(at) < now - STALE_AFTER):
+        if (starting and by == starting) or dead_here or (h != host and at is not None and as_utc(at) < now - STALE_AFTER):
             stale.append(mid)
     if stale:
         session.execute(

@@ -11,13 +11,17 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
-from coldmail.outreach import campaigns
+from coldmail.outreach import campaigns, inbox
+from coldmail.outreach.recording import recover_stale
 from coldmail.outreach.sending import Clock, send_campaign, worker_id
 from coldmail.store import db
 from coldmail.store.models import Campaign, Message, SenderBeat, utcnow
 from coldmail.store.states import CampaignStatus, MessageState
 from coldmail.store.workspace import Workspace
+
+DB_RETRIES = 12  # passes in a row the database may fail (about 6 minutes) before the sender gives up
 
 
 @dataclass
@@ -41,11 +45,15 @@ class Runner:
 
     def __init__(self, ws: Workspace, *, smtp_url: str | None = None, replies: list[Path] | None = None,
                  clock: Clock | None = None, log: Callable[[str], None] = print,
-                 sleep: Callable[[float], None] = time.sleep, poll_seconds: float | None = None):
+                 sleep: Callable[[float], None] = time.sleep, poll_seconds: float | None = None,
+                 fresh: bool = False):
         self.ws, self.smtp_url, self.replies = ws, smtp_url, [Path(p) for p in replies or []]
         self.clock, self.log, self.sleep = clock or Clock(), log, sleep
         self.poll = poll_seconds if poll_seconds is not None else ws.config.sending.poll_seconds
         self.summary = RunSummary()
+        # A process of its own (`coldmail run`) has claimed nothing before it starts: any claim under
+        # its id is a predecessor's (a restarted container is pid 1 again, under the same host name).
+        self.fresh = fresh
         self.stopping = False
         self.worker = worker_id()
         self._seen: set[str] = set()
@@ -62,22 +70,25 @@ class Runner:
                                         .order_by(Campaign.id)).scalars())
 
     def read_replies(self) -> None:
-        """Replies from --replies paths and the [imap] accounts; each applied once."""
-        from coldmail.replies.imap import import_imap
-        from coldmail.replies.ingest import import_paths
+        """Replies from each mailbox's IMAP inbox, the [imap] accounts and the --replies paths, each
+        applied once; a source that cannot be read is logged and sending goes on."""
+        from coldmail.replies.ingest import NotStored
 
-        found = []
-        if self.replies:
-            found += [r for r in import_paths(self.ws, self.replies) if r.path not in self._seen]
-        for account in sorted(self.ws.config.imap):
+        for src in inbox.sources(self.ws, self.replies):
             try:
-                found += import_imap(self.ws, account)
-            except Exception as exc:  # noqa: BLE001 - a mailbox that cannot be read must not stop sending
-                self.log(f"replies: IMAP {account}: {type(exc).__name__}: {exc}")
-        for r in found:
-            self._seen.add(r.path)
-            self.summary.replies += 1
-            self.log(f"reply: {r.kind} {r.action}")
+                with inbox.turn(self.ws, src.key) as mine:
+                    found = src.read() if mine else []
+            except Exception as exc:  # noqa: BLE001 - a source that cannot be read must not stop sending
+                self.log(f"replies: {src.label}: {inbox.trouble(exc)}")
+                continue
+            for r in found:
+                # A path is read again at every poll: what another sender (or an earlier poll) recorded is not news.
+                if r.status == NotStored.DUPLICATE or r.path in self._seen:
+                    continue
+                self._seen.add(r.path)
+                self.summary.replies += 1
+                self.log(f"reply: {r.kind} ({r.status})" if r.status != NotStored.ERROR
+                         else f"reply: not read: {r.path}: {r.error}")
         self._last_poll = self.clock.now()
 
     async def one_pass(self) -> datetime | None:
@@ -90,7 +101,7 @@ class Runner:
             if self.stopping:
                 break
             s = await send_campaign(self.ws, name=name, smtp_url=self.smtp_url, clock=self.clock,
-                                    halt=lambda: self.stopping)
+                                    halt=lambda: self.stopping, audit_idle=False)
             self.summary.sent += s.sent
             self.summary.failed += s.failed
             self.summary.unknown += s.unknown
@@ -130,12 +141,27 @@ class Runner:
     async def run(self, for_seconds: float | None = None) -> RunSummary:
         started = time.monotonic()
         self.log(f"run: started ({self.worker})")
+        if self.fresh:
+            with db.session_scope(self.ws.engine) as session:
+                if (n := recover_stale(session, self.clock.now(), starting=self.worker)):
+                    self.log(f"run: {n} message(s) a previous sender left in flight flagged unknown")
+        lost = 0  # passes in a row that the database failed
         try:
             while not self.stopping:
                 if for_seconds is not None and time.monotonic() - started >= for_seconds:
                     break
-                nxt = await self.one_pass()
-                wait = self.poll
+                try:
+                    nxt = await self.one_pass()
+                    lost = 0
+                except OperationalError as exc:
+                    # The database restarted, or a deadlock was broken: what was claimed went back or
+                    # will be flagged `unknown`; try again, and give up (exit 3) if it does not come back.
+                    lost += 1
+                    if lost > DB_RETRIES:
+                        raise
+                    self.log(f"run: database error, retrying: {inbox.trouble(exc)}")
+                    nxt = None
+                wait = self.poll if not lost else min(self.poll, 5.0 * lost)
                 if nxt is not None:
                     wait = min(wait, max((nxt - self.clock.now()).total_seconds(), 0.2))
                 if for_seconds is not None:

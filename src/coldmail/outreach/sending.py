@@ -113,6 +113,9 @@ class _Run:
                                     batch=want)
                     self.left -= len(pending)
                     self.progress(0)
+                    if not pending and summary.more_due:
+                        summary.more_due = False  # a big set was deferred and committed: the rest next
+                        continue
                     if not pending:
                         break
                 c = pending.pop(0)
@@ -227,7 +230,10 @@ async def send_campaign(
     halt: Callable[[], bool] | None = None,
     clock: Clock | None = None,
     plan: bool = True,
+    audit_idle: bool = True,
 ) -> SendSummary:
+    """Send what is due now. `audit_idle=False` (`coldmail run`, which passes every few seconds) writes
+    no audit entry for a pass in which nothing was sent, failed, skipped or blocked."""
     clock = clock or Clock(now)
     dry = dry_run_dir is not None
     summary = SendSummary(dry_run=dry)
@@ -273,6 +279,10 @@ async def send_campaign(
                 summary.reasons[summary.next_reason] += waiting
     finally:
         store.close()
+    idle = not (summary.sent or summary.failed or summary.unknown or summary.skipped_suppressed or summary.blocked
+                or summary.stopped or summary.server_trouble)
+    if idle and not audit_idle:
+        return summary
     with db.session_scope(ws.engine) as session:
         audit.record(session, actor=ws.actor, action="send.dry_run" if dry else "send",
                      subject=f"campaign:{campaign_id}", detail=summary.audit_detail(),

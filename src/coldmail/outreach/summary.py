@@ -29,6 +29,8 @@ class SendSummary:
     next_time: datetime | None = None
     next_reason: str = ""
     rotation: int = 0
+    # A claim deferred a window's set up to its budget and committed: claim again for the rest.
+    more_due: bool = False
     # The last message sent in this run: (message row id, step position, when), for `coldmail run`'s beat.
     last_sent: tuple[int, int, datetime] | None = None
     # Filled by `queue_status` after the run: messages still queued, the next due time and why.

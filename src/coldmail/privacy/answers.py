@@ -16,7 +16,7 @@ from coldmail.store import db
 from coldmail.store.models import DataRequest
 from coldmail.store.workspace import Workspace
 
-ANSWER_LANGS = ("en", "de")
+ANSWER_LANGS = i18n.LANGUAGES  # answers/<kind>.txt.j2 in the words of mail/locales/<lang>.toml
 
 
 @dataclass

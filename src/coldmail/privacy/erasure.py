@@ -42,7 +42,7 @@ class EraseResult:
 # Free-text columns where a person's address or name can appear in someone else's row (a colleague's
 # reply that names them, a server's answer that echoes the address, a reason or a note).
 _TEXT_COLUMNS = (
-    (Reply, ("excerpt", "subject", "action", "source")),
+    (Reply, ("excerpt", "subject", "action", "source", "why")),
     (Suppression, ("evidence", "reason")),
     (DataRequest, ("note", "answer", "verification_note", "extension_reason")),
     (Message, ("reason", "smtp_response", "subject")),

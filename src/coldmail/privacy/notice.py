@@ -36,11 +36,14 @@ def notice_context(ws: Workspace) -> dict:
         "recipients": ws.config.recipients,
         "authority": authority,
         "authority_url": authority_url,
+        "outside_eea": i18n.outside_eea(ctrl.country),
     }
 
 
 def render_notice(ws: Workspace, *, language: str = "en") -> str:
-    lang = language if templating.template_exists(f"notice/privacy_notice.{language}.md.j2") else "en"
+    """The notice in `language` (any of `i18n.LANGUAGES`; English for an unknown one). A workspace file
+    `templates/notice/privacy_notice.<lang>.md.j2` replaces the shipped text for that language."""
+    lang = i18n.language_for(None, language)
     return templating.render(
         f"notice/privacy_notice.{lang}.md.j2", notice_context(ws), workspace_templates=ws.home / "templates"
     )

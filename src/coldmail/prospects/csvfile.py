@@ -29,6 +29,7 @@ FIELDS = (
     "website",
     "source",
     "source_url",
+    "profile_url",
     "source_public",
     "justification",
     "collected_at",
@@ -67,9 +68,13 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "company url", "webseite", "site web", "sitio web",
     ),
     "source": ("source", "data source", "lead source", "origin", "quelle"),
-    "source_url": (
-        "source url", "profile url", "linkedin url", "person linkedin url", "linkedin profile",
-        "linkedin profile url", "linkedin", "sales navigator url", "public profile url",
+    # Where the data was found (a team page, a search, a speaker list)...
+    "source_url": ("source url", "source link", "data source url", "lead source url"),
+    # ...and the person's own page, which is data held about them, not a source.
+    "profile_url": (
+        "profile url", "linkedin url", "person linkedin url", "linkedin profile", "linkedin profile url",
+        "linkedin", "sales navigator url", "sales navigator profile url", "public profile url", "xing url",
+        "xing profile", "xing profile url",
     ),
     "source_public": ("source public", "public", "is public", "public source"),
     "justification": ("justification", "relevance", "reason", "why", "legitimate interest"),
@@ -135,6 +140,7 @@ def detect_encoding(path: Path) -> str:
     with path.open("rb") as fh:
         head = fh.read(4)
         if head.startswith(codecs.BOM_UTF16_LE) or head.startswith(codecs.BOM_UTF16_BE):
+            _check_utf16(path, fh)
             return "utf-16"
         fh.seek(0)
         # Like git and grep: a NUL byte near the start means binary (a spreadsheet, an image...).
@@ -162,6 +168,33 @@ def detect_encoding(path: Path) -> str:
     if utf8_ok:
         return "utf-8-sig"
     return "latin-1" if cp1252_undefined else "cp1252"
+
+
+def _check_utf16(path: Path, fh) -> None:
+    """A UTF-16 file decodes whole (two bytes a unit, surrogates paired), or CsvFileError names the
+    file and the line: Excel's 'Unicode text' cut short ends in half a character."""
+    fh.seek(0)
+    units = "utf-16-le" if fh.read(2) == codecs.BOM_UTF16_LE else "utf-16-be"
+    fh.seek(0)
+    decoder = codecs.getincrementaldecoder("utf-16")()
+    lines = 1
+    chunk = b""
+    try:
+        while chunk := fh.read(1 << 20):  # (an even size: what waits between chunks is 0 or 2 bytes)
+            pending = len(decoder.getstate()[0])
+            lines += decoder.decode(chunk).count("\n")
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        if chunk:  # the lines of this chunk before the bad unit
+            lines += chunk[:max(0, exc.start - pending)].decode(units, "ignore").count("\n")
+        cut = "it ends in the middle of a character (an odd number of bytes): was it cut short?" \
+            if exc.reason == "truncated data" else f"it is not valid UTF-16 ({exc.reason})"
+        raise CsvFileError(f"{path}: line {lines}: {cut} Export the file again.") from None
+
+
+def _decode_error(path: Path, line: int, encoding: str, exc: UnicodeDecodeError) -> CsvFileError:
+    return CsvFileError(f"{path}: line {line}: cannot be read as {encoding} ({exc.reason}); "
+                        "export the file again as UTF-8")
 
 
 def sniff_delimiter(header_line: str) -> str:
@@ -213,7 +246,10 @@ def open_csv(path: Path) -> CsvStream:
         raise CsvFileError(f"{path}: the file is empty")
     encoding = detect_encoding(path)
     with path.open(encoding=encoding, newline="") as fh:
-        header_line = fh.readline()
+        try:
+            header_line = fh.readline()
+        except UnicodeDecodeError as exc:
+            raise _decode_error(path, 1, encoding, exc) from None
         if not header_line.strip():
             raise CsvFileError(f"{path}: the first line is empty; it should be the header row")
         delimiter = sniff_delimiter(header_line)
@@ -228,11 +264,67 @@ def open_csv(path: Path) -> CsvStream:
     return CsvStream(path=path, encoding=encoding, delimiter=delimiter, headers=mapping, size=size)
 
 
+class Unreadable(list):
+    """In place of a record's cells: lines that cannot be read as rows (a quote never closed, or
+    closed in the wrong place, swallows the lines after it). Empty, so it is never a row's width."""
+
+    def __init__(self, reason: str):
+        super().__init__()
+        self.reason = reason
+
+
+class _Lines:
+    """The file's lines again, read forward from a second handle only when asked (rarely: for a
+    record over several lines), split as the CSV reader splits them."""
+
+    def __init__(self, stream: CsvStream):
+        self.stream = stream
+        self.fh = None
+        self.at = 0  # lines read so far
+
+    def text(self, first: int, last: int) -> str:
+        if self.fh is None:
+            self.fh = self.stream.path.open(encoding=self.stream.encoding, newline="")
+        parts = []
+        for line in self.fh:
+            self.at += 1
+            if self.at >= first:
+                parts.append(line)
+            if self.at == last:
+                break
+        return "".join(parts)
+
+    def close(self) -> None:
+        if self.fh is not None:
+            self.fh.close()
+
+
+def _check_quotes(lines: _Lines, first: int, last: int, delimiter: str) -> Unreadable | None:
+    """A record over several lines is a quoted value with line breaks, or a quote that swallowed
+    the rows after it. The reader reads leniently (as Excel does); strictly read, a swallowing quote
+    either reaches the end of the file or closes where a delimiter cannot follow."""
+    try:
+        for _ in csv.reader(io.StringIO(lines.text(first, last), newline=""), delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as exc:
+        if "end of data" in str(exc):
+            how = "is never closed, so the rest of the file was read as that one value"
+        else:
+            how = f"closes only on line {last}, where more text follows it"
+        return Unreadable(f"lines {first} to {last} cannot be read: a quoted value that starts on line {first} {how}. "
+                          f"Check the quotes on line {first} (a quote inside a value is written twice) and import "
+                          "these lines again")
+    return None
+
+
 def iter_records(
     stream: CsvStream, on_bytes: Callable[[int], None] | None = None
 ) -> Iterator[tuple[int, list[str]]]:
     """Yield (line number of the row's first line, its cells) for every row that is not blank.
-    Cells are as the file has them: a row may be shorter or longer than the header."""
+    Cells are as the file has them: a row may be shorter or longer than the header. Lines that
+    cannot be read as rows come as one Unreadable, with the line of the first."""
+    lines = _Lines(stream)
+    line = 1
     with stream.path.open("rb") as raw:
         counting = _CountingReader(raw, on_bytes)
         text = io.TextIOWrapper(io.BufferedReader(counting, 1 << 16), encoding=stream.encoding, newline="")
@@ -242,11 +334,23 @@ def iter_records(
             line = reader.line_num + 1
             for record in reader:
                 start, line = line, reader.line_num + 1
+                if line - start > 1:  # over several lines: a quoted value with line breaks, or a stray quote
+                    bad = _check_quotes(lines, start, line - 1, stream.delimiter)
+                    if bad is not None:
+                        yield start, bad
+                        continue
                 if not record or (len(record) == 1 and not record[0].strip()):
                     continue
                 yield start, record
         except csv.Error as exc:
-            raise CsvFileError(f"{stream.path}: line {reader.line_num}: malformed CSV ({exc})") from None
+            hint = ""
+            if "field limit" in str(exc):
+                hint = f"; is a quote on line {line} never closed?"
+            raise CsvFileError(f"{stream.path}: line {reader.line_num}: malformed CSV ({exc}){hint}") from None
+        except UnicodeDecodeError as exc:
+            raise _decode_error(stream.path, reader.line_num + 1, stream.encoding, exc) from None
+        finally:
+            lines.close()
 
 
 def iter_rows(
@@ -256,5 +360,7 @@ def iter_rows(
     width = len(stream.headers.original)
     columns = list(stream.headers.columns.items())
     for start, record in iter_records(stream, on_bytes):
+        if type(record) is Unreadable:
+            continue  # (the import says which lines)
         values = {name: record[i] for i, name in columns if i < len(record)}
         yield start, values, max(0, len(record) - width)

@@ -4,6 +4,7 @@ No database: the import's reader process uses it too."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -19,6 +20,7 @@ MAX_LEN = {
     "website": 300,
     "source": 300,
     "source_url": 500,
+    "profile_url": 500,
     "justification": 1000,
 }
 
@@ -36,11 +38,17 @@ class RowError(BadInput):
     """One row cannot be imported; the message names the field."""
 
 
+# A line break after a hyphen ("Jean-⏎Luc"): the hyphen belongs to the word, the break to the layout.
+_HYPHEN_BREAK = re.compile("(?<=\\S)([-\u2010\u2011])[ \t]*[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]\\s*")
+
+
 def clean_text(value: str, field_name: str) -> str:
-    """Collapse line breaks and control characters to spaces; reject over-long values.
+    """Join a line break after a hyphen ("Jean-⏎Luc" is "Jean-Luc"); turn other line breaks and
+    control characters into one space; reject over-long values.
 
     A CR or LF in a name could otherwise become a new email header later."""
     if not value.isprintable():
+        value = _HYPHEN_BREAK.sub(r"\1", value)
         value = "".join(
             " " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in value
         )

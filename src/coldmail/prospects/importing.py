@@ -39,22 +39,6 @@ class ImportError_(BadInput):
     """The import as a whole cannot run (unknown file, no email column...); nothing was changed."""
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 # ---------------------------------------------------------------------------- import
 
 
@@ -68,6 +52,7 @@ class ImportResult:
     dropped_columns: list[str] = field(default_factory=list)
     list_name: str = ""
     no_timezone: int = 0  # rows with neither a country nor a time zone: their window is in UTC
+    no_region: int = 0  # rows in the US, Canada or Australia without a state: their window is the main zone's
 
     def to_json(self) -> dict:
         return {
@@ -92,40 +77,14 @@ class ImportResult:
         if self.no_timezone:
             lines.append(f"Warning: {self.no_timezone} contact(s) have no country or time zone (no Location, City/"
                          "State/Country): they are written to in UTC business hours (see `campaign schedule`)")
+        if self.no_region:
+            lines.append(f"Warning: {self.no_region} contact(s) in the US, Canada or Australia have no state or "
+                         "province: they are written to in the country's main zone's business hours (see "
+                         "`campaign schedule`)")
         lines += [f"line {rej['row']}: {rej['reason']}" for rej in self.rejected[:limit]]
         if len(self.rejected) > limit:
             lines.append(f"… and {len(self.rejected) - limit} more (use --json for all)")
         return lines
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 SUPPRESSIONS_TO_READER = 200_000  # up to this many, the reader process gets them and screens the rows itself
@@ -141,13 +100,15 @@ def import_csv(
     purpose: str = "",
     source_url: str = "",
     source_public: bool | None = None,
+    collected_by: str = "",
     on_progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
-    """Import a prospect CSV into a list, all or nothing.
-
-    Raises csvfile.CsvFileError or ImportError_ when the file as a whole is unusable; bad rows
-    are returned in `rejected` with their line numbers and do not stop the others."""
+    """Import a prospect CSV into a list, in one transaction: the rows that can be read are
+    imported, and each rejected row comes back in `rejected` with its line number; when the file
+    as a whole is unusable (csvfile.CsvFileError, ImportError_), or the import is interrupted,
+    nothing is changed. `collected_by` names the rep (default: collector())."""
     stream = csvfile.open_csv(Path(path))
+    collector_name = _collector(ws, collected_by)
     defaults = rowreader.Defaults(
         source=clean_text(source, "source"),
         justification=clean_text(justification, "justification"),
@@ -156,7 +117,7 @@ def import_csv(
     )
     to_db = datetime_binder(ws.engine)
     now = utcnow()
-    stamp = writer.Stamp(actor=ws.actor, now=now, now_db=to_db(now), to_db=to_db)
+    stamp = writer.Stamp(collected_by=collector_name, now=now, now_db=to_db(now), to_db=to_db)
     result = ImportResult(dropped_columns=stream.headers.dropped, list_name=list_name)
     progress = (lambda done: on_progress(done, stream.size)) if on_progress else None
     with contextlib.ExitStack() as stack:
@@ -195,6 +156,7 @@ def import_csv(
                 batch, n_suppressed, n_repeats = rowreader.screen(batch, blocks)
             result.suppressed += n_suppressed
             result.no_timezone += rowreader.unplaced(batch)
+            result.no_region += rowreader.region_unsure(batch)
             result.duplicates += n_repeats
             writer.flush_batch(session, kept=batch, list_id=plist.id, first_new_id=first_new_id, stamped=stamped,
                          stamp=stamp, result=result)
@@ -211,6 +173,23 @@ def import_csv(
     if on_progress:
         on_progress(stream.size, stream.size)
     return result
+
+
+def collector(ws: Workspace) -> str:
+    """Who is recorded as collecting imported contacts when the import does not say: the rep or
+    team named at `init` (--collected-by), else the sender, else (no identity yet) who runs coldmail."""
+    ctrl = ws.config.controller
+    return ctrl.collected_by or ctrl.sender_name or ws.actor
+
+
+def _collector(ws: Workspace, given: str) -> str:
+    name = clean_text(given, "collected_by")
+    if len(name) > COLLECTED_BY_MAX:
+        raise BadInput(f"--collected-by is {len(name)} characters long; at most {COLLECTED_BY_MAX} are allowed")
+    return name or collector(ws)[:COLLECTED_BY_MAX]
+
+
+COLLECTED_BY_MAX = 100  # the contacts.collected_by column
 
 
 @contextlib.contextmanager

@@ -22,6 +22,17 @@ TABLE = Path(__file__).with_name("region_zones.tsv")
 _AREA = re.compile(r"^(?:greater\s+)?(.*?)(?:\s+(?:metropolitan|metro|bay))?(?:\s+area)?$")
 
 
+# Countries over several time zones whose states or provinces a file can name (region_zones.tsv):
+# without one, a contact's window is the country's main zone (New York for the US), a guess that
+# the import and `campaign schedule` warn about, as they do about contacts with no place at all.
+REGION_WORD = {"US": "state", "CA": "province", "AU": "state or territory"}
+
+
+def zone_unsure(country: str, timezone: str) -> bool:
+    """A contact in a country over several zones with no zone of its own: its window is a guess."""
+    return not timezone and country.upper() in REGION_WORD
+
+
 @dataclass(frozen=True)
 class Place:
     country: str = ""  # ISO 3166-1 alpha-2, "" when unknown

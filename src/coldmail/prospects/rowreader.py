@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from coldmail.addresses import InvalidAddress, normalize_email, normalize_many
+from coldmail.mail.grammar import is_profile
 from coldmail.prospects import csvfile, locations
 from coldmail.prospects.fields import (
     MAX_LEN,
@@ -47,9 +48,10 @@ class Defaults:
 # A contact record as the importer writes it: the columns of contacts it fills from a file, in
 # this order (collected_at None: collected when the import runs).
 RECORD = ("email", "fingerprint", "first_name", "last_name", "company", "role", "country", "website",
-          "source", "source_url", "source_public", "collected_at", "justification", "timezone")
+          "source", "source_url", "source_public", "collected_at", "justification", "timezone", "profile_url")
 SLOT = {name: i for i, name in enumerate(RECORD)}
-_TEXT_FIELDS = ("first_name", "last_name", "company", "role", "website", "source", "source_url", "justification")
+_TEXT_FIELDS = ("first_name", "last_name", "company", "role", "website", "source", "source_url", "justification",
+                "profile_url")
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ def prepare(cells: list[str], layout: Layout, defaults: Defaults, fingerprint_of
     except InvalidAddress as exc:
         raw = raw_email.strip()
         raise RowError(f"email {raw[:80]!r}: {exc}" if raw else "email is empty") from None
-    text = ["", "", "", "", "", "", "", ""]
+    text = ["", "", "", "", "", "", "", "", ""]
     if "".join(cells).isprintable():  # the usual row: no line breaks or control characters anywhere
         for slot, i, limit, name in layout.text:
             value = cells[i].strip()
@@ -99,7 +101,9 @@ def prepare(cells: list[str], layout: Layout, defaults: Defaults, fingerprint_of
     else:
         for slot, i, _limit, name in layout.text:
             text[slot] = clean_text(cells[i], name)
-    first_name, last_name, company, role, website, source, source_url, justification = text
+    first_name, last_name, company, role, website, source, source_url, justification, profile_url = text
+    if not profile_url and source_url and is_profile(source_url):
+        profile_url, source_url = source_url, ""  # a person's own page is not where they were found
     if not source:
         source = defaults.source
         if not source:
@@ -117,10 +121,11 @@ def prepare(cells: list[str], layout: Layout, defaults: Defaults, fingerprint_of
     collected = None if layout.collected_at is None else parse_collected_at(cells[layout.collected_at])
     return (email, fingerprint_of(email), first_name, last_name, company, role, country, website, source,
             source_url or defaults.source_url, defaults.source_public if public is None else public, collected,
-            justification, zone)
+            justification, zone, profile_url)
 
 
-_SOURCE, _SOURCE_URL, _JUSTIFICATION = (_TEXT_FIELDS.index(name) for name in ("source", "source_url", "justification"))
+_SOURCE, _SOURCE_URL, _JUSTIFICATION, _PROFILE_URL = (
+    _TEXT_FIELDS.index(name) for name in ("source", "source_url", "justification", "profile_url"))
 
 
 def _or_default(values: list[str] | None, default: str, required: bool):
@@ -156,13 +161,19 @@ def prepare_many(rows: list[list[str]], layout: Layout, defaults: Defaults,
         if max(map(len, values)) > limit:
             return None
         text[slot] = values
+    urls = text[_SOURCE_URL]
+    if urls is not None and any(map(is_profile, urls)):  # as prepare: a profile is not a source
+        profiles = text[_PROFILE_URL] or [""] * len(urls)
+        moved = [("", url) if url and not profile and is_profile(url) else (url, profile)
+                 for url, profile in zip(urls, profiles, strict=True)]
+        text[_SOURCE_URL], text[_PROFILE_URL] = [m[0] for m in moved], [m[1] for m in moved]
     source = _or_default(text[_SOURCE], defaults.source, True)
     justification = _or_default(text[_JUSTIFICATION], defaults.justification, True)
     if source is None or justification is None:
         return None
     text[_SOURCE], text[_JUSTIFICATION] = source, justification
     text[_SOURCE_URL] = _or_default(text[_SOURCE_URL], defaults.source_url, False)
-    first_name, last_name, company, role, website, source, source_url, justification = (
+    first_name, last_name, company, role, website, source, source_url, justification, profile_url = (
         itertools.repeat("") if values is None else values for values in text)
     try:
         country = (itertools.repeat("") if layout.country is None
@@ -182,7 +193,8 @@ def prepare_many(rows: list[list[str]], layout: Layout, defaults: Defaults,
         places = [layout.place.read(row, code) for row, code in zip(rows, country, strict=False)]
         country, zones = [p.country for p in places], [p.timezone for p in places]
     return list(zip(emails, map(fingerprint_of, emails), first_name, last_name, company, role, country, website,
-                    source, source_url, public, collected, justification, zones, strict=False))  # repeat() is endless
+                    source, source_url, public, collected, justification, zones, profile_url,
+                    strict=False))  # repeat() is endless
 
 
 _EMAIL = operator.itemgetter(0)
@@ -192,6 +204,11 @@ _PLACE = operator.itemgetter(SLOT["country"], SLOT["timezone"])
 def unplaced(batch: list[tuple]) -> int:
     """Records with neither a country nor a time zone (their sending window falls back to UTC)."""
     return sum(1 for place in map(_PLACE, batch) if place == ("", ""))
+
+
+def region_unsure(batch: list[tuple]) -> int:
+    """How many rows are in a country over several zones (US, CA, AU) without a state or province."""
+    return sum(1 for country, zone in map(_PLACE, batch) if locations.zone_unsure(country, zone))
 
 
 def read_batches(
@@ -217,6 +234,8 @@ def read_batches(
             batch = []
             for line, cells in chunk:
                 try:
+                    if type(cells) is csvfile.Unreadable:
+                        raise RowError(cells.reason)
                     if len(cells) > layout.width:
                         raise RowError(f"the row has {len(cells) - layout.width} more cell(s) than the header")
                     batch.append(prepare(cells, layout, defaults, of_email))
@@ -231,7 +250,7 @@ _CELLS = operator.itemgetter(1)
 
 # What a repeat of an address refreshes (the provenance stays the first one's): (field, slot) pairs.
 UPDATED_ON_REPEAT = tuple((name, SLOT[name]) for name in ("first_name", "last_name", "company", "role", "country",
-                                                          "website", "timezone"))
+                                                          "website", "timezone", "profile_url"))
 
 
 def screen(batch: list[tuple], blocklist: Blocklist) -> tuple[list[tuple], int, int]:

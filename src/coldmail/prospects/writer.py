@@ -29,9 +29,9 @@ _COLLECTED = rowreader.SLOT["collected_at"]
 
 @dataclass(frozen=True)
 class Stamp:
-    """Who imports and when, as the database takes it."""
+    """Who collected the rows (the rep, stored as collected_by) and when, as the database takes it."""
 
-    actor: str
+    collected_by: str
     now: datetime
     now_db: object  # `now` as the database driver takes it
     to_db: Callable  # a datetime as the database driver takes it
@@ -110,7 +110,7 @@ def _text_literal(value: str) -> str:
 @dataclass(frozen=True)
 class StampedInsert:
     """SQLite's insert of records as rowreader makes them, bound as they are. The import's list,
-    actor and time are written into the statement, so no per-row copy adds them (selecting them
+    collector and time are written into the statement, so no per-row copy adds them (selecting them
     from a table instead costs a fifth more), and ROWS_PER_STATEMENT rows go in one statement (a
     fifth less time than one at a time). Addresses already held are skipped (ON CONFLICT DO
     NOTHING)."""
@@ -122,7 +122,7 @@ class StampedInsert:
     def of(cls, list_id: int, stamp: Stamp) -> StampedInsert:
         now = _text_literal(stamp.now_db)
         values = ", ".join(f"coalesce(?, {now})" if name == "collected_at" else "?" for name in _INSERT_FIELDS)
-        row = f"({values}, {int(list_id)}, {_text_literal(stamp.actor)}, 'new', {now}, {now})"
+        row = f"({values}, {int(list_id)}, {_text_literal(stamp.collected_by)}, 'new', {now}, {now})"
         head = (f"INSERT INTO contacts ({', '.join(_INSERT_FIELDS)}, list_id, collected_by, status, created_at, "
                 "updated_at) VALUES ")
         tail = " ON CONFLICT (email) DO NOTHING"
@@ -182,7 +182,7 @@ def _insert_row(rec: tuple, list_id: int, stamp: Stamp) -> tuple:
     """The record as _insert_sql's columns (without the id) take it."""
     collected = rec[_COLLECTED]
     collected = stamp.now_db if collected is None else stamp.to_db(collected)
-    return (*rec[:_COLLECTED], collected, *rec[_COLLECTED + 1:], list_id, stamp.actor, "new", stamp.now_db,
+    return (*rec[:_COLLECTED], collected, *rec[_COLLECTED + 1:], list_id, stamp.collected_by, "new", stamp.now_db,
             stamp.now_db)
 
 

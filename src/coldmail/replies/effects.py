@@ -87,6 +87,20 @@ def apply(session: Session, *, ws: Workspace, reply: Reply, result: Classificati
     return "follow-ups stopped (replied)"
 
 
+PERSON = (ReplyKind.OPT_OUT, ReplyKind.DATA_REQUEST, ReplyKind.HUMAN)
+
+
+def hold(session: Session, *, reply: Reply, result: Classification) -> str:
+    """While a person's reply waits for review, nobody writes to them again: whatever it turns out to
+    say (an objection in words the reader did not know, or interest), an automatic follow-up would be
+    wrong. An unreadable message (confidence 0: binary, empty) is not a person's reply and stops nothing."""
+    if result.kind not in PERSON or result.confidence <= 0 or reply.contact_id is None:
+        return ""
+    _set_status(session, reply.contact_id, ContactStatus.REPLIED)
+    _cancel_queued(session, reply.contact_id, f"reply {reply.id} waits for review")
+    return "; follow-ups stopped meanwhile"
+
+
 def _soft_bounce(session: Session, *, ws: Workspace, reply: Reply, email: str | None, evidence: str) -> str:
     """Count the soft bounces applied for this address (this one included); suppress at the limit."""
     if email is None:

@@ -15,14 +15,15 @@ from pathlib import Path
 from sqlalchemy import select
 
 from coldmail import audit
-from coldmail.replies.classify import REVIEW_THRESHOLD, classify
+from coldmail.mail.i18n import language_for
+from coldmail.replies.classify import REVIEW_THRESHOLD, classify, classify_text
 from coldmail.replies.classify.result import BOUNCES
 from coldmail.replies.classify.text import header
-from coldmail.replies.effects import apply
+from coldmail.replies.effects import PERSON, apply, hold
 from coldmail.replies.matching import match, message_key
 from coldmail.replies.sources import iter_sources
 from coldmail.store import db
-from coldmail.store.models import Campaign, Reply, as_utc, utcnow
+from coldmail.store.models import Campaign, Contact, Reply, as_utc, utcnow
 from coldmail.store.states import CampaignStatus, ReplyKind, ReplyStatus
 from coldmail.store.workspace import Workspace
 from coldmail.suppression.register import fingerprint
@@ -44,6 +45,9 @@ class ImportedReply:
     action: str
     status: str = ReplyStatus.APPLIED  # or REVIEW, or a NotStored
     error: str = ""
+    why: str = ""  # what the reader found: the intent parts matched, or why it is unsure
+    language: str = ""  # the language the reply was read in
+    confidence: float | None = None
 
     @classmethod
     def not_read(cls, path: str, error: str) -> ImportedReply:
@@ -58,6 +62,12 @@ class ImportedReply:
             out["status"] = self.status
         if self.error:
             out["error"] = self.error
+        if self.why:
+            out["why"] = self.why
+        if self.language:
+            out["language"] = self.language
+        if self.confidence is not None:
+            out["confidence"] = round(self.confidence, 2)
         return out
 
     def line(self) -> str:
@@ -84,6 +94,16 @@ def _received(msg) -> datetime:
         return utcnow()
 
 
+def _with_prior(session, cid: int, result):
+    """Read a person's words again with their country's language among the candidates (a prior only:
+    the detected languages are still read, and the reading that finds the strongest intent wins)."""
+    country = session.execute(select(Contact.country).where(Contact.id == cid)).scalar() or ""
+    prior = language_for(country) if country else None
+    if not prior or prior == "en" or prior == result.language:
+        return result
+    return classify_text(result.new_text, prior=prior)
+
+
 def ingest_one(ws: Workspace, label: str, raw: bytes) -> ImportedReply:
     """Read, match, record and act on one message (its own transaction); never raises for bad mail."""
     try:
@@ -97,6 +117,8 @@ def ingest_one(ws: Workspace, label: str, raw: bytes) -> ImportedReply:
             return ImportedReply(label, None, result.kind, result.request, "already imported",
                                  status=NotStored.DUPLICATE)
         cid, msg_row, email = match(session, key=ws.fingerprint_key, msg=msg, raw=raw, result=result)
+        if cid is not None and result.kind in PERSON and result.confidence > 0 and not result.token:
+            result = _with_prior(session, cid, result)
         status = ReplyStatus.APPLIED if result.confidence >= REVIEW_THRESHOLD else ReplyStatus.REVIEW
         if email is None and (result.kind in BOUNCES or result.kind == ReplyKind.COMPLAINT or result.token):
             # Whom it is about is not known (a forged token, a complaint about someone we never wrote
@@ -110,17 +132,20 @@ def ingest_one(ws: Workspace, label: str, raw: bytes) -> ImportedReply:
             kind=result.kind, request_kind=result.request or "", confidence=result.confidence,
             company_wide=result.company_wide, until=until, subject=header(msg, "Subject")[:500],
             excerpt=(result.new_text or "")[:2000], status=status, source=label[:500],
+            language=(result.language or "")[:16], why=(result.why or "")[:300],
         )
         session.add(reply)
         session.flush()
         if status == ReplyStatus.APPLIED:
             reply.action = apply(session, ws=ws, reply=reply, result=result, email=email)[:300]
         else:
-            reply.action = f"waiting for review ({result.why}; confidence {result.confidence:.2f})"
+            reply.action = f"waiting for review ({result.why}; confidence {result.confidence:.2f})"[:260]
+            reply.action += hold(session, reply=reply, result=result)
         audit.record(session, actor=ws.actor, action=f"reply.{result.kind}", subject=audit_subject(reply),
                      detail={"reply": reply.id, "status": status, "confidence": result.confidence},
                      note=reply.action)
-        return ImportedReply(label, email, result.kind, result.request, reply.action, status=status)
+        return ImportedReply(label, email, result.kind, result.request, reply.action, status=status,
+                             why=result.why, language=result.language, confidence=result.confidence)
 
 
 def import_paths(ws: Workspace, paths: list[Path],

@@ -34,11 +34,14 @@ class ReplyView:
     action: str
     subject: str
     excerpt: str
+    language: str = ""
+    why: str = ""
 
     def to_json(self) -> dict:
         return {"id": self.id, "received_at": self.received_at.isoformat(), "email": self.email, "kind": self.kind,
                 "request": self.request or None, "confidence": round(self.confidence, 2), "status": self.status,
-                "action": self.action, "subject": self.subject, "excerpt": self.excerpt[:300]}
+                "action": self.action, "subject": self.subject, "excerpt": self.excerpt[:300],
+                "language": self.language or None, "why": self.why}
 
 
 def _email(session: Session, r: Reply) -> str | None:
@@ -51,7 +54,7 @@ def _email(session: Session, r: Reply) -> str | None:
 
 def _view(session: Session, r: Reply) -> ReplyView:
     return ReplyView(r.id, as_utc(r.received_at), _email(session, r), r.kind, r.request_kind, r.confidence,
-                     r.status, r.action, r.subject, r.excerpt)
+                     r.status, r.action, r.subject, r.excerpt, r.language, r.why)
 
 
 def list_replies(ws: Workspace, *, status: str | None = None, limit: int = 200) -> list[ReplyView]:

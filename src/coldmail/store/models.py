@@ -77,7 +77,7 @@ class Contact(SQLModel, table=True):
     website: str = Field(default="", max_length=300)
     list_id: int = Field(sa_column=Column(Integer, ForeignKey("lists.id"), nullable=False))
     source: str = Field(max_length=300)
-    source_url: str = Field(default="", max_length=500)
+    source_url: str = Field(default="", max_length=500)  # where the data was found (a page, a search)
     source_public: bool | None = Field(default=None, nullable=True)
     collected_at: datetime = _ts()
     collected_by: str = Field(max_length=100)
@@ -86,6 +86,8 @@ class Contact(SQLModel, table=True):
     # several, and the evidence of consent where a country requires it for B2B email.
     timezone: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
     consent: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
+    # The person's own page (LinkedIn and the like): data held about them, not where it was found.
+    profile_url: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
     status: str = Field(default="new", max_length=20, index=True)
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
@@ -328,6 +330,8 @@ class Reply(SQLModel, table=True):
     status: str = Field(default="applied", max_length=20, index=True)  # applied, review, dismissed, undone
     action: str = Field(default="", max_length=300)
     source: str = Field(default="", max_length=500)
+    language: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""})  # read in
+    why: str = Field(default="", max_length=300, sa_column_kwargs={"server_default": ""})  # what the reader found: the intent parts, or why it is unsure
 
 
 class DomainCheck(SQLModel, table=True):

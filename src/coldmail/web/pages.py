@@ -1,9 +1,8 @@
 """The pages `coldmail serve` shows, rendered from `templates/web/` (shipped, autoescaped) with the
-words of `templates/web/strings/<lang>.toml`, in the contact's language."""
+words of `mail/locales/<lang>.toml` (tables `common`, `fields` and `page`), in the contact's language."""
 
 from __future__ import annotations
 
-import tomllib
 from functools import lru_cache
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -14,23 +13,15 @@ from coldmail.store.workspace import Workspace
 from coldmail.web.recipient import Resolved
 
 
-def strings_dir():
-    return shipped_templates_dir() / "web" / "strings"
-
-
-@lru_cache(maxsize=1)
 def page_languages() -> tuple[str, ...]:
-    """Languages the page speaks: one strings file each."""
-    return tuple(sorted(p.name.removesuffix(".toml") for p in strings_dir().glob("*.toml")))
+    """Languages the page speaks: every language coldmail writes in."""
+    return i18n.LANGUAGES
 
 
-@lru_cache(maxsize=64)
 def strings(lang: str) -> dict[str, str]:
-    """The page's words in one language; English fills any gap, so a page is never half blank."""
-    base = tomllib.loads((strings_dir() / "en.toml").read_text(encoding="utf-8"))
-    if lang != "en":
-        base.update(tomllib.loads((strings_dir() / f"{lang}.toml").read_text(encoding="utf-8")))
-    return base
+    """The page's words in one language (English fills a gap, so a page is never half blank; the
+    tests fail on any gap)."""
+    return i18n.words(lang, "page")
 
 
 @lru_cache(maxsize=1)
@@ -57,10 +48,11 @@ def page_context(ws: Workspace, who: Resolved, lang: str) -> dict:
     ctrl = ws.config.controller
     t = strings(lang)
     authority, authority_url = i18n.authority_for(contact.country, ws.config.supervisory_authority)
+    authority = i18n.localized(authority, lang)
     held = [(t.get(f"field_{k}", k), v) for k, v in contact.held().items()]
     # A profile page (LinkedIn...) is data held about the person, not where they were found.
     profile = grammar.is_profile(contact.source_url)
-    if profile:
+    if profile and "profile" not in contact.held():  # a row imported before profiles had their own field
         held.append((t["field_profile"], contact.source_url))
     return {
         "contact": contact,
@@ -69,10 +61,12 @@ def page_context(ws: Workspace, who: Resolved, lang: str) -> dict:
         "purposes": [p for p in contact.list_purposes if p] or [t["purpose_default"]],
         "collected_on": contact.collected_at.date().isoformat(),
         "collected_by": ctrl.collected_by or f"{ctrl.sender_name}, {ctrl.company}",
-        "retention": t["retention_body"].format(never=ws.config.retention.never_contacted_months,
-                                                no_reply=ws.config.retention.no_reply_months,
-                                                replied=ws.config.retention.replied_months),
+        "retention": t["retention_body"].format(never=i18n.months(ws.config.retention.never_contacted_months, lang),
+                                                no_reply=i18n.months(ws.config.retention.no_reply_months, lang),
+                                                replied=i18n.months(ws.config.retention.replied_months, lang)),
         "recipients": list(ws.config.recipients),
+        "transfers": (i18n.words(lang, "notice")["transfers"].format(country=ctrl.country)
+                      if i18n.outside_eea(ctrl.country) else i18n.words(lang, "notice")["no_transfers"]),
         "authority": authority,
         "authority_url": authority_url,
         "privacy_contact": ctrl.dpo_email or ctrl.sender_email,

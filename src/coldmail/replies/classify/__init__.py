@@ -5,8 +5,15 @@ the person ask for? Pure functions over `email.message.Message`; no database.
     quotes.py     new_text: the reply's own words (no quoted original, forwarded headers, signature, our footer)
     bounces.py    delivery status notifications, vendors' bounces, complaints (ARF, JMRP, SES)
     unsubscribe.py  the message a mail client sends for our List-Unsubscribe mailto
-    autoreply.py  automatic replies and the return date they state
-    intent.py     the phrase files (phrases/*.txt) and classify_text: data requests, opt-outs
+    autoreply.py  automatic replies (subjects from phrases/*.txt) and the return date they state
+    intent.py     classify_text: what a person asks for (opt-out, erasure, source, access) or "human",
+                  from the rules and the model below, with a confidence; unsure readings go to review
+      language.py   the reply's candidate languages (lingua; the contact's country only as a prior)
+      sentences.py  sentences, words and lemmas (simplemma)
+      lexicon.py    the lexicons (lexicons/<lang>.txt: the words of each intent part, as data)
+      grammar.py    the shared grammar that composes intent from the parts a sentence holds
+      model.py      the second opinion: character n-grams and a linear model (model/intent.npz,
+                    built by scripts/train_intent_model.py)
     result.py     Classification and the review threshold
 
 The order matters: bounces often carry Auto-Submitted, so they are recognised first; a person's

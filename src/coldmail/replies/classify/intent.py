@@ -1,50 +1,118 @@
-"""What a person's reply asks for (`classify_text`), read with the phrase files (phrasefiles.py):
-data requests and opt-outs. (Issue 17 replaces this reader with one that composes intent from parts.)"""
+"""What a person's reply asks for (`classify_text`): the rules read it, a model gives a second
+opinion, and anything unsure waits for a person.
+
+1. The rules (grammar.py over lexicons/<lang>.txt): the reply is split into sentences and words,
+   the words lemmatized (simplemma) in the detected language (lingua; the contact's country
+   language only as a prior), and the intent composed from parts (ACTION + SELF, ERASE + MY DATA...).
+2. The model (model.py): character n-grams and a linear model trained on the training split.
+
+The decision:
+- the rules found a request or an opt-out: it is acted on, unless the model is sure the reply is
+  a person's ordinary answer (its "human" probability reaches `veto`), the reading in another
+  candidate language finds a person's ordinary reply instead, or the reply is long (a request
+  inside 80 words of something else may be a quotation or an aside): then a person looks;
+- the rules found positive evidence of a person's reply (interest, a question, a referral, a
+  deferral, a negated removal): "human", unless the model is sure of a request or an opt-out;
+- the rules found nothing: nobody knows, so a person looks ("no intent found" is not "human");
+- no readable text (binary, empty after stripping): "unreadable", confidence 0, which stops nothing.
+"""
 
 from __future__ import annotations
 
-from coldmail.replies.classify.phrasefiles import (
-    _blank,
-    _matches,
-    _section,
-    _spans,
-    _whole_opt_outs,
-    _words,
-)
-from coldmail.replies.classify.result import Classification
-from coldmail.replies.classify.text import fold as _fold
+import unicodedata
+
+from coldmail.replies.classify.grammar import Reading, read_reply
+from coldmail.replies.classify.language import candidates
+from coldmail.replies.classify.lexicon import lexicon
+from coldmail.replies.classify.model import load as load_model
+from coldmail.replies.classify.result import REVIEW_THRESHOLD, Classification
+from coldmail.store.states import ReplyKind, RequestKind
+
+ACT = 0.95  # the rules found a request or an opt-out and the model does not object
+ACT_HUMAN = 0.9  # positive evidence of a person's reply, and the model sees no request
+DISAGREE = 0.6  # below REVIEW_THRESHOLD: a person decides
+NOTHING_FOUND = 0.3
+LONG = 80  # words
+_PRIORITY = {"erasure": 0, "source": 1, "access": 2, "opt_out": 3, "human": 4, None: 5}
+_REQUESTS = ("opt_out", "erasure", "source", "access")
+
+assert DISAGREE < REVIEW_THRESHOLD <= ACT_HUMAN < ACT
 
 
-def classify_text(text: str) -> Classification:
-    """Classify the new words of a person's reply."""
-    folded = _fold(text)
-    if not folded:
-        return Classification("human", 0.5, new_text=text, why="empty reply")
-    words = len(folded.split())
-    vocab = _words(folded)
-    requests = [(kind, _matches(folded, kind, vocab)) for kind in ("erasure", "source", "access")]
-    requests = [(k, m) for k, m in requests if m]
-    # Opt-out phrases are looked for with the negations and polite positives ("no problem") blanked.
-    # (Blanking whole-word phrases leaves a subset of the words, so `vocab` still covers them; blanking
-    # a CJK phrase may split a word, so the words are then read again.)
-    spans = _spans(folded, "not_opt_out", vocab)
-    cleaned = _blank(folded, spans) if spans else folded
-    blanked_cjk = False
-    for p in _section("not_opt_out")[2]:
-        if p in cleaned:
-            cleaned = cleaned.replace(p, " ")
-            blanked_cjk = True
-    whole = folded.strip(" .!") in _whole_opt_outs()
-    opt = _matches(cleaned, "opt_out", _words(cleaned) if blanked_cjk else vocab)
-    company = bool(_matches(folded, "company", vocab))
-    if requests:
-        kind = requests[0][0]
-        conf = 0.95 if words <= 60 else 0.75
-        return Classification("data_request", conf, request=kind, also_opt_out=bool(opt) or kind == "erasure",
-                              company_wide=company, new_text=text, why=f"asks: {requests[0][1][0]!r}")
-    if whole or opt:
-        conf = 0.99 if whole else (0.95 if words <= 40 else 0.85 if words <= 80 else 0.6)
-        return Classification("opt_out", conf, company_wide=company, new_text=text,
-                              why=f"says: {(opt or ['(whole message)'])[0]!r}")
-    return Classification("human", 0.9, new_text=text, why="a person's reply")
+def unreadable(text: str) -> bool:
+    """No letters to read, or mostly control characters and replacement marks (binary decoded as text)."""
+    letters = sum(1 for ch in text if ch.isalpha())
+    if letters < 2:
+        return True
+    junk = sum(1 for ch in text if ch == "\ufffd" or (unicodedata.category(ch) in ("Cc", "Co", "Cs")
+                                                       and ch not in "\n\r\t"))
+    return junk > 0.1 * len(text)
 
+
+def read(text: str, prior: str | None = None) -> Reading:
+    """The rules' reading in the most likely language that yields one."""
+    best: Reading | None = None
+    negated = False
+    readings = []
+    langs = candidates(text, prior)
+    for lang in langs:
+        lex = lexicon(lang)
+        if lex is None:
+            continue
+        reading = read_reply(text, lex)
+        readings.append(reading)
+        negated |= any(h.startswith("NEGAT") for h in reading.human)
+        if best is None or _PRIORITY[reading.intent] < _PRIORITY[best.intent]:
+            best = reading
+    if best is not None and best.intent == "opt_out" and negated:
+        # Read in another candidate language, the reply asks NOT to be removed: a person decides.
+        best.blocked.append("negated removal in another reading")
+        best.intent = None
+    if best is not None and best.intent in _REQUESTS:
+        # A language the detector ranks higher reads a person's ordinary reply (interest, a
+        # referral...): the readings disagree, and a person decides.
+        ahead = readings[:readings.index(best)]
+        other = next((r for r in ahead if r.intent == "human" and not set(r.human) <= {"QUESTION", "QUOTED"}), None)
+        if other is not None:
+            best.conflict = f"{other.lang} reads {' + '.join(dict.fromkeys(other.human))}"
+    return best or Reading(lang=(langs or [""])[0])
+
+
+def classify_text(text: str, *, prior: str | None = None) -> Classification:
+    """Classify the new words of a person's reply. `prior` is the contact's country language, if known."""
+    if unreadable(text):
+        return Classification(ReplyKind.HUMAN, 0.0, new_text=text, why="unreadable: no text to read")
+    reading = read(text, prior)
+    model = load_model()
+    probs = dict(zip(model.labels, model.probabilities(text).tolist(), strict=True)) if model else {}
+    label = max(probs, key=probs.get) if probs else None
+    opinion = f"model: {label} {probs[label]:.2f}" if label else "no model"
+    lang = reading.lang
+    intent = reading.intent
+
+    if intent is None:
+        why = "no intent found" + (f" ({'; '.join(reading.blocked)})" if reading.blocked else "")
+        return Classification(ReplyKind.HUMAN, NOTHING_FOUND, new_text=text, language=lang,
+                              why=f"{why} [{lang}]; {opinion}")
+    if intent == "human" and set(reading.human) <= {"QUESTION", "QUOTED"}:
+        # A question mark is not positive evidence by itself: "where did you get my address?" in
+        # words the lexicons do not know is a question too.
+        return Classification(ReplyKind.HUMAN, NOTHING_FOUND, new_text=text, language=lang, parts=reading.human,
+                              why=f"no intent found, only a question [{lang}]; {opinion}")
+    if intent == "human":
+        objects = model is not None and label != "human" and probs[label] >= model.cutoff
+        conf = DISAGREE if objects else ACT_HUMAN
+        parts = list(dict.fromkeys(reading.human))
+        return Classification(ReplyKind.HUMAN, conf, new_text=text, language=lang, parts=parts,
+                              why=f"{' + '.join(parts)} [{lang}]; {opinion}")
+    vetoed = model is not None and probs.get("human", 0.0) >= model.veto
+    long = len(text.split()) > LONG
+    conf = DISAGREE if vetoed or long or reading.conflict else ACT
+    why = (f"{' | '.join(reading.parts)} [{lang}]; {opinion}" + ("; long reply" if long else "")
+           + (f"; but {reading.conflict}" if reading.conflict else ""))
+    if intent == "opt_out":
+        return Classification(ReplyKind.OPT_OUT, conf, company_wide=reading.company_wide, new_text=text,
+                              language=lang, parts=reading.parts, why=why)
+    return Classification(ReplyKind.DATA_REQUEST, conf, request=RequestKind(intent),
+                          also_opt_out=reading.also_opt_out or intent == "erasure", company_wide=reading.company_wide,
+                          new_text=text, language=lang, parts=reading.parts, why=why)

@@ -15,7 +15,7 @@ from coldmail.tui.screens.base import TableScreen
 
 class InboxScreen(TableScreen):
     NAV_NAME = "Inbox"
-    COLUMNS = ("#", "Kind", "Status", "From", "Received", "Action")  # the essential first, for 80 columns
+    COLUMNS = ("#", "Kind", "Lang", "Status", "From", "Received", "Action")  # the essential first, for 80 columns
     EMPTY = "No replies yet: `coldmail replies import PATH`."
     BINDINGS = [
         Binding("c", "confirm", "Confirm", id="inbox.confirm"),
@@ -26,7 +26,7 @@ class InboxScreen(TableScreen):
 
     def fetch(self):
         self._items = {str(r.id): r for r in replies.list_replies(self.app.ws)}
-        return [(k, (k, r.kind + (f"/{r.request}" if r.request else ""),
+        return [(k, (k, r.kind + (f"/{r.request}" if r.request else ""), r.language or "-",
                      r.status.upper() if r.status == ReplyStatus.REVIEW else r.status, escape_cell(r.email or "-"),
                      f"{r.received_at:%m-%d %H:%M}", escape_cell(r.action[:40])))
                 for k, r in self._items.items()]
@@ -36,7 +36,9 @@ class InboxScreen(TableScreen):
         if r is None:
             return ""
         return "\n".join([f"[b]#{r.id}[/b] {E(r.subject)}", f"From: {E(r.email or '-')}",
-                          f"Read as: {r.kind} (confidence {r.confidence:.2f})", f"Status: {r.status}",
+                          f"Read as: {r.kind}" + (f"/{r.request}" if r.request else "")
+                          + f" (confidence {r.confidence:.2f})" + (f", in {r.language}" if r.language else ""),
+                          f"Why: {E(r.why or '-')}", f"Status: {r.status}",
                           f"Action: {E(r.action)}", "", "[b]Their words[/b]", E(r.excerpt or "(none)")])
 
     def _review_item(self):

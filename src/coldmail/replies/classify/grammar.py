@@ -1,0 +1,292 @@
+"""The shared grammar of reply intent: what a reply asks for, composed from the parts a language's
+lexicon finds in each sentence.
+
+- opt-out: ACTION (remove, unsubscribe, take off...) on SELF or a CHANNEL; STOP on CONTACT or a
+  CHANNEL; a negated CONTACT ("don't email me") or WANT ("I don't want your emails"); a bare REFUSAL.
+- erasure: ERASE on MY DATA, or the right to be FORGOTTEN.
+- source: WHERE/HOW/WHO (or a SOURCE noun) with OBTAIN, about SELF or MY DATA.
+- access: WHAT data is HELD about SELF, or a COPY of MY DATA, or the right of ACCESS.
+- blocks: a NEGATED removal ("don't remove me"), DEFERRAL ("write again in spring"), a POLITE
+  positive ("no problem"), confidentiality DISCLAIMERS and newsletter FOOTERS are not requests.
+- human: positive evidence that a person wants something else (interest, a question, a referral,
+  a deferral, a negated removal). "Nothing found" is not human; it is "unsure".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from coldmail.replies.classify.lexicon import Lexicon
+from coldmail.replies.classify.sentences import Sentence, read, split
+from coldmail.replies.classify.text import fold
+
+NEG_BEFORE = 3  # words between a negation and the verb it negates
+# Words quoted from our own footer ('reply "no thanks"') are mentioned, not said.
+_QUOTED = re.compile(r'"[^"\n]{1,60}"|„[^“”"\n]{1,60}[“”"]|«[^»\n]{1,60}»|“[^”\n]{1,60}”|‘[^’\n]{1,60}’|'
+                     r"「[^」\n]{1,60}」|『[^』\n]{1,60}』|(?<!\w)'[^'\n]{1,40}'(?!\w)")
+
+
+# A bare domain ("all addresses @acme.example", "anyone at @acme.example"): the whole company.
+_DOMAIN = re.compile(r"(?<![\w.+-])@[\w-]+(?:\.[\w-]+)+")
+
+
+_QUESTION_MARKS = ("?", "？", "؟")  # Latin, full-width (zh, ja), Arabic
+
+
+@dataclass
+class Reading:
+    """What the rules found in one language: the intent, and the parts that made it."""
+
+    lang: str
+    intent: str | None = None  # opt_out, erasure, source, access, human, or None (nothing found)
+    also_opt_out: bool = False
+    company_wide: bool = False
+    parts: list[str] = field(default_factory=list)  # e.g. "ACTION=remove + SELF=me"
+    human: list[str] = field(default_factory=list)  # positive evidence of a person's reply
+    blocked: list[str] = field(default_factory=list)  # what stopped an opt-out (negation, deferral...)
+    hits: int = 0  # how many parts were found at all (to rank languages)
+    conflict: str = ""  # another candidate language's reading that finds a person's ordinary reply instead
+
+    @property
+    def why(self) -> str:
+        return "; ".join(self.parts or self.human or self.blocked)
+
+
+class _Found:
+    """The parts of one sentence: for each, the (start, end) word spans and the matched words."""
+
+    def __init__(self, s: Sentence, lex: Lexicon) -> None:
+        self.s = s
+        self.lex = lex
+        self.spans: dict[str, list[tuple[int, int, str]]] = {}
+        # Most parts are absent from most sentences: one `search` says so, far cheaper than `_add`.
+        surface, padded = s.surface, " " + s.surface
+        for part, found in lex.quick_surface.items():
+            if found.search(padded):
+                self._add(part, lex.surface[part], surface)
+        if lemmas := s.lemmas:
+            padded = " " + lemmas
+            for part, found in lex.quick_lemmas.items():
+                if found.search(padded):
+                    self._add(part, lex.lemmas[part], lemmas, words=surface)
+
+    def _add(self, part: str, pattern, text: str, words: str | None = None) -> None:
+        got = self.spans.setdefault(part, [])
+        for m in pattern.finditer(text):
+            if m.end() == m.start():
+                continue
+            if self.lex.chars:
+                got.append((m.start(), m.end(), m.group(0)))
+                continue
+            a = text.count(" ", 0, m.start())
+            b = a + m.group(0).strip().count(" ")
+            shown = " ".join((words or text).split(" ")[a:b + 1])
+            if not any(x[0] == a for x in got):
+                got.append((a, b, shown))
+        if not got:
+            del self.spans[part]
+
+    def drop_inside(self, part: str, *containers: str) -> None:
+        """Forget matches of `part` inside matches of the containers ("interest" in "no interest")."""
+        if part not in self.spans:
+            return
+        inside = [(a, b) for c in containers for a, b, _ in self.spans.get(c, ())]
+        kept = [x for x in self.spans[part] if not any(a <= x[0] and x[1] <= b for a, b in inside)]
+        if kept:
+            self.spans[part] = kept
+        else:
+            del self.spans[part]
+
+    def has(self, part: str) -> bool:
+        return part in self.spans
+
+    def word(self, part: str) -> str:
+        return self.spans[part][0][2]
+
+    def negated(self, part: str, every: bool = True) -> bool:
+        """Every match of `part` (or, with every=False, its first: "don't send me these emails" negates
+        "send", not "emails") has a negation just before it (or after, in V2 languages), in its clause.
+        A negation inside the match itself ("больше не", "no more") is part of its meaning."""
+        if self.has("negated"):
+            return True
+        spans = self.spans[part] if every else [min(self.spans[part])]
+        if not self.has("negation"):
+            return False
+        if self.lex.chars:  # "不要删除", "削除の必要はありません": a negation just before or after
+            inside = [(a, b) for p in ("notonly", "polite", "refusal", part) for a, b, _ in self.spans.get(p, ())]
+            negs = [(a, b) for a, b, _ in self.spans["negation"] if not any(x <= a and b <= y for x, y in inside)]
+            after = 12 if self.lex.negation_after else 0  # "削除の必要はありません"; zh, he, ar negate before
+            return all(any(x - 6 <= b <= x or y <= a <= y + after for a, b in negs) for x, y, _ in spans)
+        consumed = {i for p in ("refusal", "polite", "notonly") for a, b, _ in self.spans.get(p, ()) for i in range(a, b + 1)}
+        consumed |= {i for a, b, _ in self.spans[part] for i in range(a + 1, b + 1)}  # "no more", "больше не"
+        negs = [(a, b) for a, b, _ in self.spans["negation"] if a not in consumed]
+        clauses = self.s.clauses
+
+        def neg(i: int) -> bool:
+            for a, b in negs:
+                if i - NEG_BEFORE - 1 <= b < i and clauses[b] == clauses[i]:
+                    return True
+                if self.lex.negation_after and i < a <= i + self.lex.negation_after and clauses[a] == clauses[i]:
+                    return True
+            return False
+
+        return all(neg(a) for a, _, _ in spans)
+
+
+def _label(part: str, found: _Found) -> str:
+    return f"{part.upper()}={found.word(part)}"
+
+
+def read_reply(text: str, lex: Lexicon) -> Reading:
+    """The rules' reading of a reply's new text in one language."""
+    r = Reading(lang=lex.lang)
+    sentences = split(text)
+    quoted = [s for s in sentences if _QUOTED.search(s)]
+    requests: dict[str, list[str]] = {}
+    for s in quoted:  # 'I invoke my right "to be forgotten"': the quotation marks are the reply's own
+        f = _Found(read(s, lex), lex)
+        if f.has("forgotten") and not f.has("disclaimer") and not f.has("footer") and not f.negated("forgotten"):
+            requests.setdefault("erasure", []).append(_label("forgotten", f))
+    if quoted:
+        r.human.append("QUOTED")
+        sentences = [_QUOTED.sub(" QUOTE ", s) if _QUOTED.search(s) else s for s in sentences]
+    first = fold(sentences[0]) if sentences else ""
+    if first.strip(" .!") in lex.whole:
+        r.parts.append(f"REFUSAL={first!r} (whole line)")
+    opt: list[str] = []
+    weak: list[str] = []  # ACTION on a CHANNEL without SELF: a signature's newsletter line reads so too
+    refusals: list[str] = []  # "no thanks": an answer to something, which other words may qualify
+    soft: list[str] = []  # a negated CONTACT ("I don't read mails until...") which an away notice may explain
+    deferral = polite = False
+    for raw in sentences:
+        f = _Found(read(raw, lex), lex)
+        asks = any(q in raw for q in _QUESTION_MARKS)
+        f.drop_inside("human", "refusal", "negated", "polite", "negation")
+        if lex.clitics and not f.has("self"):  # "quítame", "toglieteci", "neħħuni": the pronoun is on the verb
+            onto = [x for v in ("action", "erase") for x in f.spans.get(v, ())
+                    if any(w.endswith(c) and len(w) > len(c) + 2 for w in x[2].split()[:1] for c in lex.clitics)]
+            if onto:
+                f.spans["self"] = onto
+        r.hits += len(f.spans)
+        if f.has("disclaimer") or f.has("footer"):
+            continue  # a signature's confidentiality notice or newsletter line, not the person's request
+        company = f.has("company") or _DOMAIN.search(raw) is not None
+        if company:
+            r.company_wide = True
+        if f.has("deferral"):
+            deferral = True
+            r.human.append(_label("deferral", f))
+        if f.has("polite"):
+            polite = True
+            r.human.append(_label("polite", f))
+        for part in ("human", "referral"):
+            if f.has(part):
+                r.human.append(_label(part, f))
+        if f.has("wherefrom"):  # "откъде?", "nereden?": a source word that lemmatizing would lose
+            f.spans.setdefault("source", f.spans["wherefrom"])
+        if asks and not any(f.has(p) for p in ("where", "what", "obtain", "hold", "copy", "source")):
+            r.human.append("QUESTION")
+        # "remove all addresses @ourfirm.example": the writer's company is SELF
+        target = "self" if f.has("self") or company and f.has("channel") else "channel" if f.has("channel") else None
+        # data requests (none in a sentence that asks not to be removed: "don't take me off, I want...")
+        if f.has("negated") or any(f.has(v) and f.negated(v) for v in ("action", "erase")):
+            r.human.append("NEGATED removal")
+            continue
+        if f.has("forgotten"):
+            requests.setdefault("erasure", []).append(_label("forgotten", f))
+        if f.has("erase") and not f.negated("erase"):
+            if f.has("mydata"):  # "delete my data"
+                requests.setdefault("erasure", []).append(f"{_label('erase', f)} + {_label('mydata', f)}")
+            elif f.has("everything") and (f.has("self") or f.has("hold")):  # "delete everything you have on me"
+                requests.setdefault("erasure", []).append(f"{_label('erase', f)} + {_label('everything', f)}")
+            elif f.has("self") and f.has("store"):  # "delete me from your CRM", not only from the list
+                requests.setdefault("erasure", []).append(
+                    f"{_label('erase', f)} + {_label('self', f)} + {_label('store', f)}")
+        elif f.has("action") and f.has("mydata") and f.has("store") and not f.negated("action"):
+            # "remove my details from your CRM" (from where data is kept, not from a mailing list)
+            requests.setdefault("erasure", []).append(
+                f"{_label('action', f)} + {_label('mydata', f)} + {_label('store', f)}")
+        about = "self" if f.has("self") else "mydata" if f.has("mydata") else None
+        on = about or ("channel" if f.has("channel") else None)
+        # "where did you get my address?", "from which list do you have me?"
+        got = f.has("obtain") or f.has("hold") and f.has("what") and f.has("channel") and asks
+        copy = f.has("copy") or f.has("access")  # "send me a copy of the data (which) you have": access
+        # a SOURCE noun asks in a question, or about the writer or their data ("the source of my address")
+        sourced = f.has("source") and (asks or f.has("mydata") or f.has("self"))
+        if on and got and not copy and (f.has("where") or sourced or (f.has("what") and f.has("channel"))):
+            asker = "where" if f.has("where") else "source" if sourced else "what"
+            verb = _label("obtain" if f.has("obtain") else "hold", f)
+            requests.setdefault("source", []).append(f"{_label(asker, f)} + {verb} + {_label(on, f)}")
+        elif sourced:  # "where from?", "the source of my data"
+            requests.setdefault("source", []).append(f"{_label('source', f)}" + (f" + {_label(on, f)}" if on else "?"))
+        if f.has("access"):
+            requests.setdefault("access", []).append(_label("access", f))
+        elif about and f.has("what") and f.has("hold") and (f.has("mydata") or asks):
+            requests.setdefault("access", []).append(f"{_label('what', f)} + {_label('hold', f)} + {_label(about, f)}")
+        elif f.has("copy") and (f.has("mydata") or f.has("self") and (f.has("hold") or f.has("everything"))):
+            requests.setdefault("access", []).append(f"{_label('copy', f)} + {_label(about or 'hold', f)}")
+        elif (f.has("everything") and f.has("hold") and about and f.has("contact") and not f.has("erase")
+              and not f.negated("contact")):  # "send me everything you have (stored) on me"
+            requests.setdefault("access", []).append(
+                f"{_label('contact', f)} + {_label('everything', f)} + {_label('hold', f)} + {_label(about, f)}")
+        # opt-outs
+        if f.has("negated"):
+            r.human.append(f"NEGATED={f.word('negated')}")
+        for verb in ("action", "erase"):
+            if f.has(verb) and target:
+                if f.negated(verb):
+                    r.human.append(f"NEGATION + {_label(verb, f)}")
+                    r.blocked.append(f"negated {_label(verb, f)}")
+                elif target == "self":
+                    on = _label("self", f) if f.has("self") else f"COMPANY + {_label('channel', f)}"
+                    opt.append(f"{_label(verb, f)} + {on}")
+                else:
+                    weak.append(f"{_label(verb, f)} + {_label(target, f)}")
+                break
+        if f.has("stop") and (f.has("contact") or f.has("channel")) and not f.negated("stop"):
+            opt.append(f"{_label('stop', f)} + {_label('contact' if f.has('contact') else 'channel', f)}")
+        for verb in ("contact", "want"):
+            short = len(f.s.clauses) <= 6
+            if f.has(verb) and f.negated(verb, every=False) and not f.has("negated") and (
+                    f.has("self") or f.has("channel") or short) and (
+                    verb == "contact" or f.has("channel") or f.has("contact")):
+                soft.append(f"NEGATION + {_label(verb, f)}")
+        if f.has("negcontact") and not f.has("negated") and (f.has("self") or f.has("channel") or len(f.s.clauses) <= 6):
+            opt.append(f"NEGATED CONTACT={f.word('negcontact')}")  # "nebesiųskite", "nepište mi"
+        if f.has("refusal"):
+            refusals.append(_label("refusal", f))
+    evidence = [h for h in r.human if h != "QUOTED"]
+    if soft and not opt and evidence:
+        r.blocked.append(f"{soft[0]} with {evidence[0]}")  # "on holiday, not reading e-mails": a person looks
+    else:
+        opt += soft
+    if refusals and not opt and evidence:
+        r.blocked.append(f"{refusals[0]} with {evidence[0]}")  # "no thanks to the demo, but send prices"
+    else:
+        opt += refusals
+    if weak and not opt and not evidence:
+        opt = weak
+    elif weak and not opt:
+        r.blocked.append(f"{weak[0]} with {evidence[0]}")
+    if r.parts:  # the whole first line is a refusal
+        opt = r.parts + opt
+    if requests:
+        kind = next(k for k in ("erasure", "source", "access") if k in requests)
+        r.intent = kind
+        r.parts = requests[kind] + [p for k, v in requests.items() if k != kind for p in v]
+        r.also_opt_out = bool(opt) and not deferral or kind == "erasure"
+        if r.also_opt_out and opt:
+            r.parts += opt
+        return r
+    if opt and (deferral or polite) and not r.parts:
+        r.blocked.append("DEFERRAL" if deferral else "POLITE")
+        opt = []
+    if opt:
+        r.intent = "opt_out"
+        r.parts = opt
+        return r
+    r.parts = []
+    if r.human and not r.blocked or any(b.startswith("negated") or b in ("DEFERRAL", "POLITE") for b in r.blocked):
+        r.intent = "human"
+    return r

@@ -1,0 +1,208 @@
+"""The intent lexicons (`lexicons/<lang>.txt`, one readable file per language): the words of each
+intent *part* (ACTION, SELF, CHANNEL, ...) as data, compiled into two patterns per part: one over
+the sentence's words as written and one over their lemmas (simplemma), so that an entry written
+once matches its inflected forms. Add a language by adding a file; the grammar (grammar.py) is shared.
+
+File format (see lexicons/README.md):
+
+    [meta]
+    lemma = de          # simplemma's code for the language, or none
+    script = words      # words: entries match whole words; chars: inside words (zh, ja, ar, he)
+    split_apostrophe = yes   # French/Italian elision: "m'envoyer" reads as "m' envoyer"
+    clitics = mi ci     # object pronouns written onto a verb: "toglieteci" is ACTION + SELF
+    negation_prefix = ne nebe   # verbs negated by a prefix: "nebesiųskite" is a negated [contact] word
+    [action]
+    entfernen           # a word: also matches every form whose lemma is the same
+    austrag*            # a stem: any word starting so
+    nehmen ... aus      # a phrase; "..." allows up to three words between
+    =nein               # (refusal only) the whole first line of the reply
+    |لا|                # (chars scripts) "|" at either end: only at a word's start / end
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+LEXICON_DIR = Path(__file__).parent / "lexicons"
+
+PARTS = (
+    "action", "erase", "stop", "contact", "want", "self", "channel", "mydata", "forgotten", "where",
+    "obtain", "source", "what", "hold", "copy", "access", "negation", "negated", "deferral", "refusal",
+    "polite", "human", "referral", "disclaimer", "footer", "company",
+    "everything",  # "everything / whatever (you hold)": ERASE + EVERYTHING about SELF is an erasure
+    "store",  # where data is kept (CRM, database, system): ERASE + SELF/MY DATA + STORE is an erasure
+    "notonly",  # "not just / not only": the negation is of "only", not of the verb after it
+    "wherefrom",  # "whence", "откъде", "nereden": a SOURCE question word (as written: its lemma is "where")
+)
+# Function words and fixed phrases are matched as written: lemmatizing "don't" gives "do".
+AS_WRITTEN = frozenset({"negation", "negated", "deferral", "refusal", "polite", "disclaimer", "footer", "self",
+                        "where", "what", "company", "referral", "everything",
+                        "notonly", "wherefrom"})
+
+
+@dataclass
+class Lexicon:
+    lang: str
+    lemma: str | None
+    chars: bool
+    split_apostrophe: bool
+    negation_after: int
+    clitics: tuple[str, ...] = ()  # object pronouns written onto the verb: "toglieteci", "quítame", "neħħuni"
+    surface: dict[str, re.Pattern] = field(default_factory=dict)
+    lemmas: dict[str, re.Pattern] = field(default_factory=dict)
+    quick_surface: dict[str, re.Pattern] = field(default_factory=dict)  # `quick` of each, searched in " " + text
+    quick_lemmas: dict[str, re.Pattern] = field(default_factory=dict)
+    whole: frozenset[str] = frozenset()
+
+
+def _lemmatize(word: str, lang: str | None) -> str:
+    if not lang:
+        return _fold_word(word)
+    import simplemma
+
+    try:
+        return _fold_word(simplemma.lemmatize(word, lang).lower())
+    except ValueError:
+        return _fold_word(word)
+
+
+@functools.lru_cache(maxsize=200_000)
+def lemma_of(word: str, lang: str | None) -> str:
+    """The word's lemma, folded (cached: replies repeat their words)."""
+    return _lemmatize(word, lang).replace(" ", "_")
+
+
+def _fold_word(word: str) -> str:
+    return plain(word).replace(" ", "_")
+
+
+@functools.lru_cache(maxsize=200_000)
+def plain(text: str) -> str:
+    """Folded (text.fold) and without diacritics, so that "Nepiste" from a phone matches "nepíšte"."""
+    import unicodedata
+
+    from coldmail.replies.classify.text import fold
+
+    folded = fold(text)
+    if folded.isascii():
+        return folded
+    stripped = "".join(ch for ch in unicodedata.normalize("NFD", folded) if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", stripped)
+
+
+def _entry_pattern(entry: str, lex: Lexicon, *, lemmatized: bool) -> str | None:
+    """One entry as a regex over space-joined words (or over the text, for `chars` scripts)."""
+    pieces = []
+    for word in (entry if lex.chars else entry.replace("-", " ")).split():
+        if word == "...":
+            pieces.append(r"(?:\S+ ){0,3}")
+            continue
+        star = word.rstrip("|").endswith("*")
+        word = word.replace("*", "") if lex.chars else word.rstrip("*")
+        if lex.chars:
+            from coldmail.replies.classify.text import fold
+
+            # "|لا|": a whole word (Arabic, Hebrew), not two letters inside "الاتصال"
+            start, end = word.startswith("|"), word.endswith("|")
+            folded = fold(word.strip("|"))
+            pieces.append((r"(?<!\w)" if start else "") + re.escape(folded) + (r"\w*" if star else "")
+                          + (r"(?!\w)" if end else "") + " ?")
+            continue
+        if lex.split_apostrophe:
+            originals = word.casefold().replace("'", "' ").split()
+        else:
+            originals = [word.casefold()]
+        if lemmatized and not star:
+            folded = [lemma_of(w, lex.lemma) for w in originals]
+        else:
+            folded = [_fold_word(w) for w in originals]
+        for i, w in enumerate(folded):
+            last = i == len(folded) - 1
+            pieces.append(re.escape(w) + (r"\S*" if star and last else "") + ("(?!\\S) ?" if last else " "))
+    if not pieces:
+        return None
+    body = "".join(pieces)
+    body = body[:-2] if body.endswith(" ?") else body
+    return body if lex.chars else _WORD_START + body
+
+
+_WORD_START = r"(?<!\S)"
+
+
+def _compile(entries: list[str], lex: Lexicon, *, lemmatized: bool) -> re.Pattern | None:
+    patterns = [p for e in entries if (p := _entry_pattern(e, lex, lemmatized=lemmatized))]
+    if not patterns:
+        return None
+    patterns.sort(key=len, reverse=True)
+    return re.compile("|".join(patterns))
+
+
+def quick(pattern: re.Pattern) -> re.Pattern:
+    """A pattern that finds whether `pattern` matches, searched in " " + text: each entry starts with
+    a literal space instead of a look-behind, which lets the regex engine skip to the spaces instead of
+    trying every position (most parts are absent from most sentences, so this is most of the work)."""
+    alternatives = pattern.pattern.split("|" + _WORD_START)
+    if not alternatives[0].startswith(_WORD_START):
+        return pattern  # a `chars` script: no word starts to skip to
+    alternatives[0] = alternatives[0][len(_WORD_START):]
+    return re.compile(" (?:" + "|".join(alternatives) + ")")
+
+
+@functools.cache
+def lexicon(lang: str) -> Lexicon | None:
+    """The compiled lexicon of a language, or None if there is no file for it."""
+    path = LEXICON_DIR / f"{lang}.txt"
+    if not path.exists():
+        return None
+    meta: dict[str, str] = {}
+    entries: dict[str, list[str]] = {}
+    section = None
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.split(" #", 1)[0].strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1].strip()
+            if section != "meta" and section not in PARTS:
+                raise ValueError(f"{path.name}: unknown part [{section}]")
+            continue
+        if section == "meta":
+            key, _, value = line.partition("=")
+            meta[key.strip()] = value.strip()
+        elif section:
+            entries.setdefault(section, []).append(line)
+    lemma = meta.get("lemma", "none")
+    lex = Lexicon(
+        lang=lang,
+        lemma=None if lemma == "none" else lemma,
+        chars=meta.get("script", "words") == "chars",
+        split_apostrophe=meta.get("split_apostrophe", "no") == "yes",
+        negation_after=int(meta.get("negation_after", "3")),
+        clitics=tuple(_fold_word(c) for c in meta.get("clitics", "").split()),
+    )
+    whole = []
+    for part, items in entries.items():
+        plain = [e for e in items if not e.startswith("=")]
+        whole += [_fold_word(e[1:]).replace("_", " ") for e in items if e.startswith("=")]
+        if (p := _compile(plain, lex, lemmatized=False)) is not None:
+            lex.surface[part] = p
+        if lex.lemma and part not in AS_WRITTEN and (p := _compile(plain, lex, lemmatized=True)) is not None:
+            lex.lemmas[part] = p
+    lex.whole = frozenset(whole)
+    lex.quick_lemmas = {part: quick(p) for part, p in lex.lemmas.items()}
+    # Languages that negate by a prefix ("nesiųskite", "nepište"): the prefixed CONTACT words are a negated contact.
+    prefixes = meta.get("negation_prefix", "").split()
+    if prefixes:
+        stems = [e for e in entries.get("contact", []) if " " not in e and not e.startswith("=")]
+        negated_forms = [p + (e if e.endswith("*") else e + "*") for e in stems for p in prefixes]
+        if (p := _compile(negated_forms, lex, lemmatized=False)) is not None:
+            lex.surface["negcontact"] = p
+    lex.quick_surface = {part: quick(p) for part, p in lex.surface.items()}
+    return lex
+
+
+def languages() -> list[str]:
+    return sorted(p.stem for p in LEXICON_DIR.glob("*.txt"))

@@ -1,0 +1,66 @@
+"""The second opinion: character n-grams (hashed, TF-IDF weighted) and a linear model, trained by
+scripts/train_intent_model.py on the training split of evals/replies plus sentences composed from
+the lexicons, and shipped as model/intent.npz (numpy arrays only: no pickle). Loaded lazily."""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+MODEL_PATH = Path(__file__).parent / "model" / "intent.npz"
+MODEL_CHARS = 1200  # the model reads the reply's first characters (a request sits near the top)
+LABELS = ("opt_out", "erasure", "source", "access", "human")
+
+
+@dataclass
+class Model:
+    vectorizer: object
+    idf: object
+    coef: object  # labels x features
+    intercept: object
+    labels: tuple[str, ...]
+    cutoff: float  # the probability from which the model's opinion counts as sure (chosen on train)
+    veto: float  # the "human" probability from which a request the rules found waits for review
+
+    def predict(self, text: str) -> tuple[str, float]:
+        """The most likely intent and its probability."""
+        probs = self.probabilities(text)
+        best = int(probs.argmax())
+        return self.labels[best], float(probs[best])
+
+    def probabilities(self, text: str):
+        """Each label's probability, in the order of `labels`."""
+        import numpy as np
+
+        x = self.vectorizer.transform([text[:MODEL_CHARS]]).tocsr()  # type: ignore[attr-defined]
+        cols = x.indices
+        values = x.data * self.idf[cols]  # TF-IDF of the n-grams present: a handful of columns, not 2^18
+        norm = np.sqrt((values * values).sum())
+        if norm:
+            values = values / norm
+        scores = self.coef[:, cols] @ values + self.intercept
+        scores = np.exp(scores - scores.max())
+        return scores / scores.sum()
+
+
+def vectorizer(config: dict):
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    return HashingVectorizer(analyzer=config["analyzer"], ngram_range=tuple(config["ngram_range"]),
+                             n_features=config["n_features"], alternate_sign=False, norm=None, lowercase=True)
+
+
+@functools.cache
+def load(path: Path = MODEL_PATH) -> Model | None:
+    """The shipped model, or None if it has not been built."""
+    if not path.exists():
+        return None
+    import numpy as np
+
+    with np.load(path, allow_pickle=False) as data:
+        config = json.loads(str(data["config"]))
+        return Model(vectorizer(config), data["idf"].astype("float64"), data["coef"].astype("float64"),
+                     data["intercept"].astype("float64"), tuple(config["labels"]), float(config["cutoff"]),
+                     float(config.get("veto", 1.01)))
