@@ -31,9 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(ROOT / "evals" / "replies"))
-from _common import record  # noqa: E402
-
 import split  # noqa: E402
+from _common import record  # noqa: E402
 
 SUPPRESS = {"opt_out", "erasure"}
 REQUESTS = {"erasure", "source", "access"}
@@ -163,7 +162,7 @@ def main() -> None:
 
     from coldmail.replies.classify import REVIEW_THRESHOLD, classify
 
-    items = split.load()
+    items = split.load() + split.load_dev()  # the second set is training data (evals/replies-dev)
     raws = [as_message(i) for i in items]
     # Parsed as `replies import` parses them (ingest.py: the classic policy, headers stay text).
     msgs = [email.message_from_bytes(raw) for raw in raws]

@@ -138,7 +138,7 @@ def choose_thresholds(texts, labels, oof) -> tuple[float, float]:
 
 def main() -> None:
     rnd = random.Random(SEED)
-    train = split.load("train")
+    train = split.training()
     texts = [reply_text(i) for i in train]
     labels = [i["intent"] for i in train]
     groups = [i["family"] for i in train]

@@ -16,6 +16,12 @@ def test_help_keeps_whole_first_lines(cli):
     assert "The Art. 15(3) copy as JSON" in out
     assert "Print the full Art. 14 privacy notice" in out
     assert "Art.\n" not in out
+    # Each summary is a whole sentence: not a docstring's first physical line ("reported with its"),
+    # nor click's 45-character cut of a group's help ("Mailboxes to send from (passwords come from...").
+    summaries = " ".join(out.split("Commands:")[1].split())
+    assert "..." not in summaries
+    assert "Import prospects from a CSV file. where" in summaries
+    assert "see `coldmail run`. render" in summaries
 
 
 def test_lists_set_says_created_then_updated(ws, cli):
@@ -54,10 +60,19 @@ def test_erase_asks_at_a_terminal_and_not_in_scripts(ws, cli, tmp_path):
     assert cli("erase", "nobody@acme.example").returncode == 0  # no terminal: acts at once, as before
 
 
-def test_the_demo_prints_a_command_that_works(tmp_path):
-    """Run as shown, by a shell whose PATH lacks the virtualenv."""
+def test_the_demo_prints_a_command_that_works(tmp_path, monkeypatch):
+    """Run as shown, by a shell whose PATH lacks the virtualenv (the demo's own PATH lacks it too)."""
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
     line = reopen_command(tmp_path / "a b")
     assert line.startswith(f"COLDMAIL_HOME='{tmp_path / 'a b'}' ")
     done = subprocess.run(["/bin/sh", "-c", line + " --version"], capture_output=True, text=True, timeout=60,
                           env={"PATH": "/usr/bin:/bin"})
     assert done.returncode == 0 and done.stdout.startswith("coldmail "), done.stderr
+
+
+def test_the_demo_without_a_terminal_does_not_wait_in_the_tui(tmp_path):
+    """Found when a helper ran `coldmail demo` in a script: the TUI ran for 12 minutes, waiting for keys."""
+    done = subprocess.run([sys.executable, "-m", "coldmail", "demo", "--home", str(tmp_path / "d")],
+                          capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr
+    assert "Not a terminal" in done.stderr and "Open it again:" in done.stdout

@@ -131,11 +131,11 @@ def test_held_out_evaluation_meets_what_it_reaches():
     assert bench_intent.SUPPRESS == {"opt_out", "erasure"}
 
 
-# What the held-out evaluation reaches today (session 8, benchmarks/RESULTS.md).
-OPT_OUT_RECALL = 0.73  # reached: 73.6% (357 of 485)
-DATA_RECALL = 0.65  # reached: 65.1% (243 of 373)
-GENUINE_SUPPRESSED = 4  # reached: 4 of 312 (the target is 0)
-MISSES_ACTED = 29  # reached: 29 (the target is 0: every miss in review)
+# What the held-out evaluation reaches today (session 9, benchmarks/RESULTS.md).
+OPT_OUT_RECALL = 0.74  # reached: 74.4% (361 of 485)
+DATA_RECALL = 0.77  # reached: 77.7% (290 of 373)
+GENUINE_SUPPRESSED = 0  # reached: 0 of 312 (the target)
+MISSES_ACTED = 23  # reached: 23 (the target is 0: every miss in review)
 
 
 @settings(max_examples=300, deadline=None)
@@ -150,3 +150,72 @@ def test_the_quick_check_agrees_with_the_part_patterns(words, lang):
     lex = lexicon(lang)
     for part, pattern in {**lex.surface, **{f"lemma {k}": v for k, v in lex.lemmas.items()}}.items():
         assert bool(quick(pattern).search(" " + text)) == bool(pattern.search(text)), part
+
+
+@pytest.mark.parametrize(("subject", "auto"), [
+    ("Re: Bejövő számlák automatikus feldolgozása", False),  # "automatic processing": our own subject
+    ("Re: Automation for your warehouse", False),
+    ("Auto: Out of the office until Monday", True),
+    ("Automatische Antwort: Re: Routenplanung", True),
+    ("Out of Office: Re: hello", True),
+])
+def test_a_subject_about_automation_is_not_an_auto_reply(subject, auto):
+    """Found on replies written after the rules (evals/replies-dev): the prefix "auto:" folded to "auto"
+    and read every reply to a subject with "automatic..." in it as an out-of-office."""
+    from email.message import EmailMessage
+
+    from coldmail.replies.classify import classify
+
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "ann@example.com", "sam@acme-tools.example", subject
+    msg.set_content("Kérem, vegyenek le a levelezési listájukról.\n\nTóth Gábor")
+    assert (classify(msg).kind == "auto_reply") is auto
+
+
+@pytest.mark.parametrize(("text", "kind", "asked"), [
+    # "which data do you have on me?" asks what is held; "which list do you have me from?" asks the source
+    ("Welche personenbezogenen Daten haben Sie über mich gespeichert?", "data_request", "access"),
+    ("Aus welcher Liste haben Sie meine Adresse?", "data_request", "source"),
+    ("איזה מידע יש לכם עליי?", "data_request", "access"),
+    # who GAVE you my address: a source question in any language
+    ("Kdo vám dal můj e-mail?", "data_request", "source"),
+    ("¿Quién os ha dado mi correo?", "data_request", "source"),
+    ("Wie heeft jullie mijn e-mailadres gegeven?", "data_request", "source"),
+    # a whole first line with diacritics, folded as the lexicon folds it
+    ("Não. Parem.", "opt_out", None),
+    # erasure by its noun
+    ("Härmed begär jag radering av samtliga personuppgifter som ni behandlar om mig.", "data_request", "erasure"),
+])
+def test_parts_found_on_the_second_set(text, kind, asked):
+    """Shapes found on replies written after the rules (evals/replies-dev), made general."""
+    r = classify_text(text)
+    assert (r.kind, r.request) == (kind, asked) and r.confidence >= REVIEW_THRESHOLD, r.why
+
+
+def test_a_gap_in_a_phrase_does_not_swallow_a_negation():
+    """"haal ... van" allowed three words between, "niet" among them: "don't take me off" suppressed."""
+    r = classify_text("Haal me alsjeblieft niet van de lijst, ik lees ze graag.")
+    assert not suppresses(r), r.why
+    assert suppresses(classify_text("Haal me alsjeblieft van de lijst."))
+
+
+def test_a_disclaimer_is_read_as_one_paragraph():
+    """Only its first sentence says "confidential"; the next one ("any distribution is forbidden") is
+    no request to stop anything."""
+    text = ("Facturia est-il compatible avec Sage 100 ?\n\nMerci,\nNicolas\n\n"
+            "Ce message et toutes les pièces jointes sont confidentiels. "
+            "Toute utilisation ou diffusion non autorisée est interdite.")
+    assert not suppresses(classify_text(text))
+
+
+@pytest.mark.parametrize("attribution", [
+    "Den tor. 3. dec. 2026 kl. 09.14 skrev Mikkel Sørensen <mikkel@rutevejen.example>:",
+    "чт, 3 дек. 2026 г. в 09:14, Дмитрий Орлов <d.orlov@skladplus.example>:",
+    "3 Ara 2026 Per, 09:14 tarihinde Emre Yıldız <emre@rotasyon.example> şunu yazdı:",
+])
+def test_a_bottom_posted_answer_under_any_clients_attribution(attribution):
+    """The answer below a quote, whatever language the client writes its attribution line in."""
+    from coldmail.replies.classify.quotes import new_text
+
+    text = f"{attribution}\n> Hello Anders,\n> Not interested? Reply 'no thanks'.\n\nStop writing to me."
+    assert new_text(text) == "Stop writing to me."

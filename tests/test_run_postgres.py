@@ -1,6 +1,7 @@
 """Several `coldmail run` processes on one PostgreSQL database and one SMTP server (issue 18): every
 message goes out exactly once, each mailbox's cap holds across the processes, a contact suppressed
-mid-run gets nothing afterwards, and replies read by every process at once are applied once."""
+mid-run gets nothing afterwards, replies read by every process at once are applied once, and a
+contact's and a company's caps hold across two campaigns sending from different mailboxes."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import pytest
 from sqlalchemy import func, select
 
 from coldmail.outreach import campaigns, mailboxes
+from coldmail.store.config import Sending, save_config
 from coldmail.store.db import session_scope
 from coldmail.store.models import Message, Reply, Suppression, as_utc, utcnow
 from coldmail.store.workspace import open_workspace
@@ -171,3 +173,78 @@ def test_senders_finding_a_server_down_at_once_neither_fails(postgres, tmp_path)
             h.close()
         assert all(not isinstance(r, Exception) for r in results), results
         assert set(results) == {now + timedelta(seconds=30)}, results  # one outage, the first back-off
+
+
+SLOW_CLAIM = """
+CREATE FUNCTION slow_claim() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.state = 'sending' AND OLD.state = 'queued' THEN PERFORM pg_sleep(0.1); END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER slow_claim BEFORE UPDATE ON messages FOR EACH ROW EXECUTE FUNCTION slow_claim();
+"""
+
+
+def test_contact_and_company_caps_hold_across_campaigns_and_runs(postgres, tmp_path):
+    """One contact in two active campaigns that send from different mailboxes, and two `run`
+    processes: the mailbox locks do not meet, yet the contact's cap (one message a week) and the
+    company's (two new contacts a day) are counts over both campaigns, and must hold as one. The
+    database is made slow to claim (100 ms between the counts and the commit, as over a slow network),
+    which widens the moment in which two claims could both count room for one more: without the lock
+    over both caps, four runs out of four sent a contact two messages or a company three."""
+    url = postgres.new_database()
+    home = tmp_path / "two"
+    ws = make_ws(home, url)
+    ws.config.sending = Sending(per_minute=0, per_hour=0, per_day=0, jitter_seconds=0.2, per_contact_max=1,
+                                new_per_domain_per_day=2, window_days=list(range(7)), window_start="00:00",
+                                window_end="23:59", skip_holidays=False, country_rules=False, poll_seconds=3600)
+    save_config(ws.home, ws.config)
+    n, domains = 90, 30
+    with SmtpServer(free_port(), delay=0.01) as server:
+        for name in ("ann", "bob"):
+            mailboxes.add(ws, name=name, smtp=server.url, from_email=f"{name}@acme-tools.example")
+        seed(ws, tmp_path, n, domains=domains)
+        for name, box in (("c1", "ann"), ("c2", "bob")):
+            campaigns.create(ws, name=name, list_name="l", template="first_touch", mailboxes=[box])
+            with session_scope(ws.engine) as s:
+                campaigns.plan(s, campaigns.load(s, name), utcnow())
+        with ws.engine.begin() as conn:
+            conn.exec_driver_sql(SLOW_CLAIM)
+        cmd = [sys.executable, "-m", "coldmail", "run", "--json"]
+        procs = [subprocess.Popen(cmd, env=_env(home, url), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True) for _ in range(2)]
+        try:
+            deadline = time.monotonic() + 120
+            while _due(ws) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert _due(ws) == 0, ("the runs did not settle the queue in time", _states(ws))
+        finally:
+            for p in procs:
+                p.send_signal(signal.SIGTERM)
+            outs = [p.communicate(timeout=60) for p in procs]
+        received = list(server.recorder.received)
+    for p, (_out, err) in zip(procs, outs, strict=True):
+        assert p.returncode == 0 and "Traceback" not in err, err[-3000:]
+    with session_scope(ws.engine, write=False) as s:
+        rows = s.execute(select(Message.to_email, Message.domain, Message.campaign_id, Message.state)
+                         .where(Message.state.in_(("sent", "sending", "unknown")))).all()
+    per_contact = Counter(r.to_email for r in rows)
+    per_domain = Counter(r.domain for r in rows)
+    assert Counter(r.rcpt for r in received) == per_contact
+    # Each contact once at most (in either campaign), each company twice: 2 x 30 in all.
+    assert max(per_contact.values()) == 1, [a for a, k in per_contact.items() if k > 1]
+    assert set(per_domain.values()) == {2}, per_domain
+    assert len(rows) == 2 * domains
+    assert {r.state for r in rows} == {"sent"}
+    # Both campaigns (both mailboxes) wrote, and both processes: the caps were met across them.
+    assert len({r.campaign_id for r in rows}) == 2
+    assert sum(1 for out, _ in outs if json.loads(out)["sent"]) == 2, [o for o, _ in outs]
+    ws.close()
+
+
+def _due(ws) -> int:
+    """Messages due now and not yet settled, or in flight."""
+    now = utcnow()
+    with session_scope(ws.engine, write=False) as s:
+        return s.execute(select(func.count()).select_from(Message).where(
+            ((Message.state == "queued") & (Message.not_before <= now)) | (Message.state == "sending"))).scalar_one()

@@ -130,7 +130,11 @@ async def test_campaign_dry_run_writes_files_and_changes_nothing(demo_ws):
         await pilot.press("y")
         await settle(pilot, 6)
         messages = [n.message for n in app._notifications]
+        detail = str(app.screen.query_one(".detail").render())
     assert any("written to" in m for m in messages), messages
+    # The notification stays short at 80x24; the whole summary (the country rules' checks) is in the pane.
+    assert all(len(m) < 300 for m in messages), messages
+    assert "Last run here" in detail and "check: GB:" in detail, detail
     files = list((demo_ws.home / "dry-run" / "spring").glob("*.eml"))
     assert files and not any("noa.levi" in f.name for f in files)  # suppressed by her Hebrew "no thanks"
     assert campaigns.get(demo_ws, "spring").counts == {}
@@ -357,6 +361,28 @@ async def test_reports_from_the_command_palette(demo_ws):
         assert "Contacts: where did you get my data?" in titles
 
 
+async def test_the_verify_report_names_the_flagged_addresses(demo_ws, monkeypatch):
+    """As `coldmail verify` does: not only "Flags: role 1" but which address (the DNS is not asked here)."""
+    from coldmail.deliverability import checks
+
+    async def verify(ws, **_kwargs):
+        return checks.VerifyResult(contacts=3, domains=2, looked_up=2, by_status={"ok": 2, "undeliverable": 1},
+                                   flagged={"role": 1, "free-mail": 1}, undeliverable=["ann@gone.example"],
+                                   flagged_addresses={"role": ["info@good.example"], "free-mail": ["bo@gmail.com"]})
+
+    monkeypatch.setattr(checks, "verify", verify)
+    app = ColdmailApp(demo_ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app._report("Deliverability: verify domains (MX)", "verify")
+        await settle(pilot)
+        assert isinstance(app.screen, TextModal)
+        text = app.screen.text
+        assert "Flags: free-mail 1, role 1" in text
+        assert "role:\n  info@good.example" in text and "free-mail:\n  bo@gmail.com" in text
+        assert "Undeliverable:\n  ann@gone.example" in text
+
+
 async def test_escape_closes_the_where_answer_at_once(demo_ws):
     app = ColdmailApp(demo_ws, mode="contacts")
     async with app.run_test(size=SIZE) as pilot:
@@ -384,12 +410,13 @@ async def test_escape_leaves_a_text_field_so_area_keys_work_again(demo_ws):
 
 async def test_answering_an_erasure_request_in_the_tui_erases(demo_ws):
     """The one answer path: `m` on an erasure request erases the person and keeps them suppressed;
-    it cannot close the request and leave the data (GDPR Art. 17)."""
+    it cannot close the request and leave the data (GDPR Art. 17). It asks first, as the CLI does."""
     from sqlalchemy import select
 
     from coldmail.privacy.requests import open_request_cmd
     from coldmail.store import db
     from coldmail.store.models import Contact, DataRequest
+    from coldmail.tui.modals.confirm_modal import ConfirmModal
 
     email = "liam.byrne@atlantic-haulage.example"
     assert show_contact(demo_ws, email) is not None
@@ -405,6 +432,19 @@ async def test_answering_an_erasure_request_in_the_tui_erases(demo_ws):
         detail = str(app.screen.query_one(".detail").render())
         assert "m answers: erases this person's data and keeps them suppressed" in detail  # said before it is done
         await pilot.press("m")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)  # it cannot be undone: asked first
+        await pilot.press("n")
+        await settle(pilot)
+        assert show_contact(demo_ws, email) is not None  # "no" keeps everything
+        await pilot.press("m")
+        await settle(pilot)
+        await pilot.press("enter")  # the focused button is Cancel: Enter on a reflex erases nothing
+        await settle(pilot)
+        assert show_contact(demo_ws, email) is not None
+        await pilot.press("m")
+        await settle(pilot)
+        await pilot.press("y")
         await settle(pilot)
     with db.session_scope(demo_ws.engine, write=False) as session:
         req = session.get(DataRequest, opened["id"])

@@ -1,5 +1,7 @@
-"""The TUI at 80x24 (and 120x36): help scrolls, essential columns and footer keys stay in view, text
-fields can be left, idle progress bars stay still, and the palette and the templates screen work."""
+"""The TUI at 80x24 (and 120x36): help scrolls, tables show whole columns that fit (the essential ones
+first, the rest in the detail pane, following resizes), detail panes and the import preview can be
+read, footer keys stay in view (under the palette too), text fields can be left, idle progress bars
+stay still, and the palette and the templates screen work."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ ETHAN = "ethan.brooks@midwest-freight.example"
 async def test_help_scrolls_and_nothing_is_cut(demo_ws, size):
     from textual.containers import VerticalScroll
 
-    from coldmail.tui.modals.help_modal import HelpModal
+    from coldmail.tui.modals.help_modal import HelpModal, help_text
 
     app = ColdmailApp(demo_ws, mode="lists")
     async with app.run_test(size=size) as pilot:
@@ -48,8 +50,8 @@ async def test_help_scrolls_and_nothing_is_cut(demo_ws, size):
         assert scroll.scroll_y == scroll.max_scroll_y
         # The last row is inside the visible window after End; the rows for ctrl+p, ? / F1 and q
         # (at the top) were among those cut off before.
-        text = str(app.screen.query_one("#help-text").render())
-        assert all(k in text for k in ("ctrl+p", "? / F1", "quit", "ctrl+o"))
+        text = help_text()
+        assert all(k in text for k in ("ctrl+p", "? / F1", "quit", "ctrl+o", "Tab", "start or stop the sender"))
         visible_top = scroll.scroll_y
         height = scroll.scrollable_content_region.height
         content = app.screen.query_one("#help-text")
@@ -68,39 +70,157 @@ def _column_ends(table) -> dict[str, int]:
     return ends
 
 
+# What each table shows at 80x24: every one of these, whole. The rest of a row is in the detail pane.
 ESSENTIAL = {
     "dashboard": ("Campaign", "Status", "Sent", "Queued", "Replied", "Opt-out", "Bounce", "Complaint"),
-    "contacts": ("Email", "Company", "Status"),
-    "lists": ("List", "Contacts", "LIA"),
-    "campaigns": ("Campaign", "Status"),
-    "inbox": ("#", "Kind", "Status", "From"),
-    "suppression": ("Address or domain", "Reason"),
+    "contacts": ("Email", "Company", "Status", "CC"),
+    "lists": ("List", "Contacts", "LIA", "Purpose"),
+    "campaigns": ("Campaign", "Status", "Queued", "Sent", "List"),
+    "inbox": ("#", "Kind", "Status", "From", "Date"),
+    "suppression": ("Address or domain", "Reason", "Since", "By"),
     "requests": ("#", "Kind", "Email", "Status", "Due"),
 }
 
 
+def _cell_width(value) -> int:
+    from rich.text import Text
+
+    return Text.from_markup(str(value)).cell_len
+
+
+@pytest.mark.parametrize("size", [SIZE, (120, 36)])
 @pytest.mark.parametrize("mode", list(ESSENTIAL))
-async def test_the_essential_columns_are_in_view_at_80_columns(demo_ws, mode):
+async def test_the_essential_columns_are_in_view_at_80_columns(demo_ws, mode, size):
+    """At 80x24 (and at 120x36, where the table had less room beside the detail pane than at 80)."""
     from textual.widgets import DataTable
 
     from coldmail.privacy.requests import open_request_cmd
 
     open_request_cmd(demo_ws, email=ETHAN, kind="rectification")  # the longest kind, a long address
     app = ColdmailApp(demo_ws, mode=mode)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await settle(pilot)
         table = app.screen.query_one(DataTable)
         assert table.row_count > 0
         width = table.scrollable_content_region.width
         ends = _column_ends(table)
-        for name in ESSENTIAL[mode]:
-            assert ends[name] <= width, (mode, name, ends, width)
-        for column in table.ordered_columns:  # no cell is cut inside its column (the email was)
-            widest = max(len(str(table.get_cell(row, column.key))) for row in table.rows)
-            if str(column.label) in ESSENTIAL[mode] and column.content_width:
-                assert column.content_width >= min(widest, column.content_width)
+        shown = set(ends) | ({"Date"} if "Received" in ends else set())  # the time where there is room
+        assert set(ESSENTIAL[mode]) <= shown, (mode, ends)
+        for name, end in ends.items():  # every column shown is in view, none half cut ("Re", "Queue")
+            assert end <= width, (mode, name, ends, width)
+        for column in table.ordered_columns:  # and no cell is cut inside its column (the email was)
+            widest = max(_cell_width(table.get_cell(row, column.key)) for row in table.rows)
+            assert column.get_render_width(table) - 2 * table.cell_padding >= widest, (mode, column.label)
         if mode == "requests":
             assert any(ETHAN in str(cell) for row in table.rows for cell in table.get_row(row))
+
+
+async def test_a_table_that_scrolls_keeps_its_last_column_whole(demo_ws, tmp_path):
+    """More rows than fit bring a vertical scrollbar, which takes room without resizing the table."""
+    from textual.widgets import DataTable
+
+    from coldmail.prospects.importing import import_csv
+
+    csv = tmp_path / "many.csv"
+    csv.write_text("email,first_name,company,country\n" + "".join(
+        f"person{i}@a-rather-long-company-name.example,P{i},Long Company {i},DE\n" for i in range(40)),
+        encoding="utf-8")
+    import_csv(demo_ws, path=csv, list_name="many", source="company website", justification="ops leads")
+    app = ColdmailApp(demo_ws, mode="contacts")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        assert table.max_scroll_y > 0  # it scrolls: the scrollbar is drawn
+        ends = _column_ends(table)
+        assert {"Email", "Company", "Status"} <= set(ends)
+        assert all(end <= table.scrollable_content_region.width for end in ends.values()), ends
+
+
+@pytest.mark.parametrize(("mode", "more"), [("contacts", ("Name", "Role")), ("inbox", ("Lang", "Received")),
+                                            ("campaigns", ("Steps",)), ("dashboard", ())])
+async def test_a_wider_terminal_shows_more_columns_and_back(demo_ws, mode, more):
+    """The columns follow the width as the terminal is resized (what does not fit at 80 columns is in
+    the detail pane); the row under the cursor stays."""
+    from textual.widgets import DataTable
+
+    app = ColdmailApp(demo_ws, mode=mode)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        labels = lambda: [str(c.label) for c in table.ordered_columns]  # noqa: E731
+        assert set(more) <= set(labels())
+        rows = table.row_count
+        if rows > 1:
+            await pilot.press("down")
+            await settle(pilot, 1)
+        cursor = table.cursor_row
+        await pilot.resize_terminal(*SIZE)
+        await settle(pilot, 1)
+        assert not set(more) & set(labels()) and set(ESSENTIAL[mode]) <= set(labels())
+        assert table.row_count == rows and table.cursor_row == cursor
+        await pilot.resize_terminal(120, 36)
+        await settle(pilot, 1)
+        assert set(more) <= set(labels()) and table.row_count == rows
+
+
+async def test_the_contact_detail_is_reached_and_scrolled_from_the_keyboard(demo_ws):
+    """At 80x24 the provenance and timeline do not fit under the table: Tab reaches the pane, End scrolls it."""
+    from textual.containers import VerticalScroll
+
+    app = ColdmailApp(demo_ws, mode="contacts")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        box = app.screen.query_one("#contact-detail-box", VerticalScroll)
+        assert "Timeline" in str(app.screen.query_one("#contact-detail").render())
+        assert box.max_scroll_y > 0  # more than fits
+        for _ in range(3):
+            if app.focused is box:
+                break
+            await pilot.press("tab")
+        assert app.focused is box
+        await pilot.press("end")
+        await pilot.pause(0.5)
+        assert box.scroll_y == box.max_scroll_y
+
+
+async def test_the_import_preview_shows_under_the_form_at_80x24(demo_ws, tmp_path, monkeypatch):
+    from textual.widgets import Input
+
+    csv = tmp_path / "people.csv"
+    csv.write_text("email,first_name,company,country\nzoe@newco.example,Zoe,NewCo,GB\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    app = ColdmailApp(demo_ws, mode="import")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert all(field.compact for field in screen.query(Input))  # a line each at 80 columns, not three
+        screen.path = csv
+        screen._load_preview(csv)
+        await settle(pilot)
+        form, preview = screen.query_one("#imp-form"), screen.query_one("#imp-preview")
+        assert "people.csv" in str(preview.render())
+        assert form.scroll_y == 0
+        assert preview.region.y + 4 <= form.content_region.bottom  # its first lines in view, unscrolled
+        await pilot.resize_terminal(120, 36)
+        await settle(pilot, 1)
+        assert not any(field.compact for field in screen.query(Input))
+
+
+async def test_the_footer_under_the_command_palette_keeps_the_screens_keys(demo_ws):
+    """The palette's search field is not the screen's: no "Leave field" key pushes the Lists keys off."""
+    from textual.widgets._footer import FooterKey
+
+    app = ColdmailApp(demo_ws, mode="lists")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        lists = app.screen
+        await pilot.press("ctrl+p")
+        await settle(pilot, 1)
+        assert app.screen is not lists
+        keys = [k for k in lists.query(FooterKey) if k.display]
+        assert "Leave field" not in {k.description for k in keys}
+        assert {"Purpose", "Balancing", "Help"} <= {k.description for k in keys}
+        assert all(k.region.right <= SIZE[0] for k in keys)
 
 
 @pytest.mark.parametrize("mode", ["dashboard", "contacts", "lists", "campaigns", "inbox", "suppression",

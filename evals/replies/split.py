@@ -45,6 +45,28 @@ def load(split: str | None = None) -> list[dict]:
     return [i for i in items if split is None or i["split"] == split]
 
 
+DEV = HERE.parent / "replies-dev"
+
+
+def load_dev() -> list[dict]:
+    """The second set (evals/replies-dev, families prefixed "d2-"): written after the rules by writers
+    who had not read them, measured once as unseen data, then tuned on. Always training, never held out;
+    kept out of `load` so that adding it did not move the held-out split."""
+    items = []
+    for path in sorted(DEV.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                item = json.loads(line)
+                item["split"] = "train"
+                items.append(item)
+    return items
+
+
+def training() -> list[dict]:
+    """Everything rules and weights may be tuned on: the training split and the second set."""
+    return load("train") + load_dev()
+
+
 if __name__ == "__main__":
     items = load()
     by = Counter((i["split"], i["intent"]) for i in items)

@@ -190,6 +190,11 @@ def echo(text: str = "", nl: bool = True) -> None:
         raise _StdoutClosed from None
 
 
+def interactive() -> bool:
+    """A person at a terminal (stdin and stdout), not a pipe, a script or CI."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
 def write(text: str) -> None:
     """Text for stdout exactly as given."""
     try:

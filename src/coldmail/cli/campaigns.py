@@ -34,14 +34,20 @@ def campaign_create(
     mailbox: Annotated[
         list[str] | None, typer.Option("--mailbox", help="Send from this mailbox; repeatable (default: all).")
     ] = None,
+    var: Annotated[
+        list[str] | None,
+        typer.Option("--var", help='NAME=VALUE for the templates, e.g. topic="route planning"; repeatable.'),
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Create a campaign."""
-    from coldmail.outreach import campaigns
+    """Create a campaign. A template that uses a campaign variable with no default needs its --var."""
+    from coldmail.outreach import campaigns, variables
 
     view = campaigns.create(ws(), name=name, list_name=list_name, template=template, follow_ups=follow_up or [],
-                            sender_email=sender, mailboxes=mailbox or [])
+                            sender_email=sender, mailboxes=mailbox or [], variables=variables.parse_vars(var))
     _warn_lia(view)
+    for unused in view.unused_variables:
+        err.print(f"warning: --var {unused}: none of the campaign's templates uses {unused!r}", markup=False)
     if json_out:
         out_json(view.to_json())
     else:
@@ -163,19 +169,23 @@ def send(
 def render(
     template: Annotated[str, typer.Argument(help="Template name, e.g. first_touch.")],
     to: Annotated[str, typer.Option("--to", help="The contact to render for.")],
-    campaign: Annotated[str | None, typer.Option(help="Render as this campaign would (its context).")] = None,
+    campaign: Annotated[
+        str | None, typer.Option(help="Render as this campaign would (its name and its --var values).")
+    ] = None,
+    var: Annotated[
+        list[str] | None, typer.Option("--var", help="NAME=VALUE for the template (over the campaign's); repeatable.")
+    ] = None,
     language: Annotated[str | None, typer.Option("--language", "--lang", help="Notice language override.")] = None,
     text: Annotated[bool, typer.Option("--text", help="Print only the decoded text part, as the recipient reads it.")]
     = False,
 ) -> None:
     """Print the full message, headers included, exactly as it would be sent to that contact."""
     from coldmail.mail.rendering import compose_for
+    from coldmail.outreach import campaigns, variables
 
-    extra = None
-    if campaign:
-        from coldmail.outreach.campaigns import campaign_context
-
-        extra = campaign_context(ws(), campaign)
+    extra = campaigns.campaign_context(ws(), campaign) if campaign else {}
+    extra.update(variables.parse_vars(var))
+    variables.require_variables(template, extra, ws().home / "templates", or_campaign=not campaign)
     composed = compose_for(ws(), template=template, email=to, language=language, extra=extra)
     if text:
         message = composed.as_email()
@@ -200,16 +210,26 @@ def templates_check(
     names: Annotated[list[str] | None, typer.Argument(help="Templates to check; default all.")] = None,
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Lint templates: undefined variables, missing subjects, spam phrasing, fake urgency."""
-    from coldmail.mail.lint import check_all, needs
+    """Lint templates: undefined variables, missing subjects, spam phrasing, fake urgency; and say which
+    variables each uses, and which campaign variables a campaign must give (--var)."""
+    from coldmail.mail.lint import campaign_variables, check_all, needs
 
-    results = check_all(ws().home / "templates", names or None)
+    home = ws().home / "templates"
+    results = check_all(home, names or None)
     if json_out:
         out_json({n: [i.__dict__ for i in issues] for n, issues in results.items()})
     else:
         for n, issues in results.items():
             echo(f"{n}: {'ok' if not issues else f'{len(issues)} issue(s)'}")
-            echo("  needs: " + "; ".join(f"{g}: {', '.join(v)}" for g, v in needs(n, ws().home / "templates").items() if v))
+            if any(i.line == 0 for i in issues):  # no such template
+                echo(f"  {issues[0]}")
+                continue
+            echo("  needs: " + "; ".join(f"{g}: {', '.join(v)}" for g, v in needs(n, home).items() if v))
+            own = campaign_variables(n, home)
+            if required := [v for v, r in own.items() if r]:
+                echo("  campaign create must give: " + " ".join(f"--var {v}=…" for v in required))
+            if optional := [v for v, r in own.items() if not r]:
+                echo("  optional (the template has a default): " + " ".join(f"--var {v}=…" for v in optional))
             for i in issues:
                 echo(f"  {i}")
     if any(i.severity == "error" for issues in results.values() for i in issues):

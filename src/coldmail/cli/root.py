@@ -67,10 +67,26 @@ def _first_lines(typer_app: typer.Typer) -> None:
     for info in typer_app.registered_commands:
         doc = info.help or (info.callback.__doc__ if info.callback else None)
         if info.short_help is None and doc:
-            info.short_help = doc.strip().splitlines()[0].strip()
+            info.short_help = _first_sentence(doc)
     for group in typer_app.registered_groups:
         if group.typer_instance is not None:
+            doc = group.typer_instance.info.help
+            if isinstance(doc, str) and doc:  # click would cut it at 45 characters, with "..."
+                group.short_help = group.typer_instance.info.short_help = _first_sentence(doc)
             _first_lines(group.typer_instance)
+
+
+def _first_sentence(doc: str) -> str:
+    """The docstring's first paragraph, up to the end of its first sentence (a docstring line may
+    end mid-sentence: "... each rejected row is reported with its")."""
+    paragraph = " ".join(line.strip() for line in doc.strip().split("\n\n")[0].splitlines())
+    for end in (". ", ": "):
+        cut = paragraph.find(end)
+        while cut != -1 and paragraph[max(0, cut - 4):cut].endswith(("Art", "e.g", "i.e")):
+            cut = paragraph.find(end, cut + 1)
+        if cut != -1 and end == ". ":
+            return paragraph[:cut + 1]
+    return paragraph
 
 
 _first_lines(app)

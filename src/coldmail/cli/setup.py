@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from coldmail.cli._common import command, echo, err, out_json, ws
+from coldmail.cli._common import command, echo, err, interactive, out_json, ws
 
 
 @command
@@ -61,10 +61,16 @@ def demo(
     if lines and lines[-1].startswith("Open it again:"):  # demo.py's line assumes coldmail is on PATH
         lines[-1] = f"Open it again: {reopen_command(result.home)}"
     echo("\n".join(lines))
-    if not no_tui:
-        from coldmail.tui.app import run
+    if no_tui:
+        return
+    if not interactive():
+        # In a pipe, a script or CI the TUI would wait for keys nobody presses.
+        err.print("Not a terminal, so the TUI is not opened (`coldmail demo --no-tui` says so outright).",
+                  markup=False)
+        return
+    from coldmail.tui.app import run
 
-        run(dws)
+    run(dws)
 
 
 def reopen_command(home: Path) -> str:

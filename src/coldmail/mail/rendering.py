@@ -81,7 +81,9 @@ def contact_context(contact: ContactView, config: Config, extra: dict | None = N
         sender_email=ctrl.sender_email,
     )
     if extra:
-        ctx.update(extra)
+        # Campaign variables are one line of the rep's text (`--var`): a line break could move the
+        # rest of a subject into the body, or into a `Language:` line.
+        ctx.update({k: header_safe(v) if isinstance(v, str) else v for k, v in extra.items()})
     return ctx
 
 

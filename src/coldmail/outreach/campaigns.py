@@ -13,6 +13,7 @@ from coldmail import audit
 from coldmail.addresses import normalize_email
 from coldmail.errors import BadInput, Conflict, NotFound, TemplateProblem
 from coldmail.mail.rendering import compose_for, template_names
+from coldmail.outreach.variables import context_of, parse_var, require_variables, variables_of
 from coldmail.prospects.lists import lia_missing
 from coldmail.prospects.locations import REGION_WORD, zone_unsure
 from coldmail.store import db
@@ -20,6 +21,7 @@ from coldmail.store.models import (
     Campaign,
     CampaignMailbox,
     CampaignStep,
+    CampaignVar,
     Contact,
     ListMember,
     Message,
@@ -49,6 +51,8 @@ class CampaignView:
     steps: list[StepView]
     counts: dict[str, int] = field(default_factory=dict)
     lia_missing: list[str] = field(default_factory=list)  # of its list's legitimate-interests assessment
+    variables: dict[str, str] = field(default_factory=dict)  # `--var NAME=VALUE`, for its templates
+    unused_variables: list[str] = field(default_factory=list)  # given, but none of its templates uses them
 
     @property
     def lia_warning(self) -> str | None:
@@ -65,6 +69,7 @@ class CampaignView:
             "pause_reason": self.pause_reason or None,
             "steps": [{"template": s.template, "delay_days": s.delay_days} for s in self.steps],
             "counts": self.counts,
+            "vars": self.variables,
         }
 
 
@@ -108,18 +113,27 @@ def create(
     follow_ups: list[str] | None = None,
     sender_email: str | None = None,
     mailboxes: list[str] | None = None,
+    variables: dict[str, str] | None = None,
 ) -> CampaignView:
-    """Create a campaign; refused when a step's template does not render for a sample contact of the
-    list (a template `templates check` rejects must not wait to fail at send time)."""
+    """Create a campaign with its `variables` (`--var NAME=VALUE`, checked by `parse_var`); refused
+    when a step's template uses a campaign variable with no default that is not given, or does not
+    render for a sample contact of the list (a template `templates check` rejects must not wait to
+    fail at send time)."""
+    from coldmail.mail.lint import campaign_variables
     from coldmail.outreach.mailboxes import configured
     name = name.strip()
     if not name or len(name) > 100:
         raise BadInput("a campaign name of 1 to 100 characters is required")
+    variables = dict(parse_var(f"{key}={value}") for key, value in (variables or {}).items())
     available = template_names(ws.home / "templates")
     steps = [(template, 0)] + [parse_follow_up(f) for f in (follow_ups or [])]
     for tname, _ in steps:
         if tname not in available:
             raise NotFound(f"no template {tname!r} (available: {', '.join(available) or 'none'})")
+    used: set[str] = set()
+    for tname, _ in steps:
+        require_variables(tname, variables, ws.home / "templates")
+        used |= set(campaign_variables(tname, ws.home / "templates"))
     known = [m.name for m in configured(ws.config)]
     for box in mailboxes or []:
         if box not in known:
@@ -136,7 +150,7 @@ def create(
     if sample is not None:
         for tname, _ in steps:
             try:
-                compose_for(ws, template=tname, email=sample)
+                compose_for(ws, template=tname, email=sample, extra={**variables, "campaign": name})
             except TemplateProblem as exc:
                 raise TemplateProblem(f"template {tname!r} does not render for a contact of list {list_name!r}: "
                                       f"{exc}") from None
@@ -152,10 +166,15 @@ def create(
             session.add(CampaignStep(campaign_id=row.id, position=pos, template=tname, delay_days=days))
         for box in dict.fromkeys(mailboxes or []):
             session.add(CampaignMailbox(campaign_id=row.id, mailbox=box))
+        for key, value in variables.items():
+            session.add(CampaignVar(campaign_id=row.id, name=key, value=value))
         audit.record(session, actor=ws.actor, action="campaign.create", subject=f"campaign:{row.id}",
-                     detail={"name": name, "list": list_name, "steps": [t for t, _ in steps]})
+                     detail={"name": name, "list": list_name, "steps": [t for t, _ in steps],
+                             "vars": sorted(variables)})
         session.flush()
-        return _view(session, row)
+        view = _view(session, row)
+        view.unused_variables = sorted(set(variables) - used)
+        return view
 
 
 def _view(session: Session, row: Campaign) -> CampaignView:
@@ -164,7 +183,8 @@ def _view(session: Session, row: Campaign) -> CampaignView:
         select(Message.state, func.count()).where(Message.campaign_id == row.id).group_by(Message.state)
     ).all())
     return CampaignView(row.id, row.name, plist.name if plist else "", row.sender_email, row.status,
-                        row.pause_reason, steps_of(session, row.id), counts, lia_missing(plist) if plist else [])
+                        row.pause_reason, steps_of(session, row.id), counts, lia_missing(plist) if plist else [],
+                        variables_of(session, row.id))
 
 
 def get(ws: Workspace, name: str) -> CampaignView:
@@ -217,9 +237,9 @@ def set_status(ws: Workspace, name: str, status: str, reason: str = "") -> Campa
 
 
 def campaign_context(ws: Workspace, name: str) -> dict:
-    """Extra template variables a campaign provides."""
-    get(ws, name)
-    return {"campaign": name}
+    """Extra template variables a campaign provides (`render --campaign`): its `--var`s and its name."""
+    with db.session_scope(ws.engine, write=False) as session:
+        return context_of(session, load(session, name))
 
 
 def _domain_expr(dialect: str) -> str:

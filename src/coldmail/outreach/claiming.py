@@ -5,19 +5,20 @@ claims each candidate (state `sending` before the first byte goes to the server)
 from __future__ import annotations
 
 import os
-import random
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import bindparam, func, select, update
 from sqlmodel import Session
 
 from coldmail import countries
 from coldmail.contacts.views import ContactView
 from coldmail.mail.rendering import Thread
-from coldmail.outreach import campaigns, mailboxes
+from coldmail.outreach import campaigns
 from coldmail.outreach import windows as scheduling
+from coldmail.outreach.caps import contact_caps_ok, lock_caps, open_mailboxes
 from coldmail.outreach.mailboxes import MailboxSpec
 from coldmail.store import db
 from coldmail.store.config import Sending
@@ -34,7 +35,6 @@ from coldmail.store.models import (
 )
 from coldmail.store.states import (
     ACTIVE_CONTACT,
-    LIVE_STATES,
     CampaignStatus,
     MessageState,
     ReplyKind,
@@ -101,45 +101,6 @@ def set_message(conn, row_id: int, **values) -> None:
     conn.execute(update(Message).where(Message.id == row_id).values(**values))
 
 
-def _count(conn, *conds) -> int:
-    return conn.execute(select(func.count()).select_from(Message).where(*conds)).scalar_one()
-
-
-def _caps_ok(conn, row, now: datetime, rules: Sending) -> tuple[bool, datetime | None, str]:
-    """The contact and company caps (the mailbox's are checked once per claim: `mailboxes.room`)."""
-    live = Message.state.in_(LIVE_STATES)
-    days = rules.per_contact_days
-    if rules.per_contact_max and _count(
-        conn, Message.contact_id == row.contact_id, live, Message.claimed_at > now - timedelta(days=days)
-    ) >= rules.per_contact_max:
-        return False, now + timedelta(days=1), f"contact cap: {rules.per_contact_max} per {days} days"
-    per_domain = rules.new_per_domain_per_day
-    if row.position == 0 and per_domain and _count(
-        conn, Message.domain == row.domain, Message.position == 0, live, Message.claimed_at > now - timedelta(days=1)
-    ) >= per_domain:
-        return False, now + timedelta(hours=6), f"company cap: {per_domain} new contacts per domain per day"
-    return True, None, ""
-
-
-def open_mailboxes(conn, boxes: list[MailboxSpec], now: datetime, rules: Sending, summary: SendSummary,
-                   caps: bool) -> list[MailboxSpec]:
-    """The mailboxes with room now, least recently used first (the rotation). When none has room,
-    the summary says when the first one will: nothing queued is read or touched (deferral in sets)."""
-    if not caps:
-        return list(boxes)
-    spread = random.uniform(0.5, 1.5)
-    ready: list[tuple[datetime | None, MailboxSpec]] = []
-    for box in boxes:
-        ok, later, why = mailboxes.room(conn, box, now, rules.jitter_seconds, spread)
-        if ok:
-            last = conn.execute(select(func.max(Message.claimed_at)).where(Message.mailbox == box.name)).scalar()
-            ready.append((as_utc(last), box))
-        elif later is not None:
-            summary.wait(later, why)
-    ready.sort(key=lambda pair: (pair[0] is not None, pair[0] or now))
-    return [box for _, box in ready]
-
-
 _CANDIDATE_COLS = (Message.id, Message.not_before, Message.window_key, Message.position, Message.to_email, Message.sender_email, Message.domain,
                    Message.message_id, Message.attempts, Message.contact_id, Message.mailbox)
 _CONTACT_COLS = (Contact.id, Contact.email, Contact.first_name, Contact.last_name, Contact.company, Contact.role,
@@ -163,6 +124,7 @@ class _Context:
     batch: int
     boxes: list[MailboxSpec]
     room: list[int]  # rows this claim may still defer as sets (DEFER_BUDGET, counted down)
+    writes: dict[tuple[str, ...], list[dict]] = field(default_factory=dict)  # decided rows, see _settle
 
 
 def claim(store: Store, campaign_id: int, *, now: datetime, worker: str, summary: SendSummary,
@@ -184,25 +146,35 @@ def claim(store: Store, campaign_id: int, *, now: datetime, worker: str, summary
         steps = steps or {s.position: s for s in campaigns.steps_of(session, campaign_id)}
         if not boxes:
             return out
-        if caps and conn.dialect.name == "postgresql":
-            # Caps are counts; two senders counting at once would both see room for one more.
-            # One lock per mailbox serialises the count-and-claim across processes and machines.
-            for box in sorted(boxes, key=lambda b: b.name):
-                conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": "coldmail-caps:" + box.name})
+        if caps and conn.dialect.name == "postgresql" and not store.dry_run:
+            lock_caps(conn, boxes, ws.config.sending)
         boxes = open_mailboxes(conn, boxes, now, ws.config.sending, summary, caps)
         if not boxes:
             return out
-        probes = _probes(conn, campaign_id, now, ["", *(b.name for b in boxes)], max(batch * 2, 8))
+        names = ["", *(b.name for b in boxes)]
+        limit = max(batch * 2, 8)
+        probes = _probes(conn, campaign_id, now, names, limit)
         ctx = _Context(campaign_id=campaign_id, key=ws.fingerprint_key, rules=ws.config.sending, steps=steps,
                        caps=caps, now=now, worker=worker, summary=summary, batch=batch, boxes=boxes,
                        room=[DEFER_BUDGET])
         # Skipped and deferred candidates leave the queue (their state or not_before changes), so
         # each pass sees fresh ones until enough are claimed or none are due.
         while len(out) < batch and not summary.more_due:
-            candidates = _due(conn, probes, max(batch * 2, 8))
+            candidates = _due(conn, probes, limit)
             if not candidates:
                 break
+            claimed = len(out)
             _consider(conn, candidates, ctx, out)
+            if len(out) == claimed and limit < FETCH_MAX:
+                # None of them could go (skipped, blocked, deferred): read more at a time, so that the
+                # checks' queries (contacts, suppressions, replies...) are shared by more rows.
+                limit = min(limit * 4, FETCH_MAX)
+                probes = _probes(conn, campaign_id, now, names, limit)
+    if summary.more_due and not store.dry_run and ws.engine.dialect.name == "sqlite":
+        # A chunk was committed and the sender claims again at once. SQLite's busy handler retries
+        # every 100 ms at most: without a pause, an unsubscribe or a reply waiting for the writer
+        # lock would wait for the whole nightfall. Blocking on purpose: no worker claims meanwhile.
+        time.sleep(CHUNK_PAUSE)
     return out
 
 
@@ -239,13 +211,28 @@ _CLAIM = (
 
 
 def _consider(conn, candidates, ctx: _Context, out: list[Claimed]) -> None:
-    """Decide each candidate: skip, block, defer or claim (claims are written in one statement)."""
+    """Decide each candidate: skip, block, defer or claim (the decisions are written together)."""
     claims: list[dict] = []
     try:
         _decide(conn, candidates, ctx, out, claims)
     finally:
+        _flush(conn, ctx)
         if claims:
             conn.execute(_CLAIM, claims)
+
+
+def _settle(ctx: _Context, row_id: int, **values) -> None:
+    """Decide one row (skip, block or defer it): written with the others of its round by `_flush`, one
+    statement for all the rows that change the same columns (one UPDATE a row cost about 200 us)."""
+    ctx.writes.setdefault(tuple(sorted(values)), []).append({"b_id": row_id} | {f"b_{k}": v for k, v in values.items()})
+
+
+def _flush(conn, ctx: _Context) -> None:
+    table = Message.__table__
+    for cols, rows in ctx.writes.items():
+        conn.execute(update(table).where(table.c.id == bindparam("b_id"))
+                     .values({c: bindparam(f"b_{c}") for c in cols}), rows)
+    ctx.writes.clear()
 
 
 def _decide(conn, candidates, ctx: _Context, out: list[Claimed], claims: list[dict]) -> None:
@@ -278,26 +265,27 @@ def _decide(conn, candidates, ctx: _Context, out: list[Claimed], claims: list[di
         person = people.get(row.contact_id)
         if person is not None and f"{person.country}|{person.timezone}" in closed:
             continue  # deferred with its set a moment ago
+        _spend(ctx, ROW_COST)
         summary.settled += 1  # (taken back below if it is claimed)
         if person is None:
-            set_message(conn, row.id, state=MessageState.SKIPPED, reason="the contact was erased")
+            _settle(ctx, row.id, state=MessageState.SKIPPED, reason="the contact was erased")
             continue
         hit = next((blocked_fps[fp] for fp in fps[person.id] if fp in blocked_fps), None)
         if hit is not None:
-            set_message(conn, row.id, state=MessageState.SKIPPED, reason=f"suppressed ({hit})")
+            _settle(ctx, row.id, state=MessageState.SKIPPED, reason=f"suppressed ({hit})")
             summary.skipped_suppressed += 1
             continue
         if person.status not in ACTIVE_CONTACT:
-            set_message(conn, row.id, state=MessageState.SKIPPED, reason=f"follow-ups stopped: contact {person.status}")
+            _settle(ctx, row.id, state=MessageState.SKIPPED, reason=f"follow-ups stopped: contact {person.status}")
             continue
         if row.domain in dead_domains:
-            set_message(conn, row.id, state=MessageState.SKIPPED,
-                        reason=f"undeliverable: {row.domain} accepts no mail (coldmail verify)")
+            _settle(ctx, row.id, state=MessageState.SKIPPED,
+                    reason=f"undeliverable: {row.domain} accepts no mail (coldmail verify)")
             continue
         rule = countries.rule_for(person.country) if rules.country_rules else None
         if rule and rule.rule == "consent" and not person.consent:
-            set_message(conn, row.id, state=MessageState.BLOCKED,
-                        reason=f"{rule.country} requires prior consent for B2B email ({rule.source}); none recorded")
+            _settle(ctx, row.id, state=MessageState.BLOCKED,
+                    reason=f"{rule.country} requires prior consent for B2B email ({rule.source}); none recorded")
             summary.blocked += 1
             continue
         if rule and rule.rule == "conditional":
@@ -306,7 +294,7 @@ def _decide(conn, candidates, ctx: _Context, out: list[Claimed], claims: list[di
                 summary.warnings.append(warn)
         if person.id in away:
             until = as_utc(away[person.id])
-            set_message(conn, row.id, not_before=until, reason=f"out of office until {until:%Y-%m-%d}")
+            _settle(ctx, row.id, not_before=until, reason=f"out of office until {until:%Y-%m-%d}")
             summary.deferred += 1
             summary.reasons["out of office"] += 1
             continue
@@ -320,9 +308,9 @@ def _decide(conn, candidates, ctx: _Context, out: list[Claimed], claims: list[di
                 summary.deferred += n
                 summary.reasons[win.reason.split(" in ")[0]] += n
                 continue
-            ok, later, why = _caps_ok(conn, row, now, rules)
+            ok, later, why = contact_caps_ok(conn, row, now, rules)
             if not ok:
-                set_message(conn, row.id, not_before=later, reason=why)
+                _settle(ctx, row.id, not_before=later, reason=why)
                 summary.deferred += 1
                 summary.reasons[why.split(" in ")[0]] += 1
                 continue
@@ -334,7 +322,19 @@ def _decide(conn, candidates, ctx: _Context, out: list[Claimed], claims: list[di
 
 # Rows one claim (one transaction) defers as sets: a million due messages at nightfall go over many short
 # transactions, the writer lock free in between for an unsubscribe or a reply (SQLite waits 30 s at most).
+# A row decided by itself (skipped, blocked, deferred alone) costs ROW_COST of it: 2,000 such rows a claim.
 DEFER_BUDGET = 20_000
+ROW_COST = 10
+FETCH_MAX = 512  # candidates read at once once none of the last ones could go
+CHUNK_PAUSE = 0.1  # seconds between two chunks on SQLite, for other writers
+
+
+def _spend(ctx: _Context, rows: int) -> None:
+    """Count rows against the claim's budget; at the end of it, `more_due` asks the sender to commit
+    what was decided and claim again."""
+    ctx.room[0] -= rows
+    if ctx.room[0] <= 0:
+        ctx.summary.more_due = True
 
 
 def _defer_window(conn, ctx: _Context, row, key: str, until: datetime, reason: str) -> int:
@@ -342,6 +342,7 @@ def _defer_window(conn, ctx: _Context, row, key: str, until: datetime, reason: s
     time zone), up to what is left of the claim's budget, in one statement over its index range,
     instead of one claim after another finding them one by one (a million due messages at night).
     Returns how many, this one included; at the budget, `more_due` asks the sender to claim again."""
+    _flush(conn, ctx)  # rows decided a moment ago are out of the set
     table = Message.__table__
     due = select(table.c.id).where(
         (table.c.campaign_id == ctx.campaign_id) & (table.c.state == MessageState.QUEUED)
@@ -351,9 +352,7 @@ def _defer_window(conn, ctx: _Context, row, key: str, until: datetime, reason: s
         due = due.with_for_update(skip_locked=True)
     n = conn.execute(update(table).where(table.c.id.in_(due.scalar_subquery()))
                      .values(not_before=until, reason=reason)).rowcount or 0
-    ctx.room[0] -= n
-    if ctx.room[0] <= 0:
-        ctx.summary.more_due = True
+    _spend(ctx, n)
     if row.window_key != key:  # the contact moved since it was queued: this one too, by itself
         set_message(conn, row.id, not_before=until, reason=reason, window_key=key)
         n += 1

@@ -26,11 +26,57 @@ class Source:
     read: Callable[[], list]
 
 
-def sources(ws: Workspace, paths: list[Path]) -> list[Source]:
-    """Every source this sender reads: mailboxes with an IMAP URL, [imap] accounts, --replies paths."""
-    from coldmail.replies.imap import import_imap, import_mailbox_imap
-    from coldmail.replies.ingest import import_paths
+class PathWatch:
+    """A --replies path, read at every poll: only the files not read before (new, or changed since)
+    are parsed, so a folder or Maildir that keeps every reply costs a listing per poll, not a parse
+    of each message (a reply read twice would be a duplicate anyway, found only after parsing it)."""
 
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.read_before: dict[Path, tuple[int, int]] = {}
+
+    def _files(self) -> dict[Path, tuple[int, int]]:
+        p = self.path
+        if p.is_dir() and all((p / d).is_dir() for d in ("cur", "new", "tmp")):
+            found = [f for d in ("new", "cur") for f in (p / d).iterdir()]  # tmp/: still being delivered
+        elif p.is_dir():
+            found = list(p.rglob("*"))
+        else:
+            found = [p]
+        out = {}
+        for f in found:
+            try:
+                st = f.stat()
+            except OSError:  # gone between the listing and the look (a Maildir client moved it)
+                continue
+            if f.is_file():
+                out[f] = (st.st_size, st.st_mtime_ns)
+        return out
+
+    def read(self, ws: Workspace) -> list:
+        from coldmail.replies.ingest import import_paths
+
+        if not self.path.exists():
+            return import_paths(ws, [self.path])  # reported at every poll until it appears
+        files = self._files()
+        fresh = {f for f, stamp in files.items() if self.read_before.get(f) != stamp}
+        found = import_paths(ws, sorted(fresh)) if fresh else []
+        # Files that were read (a failed read is tried again next poll); files gone are forgotten.
+        failed = [r.path for r in found if r.error]  # a file's path, or an mbox's path#N
+
+        def ok(f: Path) -> bool:
+            return not any(x == str(f) or x.startswith(f"{f}#") for x in failed)
+
+        self.read_before = {f: stamp for f, stamp in files.items() if f not in fresh or ok(f)}
+        return found
+
+
+def sources(ws: Workspace, paths: list[Path], watches: dict[Path, PathWatch] | None = None) -> list[Source]:
+    """Every source this sender reads: mailboxes with an IMAP URL, [imap] accounts, --replies paths
+    (through `watches`, kept by the sender from one poll to the next, when given)."""
+    from coldmail.replies.imap import import_imap, import_mailbox_imap
+
+    watches = {} if watches is None else watches
     out = []
     for box in mailboxes.configured(ws.config):
         if box.imap:
@@ -42,8 +88,9 @@ def sources(ws: Workspace, paths: list[Path]) -> list[Source]:
         out.append(Source(f"coldmail-replies:imap:{account}", f"IMAP {account}",
                           lambda a=account: import_imap(ws, a)))
     for path in paths:
+        watch = watches.setdefault(Path(path), PathWatch(Path(path)))
         out.append(Source(f"coldmail-replies:path:{Path(path).resolve()}", f"--replies {path}",
-                          lambda p=path: import_paths(ws, [Path(p)])))
+                          lambda w=watch: w.read(ws)))
     return out
 
 

@@ -57,6 +57,7 @@ class Runner:
         self.stopping = False
         self.worker = worker_id()
         self._seen: set[str] = set()
+        self._watches: dict[Path, inbox.PathWatch] = {}
         self._last_poll: datetime | None = None
         self.last_sent = ""
         self.next_reason = ""
@@ -74,7 +75,7 @@ class Runner:
         applied once; a source that cannot be read is logged and sending goes on."""
         from coldmail.replies.ingest import NotStored
 
-        for src in inbox.sources(self.ws, self.replies):
+        for src in inbox.sources(self.ws, self.replies, self._watches):
             try:
                 with inbox.turn(self.ws, src.key) as mine:
                     found = src.read() if mine else []
@@ -82,10 +83,12 @@ class Runner:
                 self.log(f"replies: {src.label}: {inbox.trouble(exc)}")
                 continue
             for r in found:
-                # A path is read again at every poll: what another sender (or an earlier poll) recorded is not news.
-                if r.status == NotStored.DUPLICATE or r.path in self._seen:
+                # What another sender (or an earlier poll) recorded is not news; a file that could not
+                # be read is tried again at every poll, and reported once.
+                if r.status == NotStored.DUPLICATE or (r.status == NotStored.ERROR and r.path in self._seen):
                     continue
-                self._seen.add(r.path)
+                if r.status == NotStored.ERROR:
+                    self._seen.add(r.path)
                 self.summary.replies += 1
                 self.log(f"reply: {r.kind} ({r.status})" if r.status != NotStored.ERROR
                          else f"reply: not read: {r.path}: {r.error}")

@@ -21,7 +21,7 @@ from pathlib import Path
 from coldmail import audit
 from coldmail.mail.rendering import compose
 from coldmail.mail.smtp import AuthRefused, Connection, SendAborted, SmtpResult, SmtpTarget, redact
-from coldmail.outreach import campaigns, mailboxes
+from coldmail.outreach import campaigns, mailboxes, variables
 from coldmail.outreach.claiming import Claimed, Store, claim
 from coldmail.outreach.guards import check_guards
 from coldmail.outreach.mailboxes import MailboxSpec
@@ -69,10 +69,14 @@ class _Run:
     watch: SuppressionWatch | None
     on_progress: Callable[[int, int], None] | None
     targets: dict[str, SmtpTarget] = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)  # the campaign's variables and name, for its templates
     halt: Callable[[], bool] = lambda: False
     worker: str = field(default_factory=worker_id)
     done: int = 0
     answered: set[str] = field(default_factory=set)
+    # A claim found nothing due for any mailbox with room: the other workers need not ask again in
+    # this pass (each ask costs the caps' counts), until a claim goes back to the queue.
+    drained: bool = False
 
     def progress(self, sends: int = 1) -> None:
         """Messages sent or failed, and those the claims skipped, blocked or deferred: all of
@@ -106,7 +110,7 @@ class _Run:
             while not summary.stopped and not self.halt():
                 if not pending:
                     want = min(self.batch, self.left)
-                    if want <= 0 or not self.boxes:
+                    if want <= 0 or not self.boxes or self.drained:
                         break
                     pending = claim(self.store, self.campaign_id, now=clock.now(), worker=self.worker,
                                     summary=summary, boxes=list(self.boxes), caps=self.caps, steps=self.steps,
@@ -117,10 +121,12 @@ class _Run:
                         summary.more_due = False  # a big set was deferred and committed: the rest next
                         continue
                     if not pending:
+                        self.drained = True
                         break
                 c = pending.pop(0)
                 if not await self._one(c, conns, dry):
                     pending = self._release_from(pending, c.mailbox)
+                    self.drained = False  # what went back may go from another mailbox
         finally:
             for back in pending:  # stopped with claims in hand: they go back to the queue
                 release(self.store, back)
@@ -149,7 +155,7 @@ class _Run:
             composed = compose(template=c.template, contact=c.contact, config=box.controller(self.ws.config),
                                token=tokens.issue(self.ws.fingerprint_key, c.contact.id),
                                workspace_templates=self.ws.home / "templates", message_id=c.msgid,
-                               thread=c.thread, now=clock.now() if dry else utcnow())
+                               thread=c.thread, now=clock.now() if dry else utcnow(), extra=self.extra)
         except Exception as exc:  # noqa: BLE001 - nothing was transmitted: that message fails, with the reason
             fail_render(self.store, c, f"{exc}" or type(exc).__name__, summary=summary)
             self.progress()
@@ -243,6 +249,7 @@ async def send_campaign(
         camp = campaigns.load(session, name)
         campaign_id = camp.id
         steps = {s.position: s for s in campaigns.steps_of(session, campaign_id)}
+        extra = variables.context_of(session, camp)
         boxes = usable_boxes(ws, session, campaign_id, smtp_url, clock.now(), summary, dry)
         if not dry:
             recover_stale(session, clock.now())
@@ -262,7 +269,7 @@ async def send_campaign(
             batch=1 if caps or dry else 16,
             buffer=SentBuffer(store, size=1 if caps else 32),  # with caps, every send counts at once
             watch=SuppressionWatch(ws.engine) if not dry else None, on_progress=on_progress, targets=targets,
-            halt=halt or (lambda: False),
+            extra=extra, halt=halt or (lambda: False),
         )
         try:
             await asyncio.gather(*(run.work() for _ in range(n_conn)))

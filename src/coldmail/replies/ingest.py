@@ -17,6 +17,7 @@ from sqlalchemy import select
 from coldmail import audit
 from coldmail.mail.i18n import language_for
 from coldmail.replies.classify import REVIEW_THRESHOLD, classify, classify_text
+from coldmail.replies.classify.language import candidates
 from coldmail.replies.classify.result import BOUNCES
 from coldmail.replies.classify.text import header
 from coldmail.replies.effects import PERSON, apply, hold
@@ -99,8 +100,8 @@ def _with_prior(session, cid: int, result):
     the detected languages are still read, and the reading that finds the strongest intent wins)."""
     country = session.execute(select(Contact.country).where(Contact.id == cid)).scalar() or ""
     prior = language_for(country) if country else None
-    if not prior or prior == "en" or prior == result.language:
-        return result
+    if not prior or prior == "en" or prior == result.language or prior in candidates(result.new_text or ""):
+        return result  # already read in that language
     return classify_text(result.new_text, prior=prior)
 
 

@@ -11,7 +11,7 @@ from sqlmodel import Session, create_engine
 
 # The newest migration in coldmail/migrations/versions. A test checks it against Alembic's head,
 # so that ordinary commands can skip importing Alembic when the database is already current.
-HEAD_REVISION = "0008"
+HEAD_REVISION = "0009"
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 PAGE_SIZE = 16384

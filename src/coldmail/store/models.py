@@ -278,6 +278,18 @@ class CampaignMailbox(SQLModel, table=True):
     mailbox: str = Field(primary_key=True, max_length=100)
 
 
+class CampaignVar(SQLModel, table=True):
+    """A variable the rep gives a campaign (`campaign create --var topic=…`) for its templates."""
+
+    __tablename__ = "campaign_vars"
+
+    campaign_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True, nullable=False)
+    )
+    name: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=2000)
+
+
 class MailboxState(SQLModel, table=True):
     """What the senders learnt about a mailbox: down (with back-off) or paused (with the reason)."""
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Input
 
 from coldmail.store.workspace import Workspace
@@ -43,8 +43,9 @@ class ColdmailApp(ErrorsAsNotifications, App):
     TITLE = "coldmail"
     MODES = {mode: cls for _key, mode, _title, cls in AREAS}
     DEFAULT_MODE = "dashboard"
-    # Screens get the class -narrow below 110 columns (app.tcss stacks the detail pane under the table).
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    # Screens get the class -narrow below 150 columns: app.tcss stacks the detail pane under the table,
+    # which gets the whole width. Side by side, a table at 120 columns had less room than at 80.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (150, "-wide")]
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark,f1", "help", "Help", id="app.help"),
@@ -68,7 +69,9 @@ class ColdmailApp(ErrorsAsNotifications, App):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "leave_field":
-            return isinstance(self.focused, Input)
+            # Not for a field in a dialog or the command palette: Escape closes those, and the footer
+            # under them keeps the screen's own keys (this one cut the Lists footer off).
+            return isinstance(self.focused, Input) and not isinstance(self.screen, ModalScreen)
         return True
 
     def action_leave_field(self) -> None:
@@ -115,11 +118,15 @@ class ColdmailApp(ErrorsAsNotifications, App):
 
         if which == "verify":
             r = asyncio.run(deliverability.verify(self.ws))
+            # As the CLI: each flagged address named, not only the counts ("Flags: role 1").
+            named = [("Undeliverable", r.undeliverable), *sorted(r.flagged_addresses.items())]
             text = (f"{r.contacts} contacts on {r.domains} domains ({r.looked_up} looked up):\n"
                     + "\n".join(f"  {k}: {v}" for k, v in sorted(r.by_status.items()))
                     + "\nFlags: " + (", ".join(f"{k} {v}" for k, v in sorted(r.flagged.items())) or "none")
-                    + ("\n\nUndeliverable:\n" + "\n".join(f"  {a}" for a in r.undeliverable)
-                       if r.undeliverable else ""))
+                    + ("\n(role addresses reach a team, not a person; free-mail addresses are likely personal)"
+                       if r.flagged else "")
+                    + "".join(f"\n\n{label}:\n" + "\n".join(f"  {a}" for a in addrs)
+                              for label, addrs in named if addrs))
         elif which == "doctor":
             text = "\n".join(f"{'ok ' if f.ok else 'FIX'} {f.check}: {f.detail}"
                              + (f"\n    -> {f.fix}" if f.fix else "")

@@ -64,9 +64,21 @@ def _next(today: date, month: int, day: int) -> date | None:
 
 @functools.cache
 def _auto_subject() -> re.Pattern:
-    """An auto-reply phrase at the start of the subject or after a space (the phrase may end mid-word)."""
-    words = [p for p in phrases().contains.get("auto_subject", ()) if p]
+    """An auto-reply phrase at the start of the subject or after a space (the phrase may end mid-word).
+    A phrase ending in a colon ("auto:") is a prefix, matched by `_auto_prefix` instead: folded, its
+    colon would be gone, and "auto" would match "Re: automatic invoice processing"."""
+    words = [p for p in phrases().contains.get("auto_subject", ()) if p and not p.endswith(":")]
     return re.compile(r"(?:^| )" + trie_pattern(words)) if words else re.compile(r"(?!)")
+
+
+@functools.cache
+def _auto_prefixes() -> tuple[str, ...]:
+    return tuple(p for p in phrases().contains.get("auto_subject", ()) if p.endswith(":"))
+
+
+def _auto_prefix(subject: str) -> bool:
+    """The subject starts with a prefix phrase ("Auto: ..."), read before folding."""
+    return bool(_auto_prefixes()) and subject.strip().lower().startswith(_auto_prefixes())
 
 
 @functools.cache
@@ -82,7 +94,7 @@ def auto_reply(mail: Mail, text: str, today: date) -> Classification | None:
     flagged = (auto.startswith("auto-replied") or auto.startswith("auto-generated") or mail.get("X-Autoreply")
                or mail.get("X-Autorespond") or precedence == "auto_reply" or mail.get("X-Auto-Response-Suppress") and
                subject and subject.startswith(_auto_subject_starts()))
-    by_subject = bool(subject) and _auto_subject().search(subject) is not None
+    by_subject = bool(subject) and (_auto_subject().search(subject) is not None or _auto_prefix(mail.subject))
     if not (flagged or by_subject):
         return None
     return Classification(ReplyKind.AUTO_REPLY, 0.95 if flagged else 0.85, return_date=return_date(text, today),

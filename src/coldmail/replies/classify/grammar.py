@@ -17,9 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from coldmail.replies.classify.lexicon import Lexicon
-from coldmail.replies.classify.sentences import Sentence, read, split
-from coldmail.replies.classify.text import fold
+from coldmail.replies.classify.lexicon import Lexicon, plain
+from coldmail.replies.classify.sentences import Sentence, numbered, read
 
 NEG_BEFORE = 3  # words between a negation and the verb it negates
 # Words quoted from our own footer ('reply "no thanks"') are mentioned, not said.
@@ -101,6 +100,11 @@ class _Found:
     def has(self, part: str) -> bool:
         return part in self.spans
 
+    def within(self, part: str, other: str) -> bool:
+        """Every match of `part` is also a match of `other` (the same words read two ways)."""
+        theirs = {(a, b) for a, b, _ in self.spans.get(other, ())}
+        return part in self.spans and all((a, b) in theirs for a, b, _ in self.spans[part])
+
     def word(self, part: str) -> str:
         return self.spans[part][0][2]
 
@@ -115,7 +119,7 @@ class _Found:
             return False
         if self.lex.chars:  # "不要删除", "削除の必要はありません": a negation just before or after
             inside = [(a, b) for p in ("notonly", "polite", "refusal", part) for a, b, _ in self.spans.get(p, ())]
-            negs = [(a, b) for a, b, _ in self.spans["negation"] if not any(x <= a and b <= y for x, y in inside)]
+            negs = [(a, b) for a, b, _ in self.spans["negation"] if not any(a < y and x < b for x, y in inside)]  # overlapping: part of it
             after = 12 if self.lex.negation_after else 0  # "削除の必要はありません"; zh, he, ar negate before
             return all(any(x - 6 <= b <= x or y <= a <= y + after for a, b in negs) for x, y, _ in spans)
         consumed = {i for p in ("refusal", "polite", "notonly") for a, b, _ in self.spans.get(p, ()) for i in range(a, b + 1)}
@@ -141,7 +145,9 @@ def _label(part: str, found: _Found) -> str:
 def read_reply(text: str, lex: Lexicon) -> Reading:
     """The rules' reading of a reply's new text in one language."""
     r = Reading(lang=lex.lang)
-    sentences = split(text)
+    found = numbered(text)
+    sentences = [s for _, s in found]
+    paragraph_of = [p for p, _ in found]
     quoted = [s for s in sentences if _QUOTED.search(s)]
     requests: dict[str, list[str]] = {}
     for s in quoted:  # 'I invoke my right "to be forgotten"': the quotation marks are the reply's own
@@ -151,7 +157,7 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
     if quoted:
         r.human.append("QUOTED")
         sentences = [_QUOTED.sub(" QUOTE ", s) if _QUOTED.search(s) else s for s in sentences]
-    first = fold(sentences[0]) if sentences else ""
+    first = plain(sentences[0]) if sentences else ""  # as the lexicon folds its words: "Não." is "nao"
     if first.strip(" .!") in lex.whole:
         r.parts.append(f"REFUSAL={first!r} (whole line)")
     opt: list[str] = []
@@ -159,7 +165,10 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
     refusals: list[str] = []  # "no thanks": an answer to something, which other words may qualify
     soft: list[str] = []  # a negated CONTACT ("I don't read mails until...") which an away notice may explain
     deferral = polite = False
-    for raw in sentences:
+    boilerplate = None  # from a disclaimer or newsletter line on: its paragraph, and below a first paragraph, the rest
+    for k, raw in enumerate(sentences):
+        if boilerplate is not None and (paragraph_of[k] == boilerplate or boilerplate > 0):
+            continue  # "This message is confidential. ... Any distribution is forbidden." is not the writer's
         f = _Found(read(raw, lex), lex)
         asks = any(q in raw for q in _QUESTION_MARKS)
         f.drop_inside("human", "refusal", "negated", "polite", "negation")
@@ -170,6 +179,7 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
                 f.spans["self"] = onto
         r.hits += len(f.spans)
         if f.has("disclaimer") or f.has("footer"):
+            boilerplate = paragraph_of[k]
             continue  # a signature's confidentiality notice or newsletter line, not the person's request
         company = f.has("company") or _DOMAIN.search(raw) is not None
         if company:
@@ -214,7 +224,11 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
         copy = f.has("copy") or f.has("access")  # "send me a copy of the data (which) you have": access
         # a SOURCE noun asks in a question, or about the writer or their data ("the source of my address")
         sourced = f.has("source") and (asks or f.has("mydata") or f.has("self"))
-        if on and got and not copy and (f.has("where") or sourced or (f.has("what") and f.has("channel"))):
+        # "which data do you have on me?" reads WHICH as WHERE and HAVE as OBTAIN too ("welche ... haben",
+        # "koje ... imate"): without a place it came from (a list, a database) it asks what is held.
+        which_have = (f.has("where") and f.has("what") and not f.has("channel") and not sourced
+                      and f.within("where", "what") and f.within("obtain", "hold"))
+        if on and got and not copy and not which_have and (f.has("where") or sourced or (f.has("what") and f.has("channel"))):
             asker = "where" if f.has("where") else "source" if sourced else "what"
             verb = _label("obtain" if f.has("obtain") else "hold", f)
             requests.setdefault("source", []).append(f"{_label(asker, f)} + {verb} + {_label(on, f)}")

@@ -56,6 +56,7 @@ class Lexicon:
     quick_surface: dict[str, re.Pattern] = field(default_factory=dict)  # `quick` of each, searched in " " + text
     quick_lemmas: dict[str, re.Pattern] = field(default_factory=dict)
     whole: frozenset[str] = frozenset()
+    gap: str = r"(?:\S+ ){0,3}"  # what "..." matches: up to three words, none of them a negation
 
 
 def _lemmatize(word: str, lang: str | None) -> str:
@@ -98,7 +99,7 @@ def _entry_pattern(entry: str, lex: Lexicon, *, lemmatized: bool) -> str | None:
     pieces = []
     for word in (entry if lex.chars else entry.replace("-", " ")).split():
         if word == "...":
-            pieces.append(r"(?:\S+ ){0,3}")
+            pieces.append(lex.gap)  # "haal ... van" must not read "haal me NIET van"
             continue
         star = word.rstrip("|").endswith("*")
         word = word.replace("*", "") if lex.chars else word.rstrip("*")
@@ -183,6 +184,9 @@ def lexicon(lang: str) -> Lexicon | None:
         negation_after=int(meta.get("negation_after", "3")),
         clitics=tuple(_fold_word(c) for c in meta.get("clitics", "").split()),
     )
+    negations = sorted({_fold_word(e) for e in entries.get("negation", []) if e.isalpha() or "'" in e}, key=len, reverse=True)
+    if negations and not lex.chars:
+        lex.gap = r"(?:(?!(?:" + "|".join(map(re.escape, negations)) + r") )\S+ ){0,3}"
     whole = []
     for part, items in entries.items():
         plain = [e for e in items if not e.startswith("=")]

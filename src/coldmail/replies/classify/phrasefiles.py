@@ -37,6 +37,6 @@ def phrases(directory: Path = PHRASES_DIR) -> PhraseSet:
                 continue
             if line.startswith("="):
                 whole.setdefault(section, []).append(fold(line[1:]))
-            else:
-                contains.setdefault(section, []).append(fold(line))
+            else:  # a phrase ending in ":" is a prefix, kept as written (folding drops the colon)
+                contains.setdefault(section, []).append(line.lower() if line.endswith(":") else fold(line))
     return PhraseSet({k: tuple(v) for k, v in contains.items()}, {k: tuple(v) for k, v in whole.items()})

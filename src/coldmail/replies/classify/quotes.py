@@ -98,7 +98,33 @@ def _is_quote_header(lines: list[str], i: int) -> bool:
         return bool(re.search(r"\d|@|<", stripped)) and len(stripped) < 200
     if ":" in stripped and _HEADER_BLOCK.match(stripped) and any(_HEADER_NEXT.match(n) for n in lines[i + 1:i + 5]):
         return True
-    return False
+    return _attribution(lines, i, stripped) or _header_block(lines, i, stripped)
+
+
+# Whatever the client's language: an attribution line ("Den tor. 3. dec. 2026 kl. 09.14 skrev Ann
+# <ann@x>:", "чт, 3 дек. 2026 г. в 09:14, Ann <ann@x>:") ends with a colon, names a date or an
+# address, and the quoted lines follow; a forwarded header block is "Label: value" lines, the
+# first with an address ("Feladó: Ann <ann@x>" / "Elküldve: ..." / "Címzett: ..." / "Tárgy: ...").
+_LABEL = re.compile(r"^\*?[^\s:>][^:]{0,24}?\*?:\s*\S")
+
+
+def _next_nonblank(lines: list[str], i: int) -> str:
+    for line in lines[i + 1:i + 3]:
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def _attribution(lines: list[str], i: int, stripped: str) -> bool:
+    return (stripped.endswith(":") and len(stripped) < 250 and not stripped.startswith(">")
+            and ("@" in stripped or any(ch.isdigit() for ch in stripped))
+            and _next_nonblank(lines, i).startswith(">"))
+
+
+def _header_block(lines: list[str], i: int, stripped: str) -> bool:
+    if "@" not in stripped or not _LABEL.match(stripped):
+        return False
+    return sum(1 for n in lines[i + 1:i + 5] if _LABEL.match(n.strip())) >= 2
 
 
 def new_text(text: str) -> str:

@@ -21,13 +21,21 @@ class Sentence:
 
 def split(text: str) -> list[str]:
     """The sentences of `text` (simplemma's splitter, inside each line: mail lines are sentences too)."""
+    return [s for _, s in numbered(text)]
+
+
+def numbered(text: str) -> list[tuple[int, str]]:
+    """The sentences of `text`, each with the number of its paragraph (blank lines separate them)."""
     import simplemma
 
     out = []
+    paragraph = 0
     for line in text.splitlines():
         line = line.strip()
-        if line:
-            out.extend(s for s in simplemma.split_sentences(line) if s.strip())
+        if not line:
+            paragraph += 1 if out and out[-1][0] == paragraph else 0
+            continue
+        out.extend((paragraph, s) for s in simplemma.split_sentences(line) if s.strip())
     return out
 
 

@@ -4,12 +4,15 @@ Rows and details are loaded in thread workers (never in a handler), which post m
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
+from rich.cells import cell_len
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.events import Resize
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
@@ -67,10 +70,81 @@ class ErrorsAsNotifications:
             self.notify(str(err) or type(err).__name__, title="Error", severity="error", timeout=8, markup=False)
 
 
+def clip(text: str, width: int) -> str:
+    """`text` in at most `width` characters, with an ellipsis when cut (the detail pane has it whole)."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+Entry = str | tuple[str, ...]
+
+
+class Columns:
+    """Which of a table's columns to show in the width it has, so that none is cut half-way: the first
+    `keep` entries of `priority` always (the essential ones), then the others while they fit, each
+    as wide as its widest cell. The detail pane shows the rest.
+
+    An entry may be a tuple of alternatives, widest first ("Received" with the time, "Date" with the
+    day only): the first that fits is shown. Rows are tuples in `names`' order, or dicts by name."""
+
+    def __init__(self, names: tuple[str, ...], priority: tuple[Entry, ...] | None = None, keep: int = 1):
+        self.names, self.priority, self.keep = names, priority or names, keep
+        self.reset()
+
+    def reset(self) -> None:
+        self.widths = {name: cell_len(name) for name in self.names}
+
+    def cell(self, cells: tuple | dict, name: str) -> object:
+        return cells[name] if isinstance(cells, dict) else cells[self.names.index(name)]
+
+    def measure(self, rows: Iterable[tuple | dict]) -> None:
+        """Widen the columns for these rows (the cells are markup, measured as shown)."""
+        for cells in rows:
+            for name in self.names:
+                width = cell_len(Text.from_markup(str(self.cell(cells, name))).plain)
+                if width > self.widths[name]:
+                    self.widths[name] = width
+
+    def fit(self, room: int, padding: int) -> tuple[str, ...]:
+        """The columns to show in `room` cells, in display order."""
+        chosen, used = set(), 0
+        for i, entry in enumerate(self.priority):
+            for name in entry if isinstance(entry, tuple) else (entry,):
+                width = self.widths[name] + 2 * padding
+                if i < self.keep or used + width <= room:
+                    chosen.add(name)
+                    used += width
+                    break
+        return tuple(name for name in self.names if name in chosen)
+
+
+class MainTable(DataTable):
+    """A screen's table; it tells the screen when its width changes, so that the columns follow."""
+
+    class Resized(Message):
+        pass
+
+    def on_resize(self, event: Resize) -> None:
+        self.post_message(self.Resized())
+
+    def fit(self, columns: Columns) -> tuple[str, ...]:
+        """The columns that fit, leaving room for a vertical scrollbar even before one shows (more
+        rows do not resize the table, so they would otherwise cut the last column by its width)."""
+        return columns.fit(self.size.width - self.styles.scrollbar_size_vertical, self.cell_padding)
+
+
 class TableScreen(ErrorsAsNotifications, Screen):
-    """Subclasses set COLUMNS and implement `fetch()` (rows) and `detail(key)` (text); both run in threads."""
+    """Subclasses set COLUMNS and implement `fetch()` (rows) and `detail(key)` (text); both run in threads.
+
+    The table shows the columns that fit its width (`Columns`): the first KEEP of PRIORITY (default:
+    COLUMNS in order) always, then the others while they fit; the detail pane shows the rest. A row's
+    cells are a tuple in COLUMNS' order, or a dict by name (for alternatives that are not shown
+    side by side, like a time and a shorter date)."""
 
     COLUMNS: tuple[str, ...] = ()
+    PRIORITY: tuple[Entry, ...] | None = None
+    KEEP = 1
+    _loaded: list[tuple[str, tuple | dict]] = []  # the rows last loaded (replaced, never mutated)
+    shown: tuple[str, ...] = ()  # the columns in the table now
     EMPTY = "Nothing here yet."
     NAV_NAME = ""
     BINDINGS = [
@@ -88,11 +162,12 @@ class TableScreen(ErrorsAsNotifications, Screen):
         self.query_one(DataTable).focus()
 
     def compose(self) -> ComposeResult:
+        self.columns = Columns(self.COLUMNS, self.PRIORITY, self.KEEP)
         yield Header()
         yield NavBar(self.NAV_NAME)
         yield from self.compose_top()
         with Horizontal(classes="body"):
-            yield DataTable(cursor_type="row", zebra_stripes=True, classes="main-table")
+            yield MainTable(cursor_type="row", zebra_stripes=True, classes="main-table")
             with VerticalScroll(classes="detail-box"):
                 yield Static(self.EMPTY, classes="detail")
         yield footer()
@@ -101,10 +176,16 @@ class TableScreen(ErrorsAsNotifications, Screen):
         return iter(())
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns(*self.COLUMNS)
-        table.focus()
+        self._show_rows()
+        self.query_one(DataTable).focus()
         self.action_reload()
+
+    def on_main_table_resized(self, _message: MainTable.Resized) -> None:
+        if self._fit() != self.shown:
+            self._show_rows()
+
+    def _fit(self) -> tuple[str, ...]:
+        return self.query_one(MainTable).fit(self.columns)
 
     def on_screen_resume(self) -> None:
         self.query_one(DataTable).focus()
@@ -120,14 +201,27 @@ class TableScreen(ErrorsAsNotifications, Screen):
             self.post_message(RowsLoaded(rows))
 
     def on_rows_loaded(self, message: RowsLoaded) -> None:
-        table = self.query_one(DataTable)
-        keep = table.cursor_row
-        table.clear()
-        for key, cells in message.rows:
-            table.add_row(*cells, key=key)
+        self._loaded = message.rows
+        self.columns.reset()
+        self.columns.measure(cells for _key, cells in message.rows)
+        self._show_rows()
         if not message.rows:
             self.query_one(".detail", Static).update(self.EMPTY)
-        elif keep is not None and keep < table.row_count:
+
+    def _show_rows(self) -> None:
+        """(Re)fill the table from the rows last loaded, with the columns that fit."""
+        table = self.query_one(DataTable)
+        keep = table.cursor_row
+        names = self._fit()
+        if names != self.shown:
+            table.clear(columns=True)
+            table.add_columns(*names)
+            self.shown = names
+        else:
+            table.clear()
+        for key, cells in self._loaded:
+            table.add_row(*(self.columns.cell(cells, n) for n in names), key=key)
+        if keep is not None and keep < table.row_count:
             table.move_cursor(row=keep)
 
     @on(DataTable.RowHighlighted)

@@ -22,7 +22,9 @@ from coldmail.tui.screens.base import ProgressReported, TableScreen
 
 class CampaignsScreen(TableScreen):
     NAV_NAME = "Camp."
-    COLUMNS = ("Campaign", "Status", "List", "Steps", "Queued", "Sent")
+    # The counts before the steps, whose names run long (the detail pane lists them too).
+    COLUMNS = ("Campaign", "Status", "Queued", "Sent", "List", "Steps")
+    KEEP = 2
     EMPTY = "No campaigns yet: `coldmail campaign create NAME --list LIST --template first_touch`."
     BINDINGS = [
         Binding("n", "create", "New", id="campaigns.create"),
@@ -32,6 +34,7 @@ class CampaignsScreen(TableScreen):
         Binding("r", "toggle_sender", "Sender", id="campaigns.run"),
     ]
     _runner = None  # the sender this screen runs (`coldmail run` in a thread), if any
+    _last_runs: dict[str, list[str]] = {}  # campaign -> the summary of its last send or dry run here (replaced)
 
     STATUS_EVERY = 5.0  # seconds between refreshes of the sender's status
 
@@ -91,9 +94,8 @@ class CampaignsScreen(TableScreen):
             "\n".join(line if len(line) <= width else line[:width - 1] + "…" for line in message.lines))
 
     def fetch(self):
-        return [(c.name, (escape_cell(c.name), c.status, escape_cell(c.list_name),
-                          escape_cell(" > ".join(s.template for s in c.steps)),
-                          str(c.counts.get("queued", 0)), str(c.counts.get("sent", 0))))
+        return [(c.name, (escape_cell(c.name), c.status, str(c.counts.get("queued", 0)), str(c.counts.get("sent", 0)),
+                          escape_cell(c.list_name), escape_cell(" > ".join(s.template for s in c.steps))))
                 for c in campaigns.all_campaigns(self.app.ws)]
 
     def detail(self, key):
@@ -112,6 +114,8 @@ class CampaignsScreen(TableScreen):
         lines += ["", "[b]Queue (next 30)[/b]"]
         lines += [f"  {r['not_before'][:16]} step {r['step'] + 1} {E(r['email'] or '-')}"
                   + (f" — {E(r['reason'])}" if r["reason"] else "") for r in sched] or ["  empty"]
+        if last := self._last_runs.get(key):
+            lines += ["", "[b]Last run here[/b]", *(f"  {E(line)}" for line in last)]
         return "\n".join(lines)
 
     def action_create(self) -> None:
@@ -172,8 +176,9 @@ class CampaignsScreen(TableScreen):
         if not name:
             self.notify("Select a campaign first.", severity="warning")
             return
-        if not dry and not self.app.ws.config.smtp.url:
-            self.notify("No SMTP server configured: set [smtp] url in coldmail.toml.", severity="error", markup=False)
+        if not dry and not (self.app.ws.config.smtp.url or self.app.ws.config.mailboxes):
+            self.notify("No SMTP server configured: `coldmail mailbox add` or [smtp] url in coldmail.toml.",
+                        severity="error", markup=False)
             return
         self._run_send(name, dry)
 
@@ -202,6 +207,11 @@ class CampaignsScreen(TableScreen):
 
         summary = await asyncio.to_thread(
             lambda: asyncio.run(send_campaign(self.app.ws, name=name, dry_run_dir=out, on_progress=progress)))
-        self.notify(" ".join([summary.headline(str(out) if dry else ""), *summary.details()[:4]]),
-                    severity="warning" if summary.troubled else "information", timeout=10, markup=False)
+        headline, details = summary.headline(str(out) if dry else ""), summary.details()
+        # The whole summary goes to the detail pane (the country rules' checks run long); the
+        # notification stays short enough to read at 80x24.
+        self._last_runs = {**self._last_runs, name: [headline, *details]}
+        more = f" {len(details)} more line(s) in the detail pane." if details else ""
+        self.notify(headline + more, severity="warning" if summary.troubled else "information", timeout=10,
+                    markup=False)
         self.action_reload()

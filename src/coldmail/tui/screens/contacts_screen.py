@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Input, Static
@@ -18,7 +18,7 @@ from coldmail.contacts.views import ContactView
 from coldmail.privacy import where as where_
 from coldmail.suppression import register as suppression
 from coldmail.tui.markup import escape_cell, escape_text
-from coldmail.tui.screens.base import ErrorsAsNotifications, NavBar, footer
+from coldmail.tui.screens.base import Columns, ErrorsAsNotifications, MainTable, NavBar, footer
 
 PAGE = 100
 
@@ -78,6 +78,9 @@ def describe(c: ContactView) -> str:
 
 
 class ContactsScreen(ErrorsAsNotifications, Screen):
+    # What a rep scans for first comes first; the columns that do not fit (the name and role at 80
+    # columns) are in the detail pane.
+    COLUMNS = ("Email", "Company", "Status", "Name", "Role", "CC")
     BINDINGS = [
         Binding("slash", "search", "Search", id="contacts.search"),
         Binding("w", "where", "Where?", id="contacts.where"),
@@ -92,26 +95,51 @@ class ContactsScreen(ErrorsAsNotifications, Screen):
         self.exhausted = False
         self.current: ContactView | None = None
         self.emails: dict[str, str] = {}  # row key -> address (the cells hold escaped markup)
+        self.cells: dict[str, tuple[str, ...]] = {}  # row key -> cells in COLUMNS' order, for a change of width
+        self.columns = Columns(self.COLUMNS, keep=3)
+        self.shown: tuple[str, ...] = ()
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield NavBar("Contacts")
-        yield Input(placeholder="Search: email prefix, name or company; filters list:NAME country:DE status:suppressed",
+        # Short enough to be read whole in 80 columns.
+        yield Input(placeholder="Search email, name or company; list:NAME country:DE status:suppressed",
                     id="search")
-        with Horizontal(id="contacts-body"):
-            yield DataTable(id="contacts-table", cursor_type="row", zebra_stripes=True)
-            yield Static("Select a contact to see where its data came from.", id="contact-detail")
+        with Horizontal(id="contacts-body", classes="body"):
+            yield MainTable(id="contacts-table", cursor_type="row", zebra_stripes=True, classes="main-table")
+            # Focusable (Tab), so that the keyboard scrolls what does not fit at 80x24.
+            with VerticalScroll(id="contact-detail-box", classes="detail-box"):
+                yield Static("Select a contact to see where its data came from.", id="contact-detail")
         yield footer()
 
     def on_screen_resume(self) -> None:
         self.load_page(reset=True)
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        # What a rep scans for first comes first, so that it stays in view at 80 columns.
-        table.add_columns("Email", "Company", "Status", "Name", "Role", "CC")
+        self._set_columns()
         self.load_page(reset=True)
-        table.focus()
+        self.query_one(DataTable).focus()
+
+    def on_main_table_resized(self, _message: MainTable.Resized) -> None:
+        self._set_columns()
+
+    def _set_columns(self) -> None:
+        """The columns that fit; on a change, the rows listed so far again, the cursor kept."""
+        table = self.query_one(MainTable)
+        names = table.fit(self.columns)
+        if names == self.shown:
+            return
+        keep = table.cursor_row
+        table.clear(columns=True)
+        table.add_columns(*names)
+        self.shown = names
+        for key, cells in self.cells.items():
+            table.add_row(*self._pick(cells), key=key)
+        if keep < table.row_count:
+            table.move_cursor(row=keep)
+
+    def _pick(self, cells: tuple[str, ...]) -> list[str]:
+        return [self.columns.cell(cells, name) for name in self.shown]
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="contacts-page")
     def load_page(self, reset: bool) -> None:
@@ -124,13 +152,15 @@ class ContactsScreen(ErrorsAsNotifications, Screen):
         if message.reset:
             table.clear()
             self.emails.clear()
+            self.cells.clear()
+            self.columns.reset()
             self.last_id = 0
-        for r in message.rows:
-            if str(r.id) in table.rows:
-                continue
-            self.emails[str(r.id)] = r.email
-            table.add_row(escape_cell(r.email), escape_cell(r.company or ""), r.status,
-                          *(escape_cell(cell or "") for cell in (r.name, r.role, r.country)), key=str(r.id))
+        fresh = {str(r.id): (r, self._cells(r)) for r in message.rows if str(r.id) not in table.rows}
+        self.columns.measure(cells for _r, cells in fresh.values())
+        self._set_columns()  # a longer address or company may leave less room
+        for key, (r, cells) in fresh.items():
+            self.emails[key], self.cells[key] = r.email, cells
+            table.add_row(*self._pick(cells), key=key)
             self.last_id = max(self.last_id, r.id)
         self.exhausted = len(message.rows) < PAGE or bool(self.flt.search)
         if message.reset and not message.rows:
@@ -139,6 +169,11 @@ class ContactsScreen(ErrorsAsNotifications, Screen):
                 "No contact matches this search; press / to change it." if self.flt != ContactFilter()
                 else "No contacts yet. Import a CSV: coldmail import FILE.csv --list NAME --source … --justification …"
             )
+
+    @staticmethod
+    def _cells(r: ContactRow) -> tuple[str, ...]:
+        return (escape_cell(r.email), escape_cell(r.company or ""), r.status,
+                *(escape_cell(cell or "") for cell in (r.name, r.role, r.country)))
 
     @on(DataTable.RowHighlighted)
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:

@@ -23,6 +23,7 @@ class DashboardScreen(TableScreen):
 
     NAV_NAME = "Dash"
     COLUMNS = ("Campaign", "Status", "Sent", "Queued", "Replied", "Opt-out", "Bounce", "Complaint")
+    KEEP = 2
     EMPTY = "No campaigns yet. Press 4 for campaigns, or run `coldmail demo`."
 
     def compose_top(self) -> ComposeResult:
@@ -54,7 +55,6 @@ class DashboardScreen(TableScreen):
                          f"{' OVERDUE' if r['overdue'] else ''}[/{style}]")
         return "\n".join(lines)
 
-    def on_rows_loaded(self, message: RowsLoaded) -> None:
-        super().on_rows_loaded(message)
+    def on_rows_loaded(self, message: RowsLoaded) -> None:  # (TableScreen's handler runs too)
         if not message.rows:
             self._load_detail("")

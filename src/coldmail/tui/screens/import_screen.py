@@ -8,6 +8,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Button, DirectoryTree, Header, Input, ProgressBar, Static
 
@@ -26,7 +27,7 @@ class ImportScreen(ErrorsAsNotifications, Screen):
         yield NavBar("Import")
         with Horizontal(classes="body"):
             yield DirectoryTree(str(Path.cwd()), id="picker", classes="picker")
-            with VerticalScroll(classes="detail-box", id="imp-form"):  # scrolls at 80x24
+            with VerticalScroll(classes="detail-box", id="imp-form"):
                 yield Input(placeholder="list name", id="imp-list")
                 yield Input(placeholder="default source (e.g. company website)", id="imp-source")
                 yield Input(placeholder="default justification (why these people)", id="imp-just")
@@ -35,6 +36,14 @@ class ImportScreen(ErrorsAsNotifications, Screen):
                 yield ProgressBar(id="imp-progress", show_eta=False)
                 yield Static("Choose a .csv file in the file tree.", id="imp-preview")
         yield footer()
+
+    COMPACT_BELOW = 30  # lines
+
+    def on_resize(self, event: Resize) -> None:
+        """In a short terminal the fields and the button lose their borders (a line each, not three),
+        so that the chosen file's preview shows under them at 80x24."""
+        for widget in self.query("#imp-form Input, #imp-form Button"):
+            widget.compact = event.size.height < self.COMPACT_BELOW
 
     @on(DirectoryTree.FileSelected)
     def _picked(self, event: DirectoryTree.FileSelected) -> None:

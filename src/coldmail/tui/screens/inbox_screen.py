@@ -10,12 +10,15 @@ from coldmail.suppression import register as suppression
 from coldmail.tui.markup import escape_cell
 from coldmail.tui.markup import escape_text as E
 from coldmail.tui.modals.prompt_modal import PromptModal
-from coldmail.tui.screens.base import TableScreen
+from coldmail.tui.screens.base import TableScreen, clip
 
 
 class InboxScreen(TableScreen):
     NAV_NAME = "Inbox"
-    COLUMNS = ("#", "Kind", "Lang", "Status", "From", "Received", "Action")  # the essential first, for 80 columns
+    COLUMNS = ("#", "Kind", "Lang", "Status", "From", "Received", "Date", "Action")
+    # Who and what first; then when (the day only if the time does not fit), the language, the action.
+    PRIORITY = ("#", "Kind", "Status", "From", ("Received", "Date"), "Lang", "Action")
+    KEEP = 4
     EMPTY = "No replies yet: `coldmail replies import PATH`."
     BINDINGS = [
         Binding("c", "confirm", "Confirm", id="inbox.confirm"),
@@ -26,9 +29,10 @@ class InboxScreen(TableScreen):
 
     def fetch(self):
         self._items = {str(r.id): r for r in replies.list_replies(self.app.ws)}
-        return [(k, (k, r.kind + (f"/{r.request}" if r.request else ""), r.language or "-",
-                     r.status.upper() if r.status == ReplyStatus.REVIEW else r.status, escape_cell(r.email or "-"),
-                     f"{r.received_at:%m-%d %H:%M}", escape_cell(r.action[:40])))
+        return [(k, {"#": k, "Kind": r.kind + (f"/{r.request}" if r.request else ""), "Lang": r.language or "-",
+                     "Status": r.status.upper() if r.status == ReplyStatus.REVIEW else r.status,
+                     "From": escape_cell(r.email or "-"), "Received": f"{r.received_at:%m-%d %H:%M}",
+                     "Date": f"{r.received_at:%m-%d}", "Action": escape_cell(clip(r.action, 40))})
                 for k, r in self._items.items()]
 
     def detail(self, key):
@@ -38,7 +42,7 @@ class InboxScreen(TableScreen):
         return "\n".join([f"[b]#{r.id}[/b] {E(r.subject)}", f"From: {E(r.email or '-')}",
                           f"Read as: {r.kind}" + (f"/{r.request}" if r.request else "")
                           + f" (confidence {r.confidence:.2f})" + (f", in {r.language}" if r.language else ""),
-                          f"Why: {E(r.why or '-')}", f"Status: {r.status}",
+                          f"Why: {E(r.why or '-')}", f"Received: {r.received_at:%Y-%m-%d %H:%M}", f"Status: {r.status}",
                           f"Action: {E(r.action)}", "", "[b]Their words[/b]", E(r.excerpt or "(none)")])
 
     def _review_item(self):

@@ -8,7 +8,7 @@ from coldmail.prospects.lists import ListView, all_lists, get_list, update_list
 from coldmail.tui.markup import escape_cell
 from coldmail.tui.markup import escape_text as E
 from coldmail.tui.modals.prompt_modal import PromptModal
-from coldmail.tui.screens.base import TableScreen
+from coldmail.tui.screens.base import TableScreen, clip
 
 LABELS = {"purpose": "Purpose", "lia_purpose": "LIA 1: the legitimate interest",
           "lia_necessity": "LIA 2: why email is necessary", "lia_balancing": "LIA 3: the balancing test"}
@@ -17,6 +17,7 @@ LABELS = {"purpose": "Purpose", "lia_purpose": "LIA 1: the legitimate interest",
 class ListsScreen(TableScreen):
     NAV_NAME = "Lists"
     COLUMNS = ("List", "Contacts", "LIA", "Purpose")
+    KEEP = 3
     EMPTY = "No lists yet: import a CSV (press 9)."
     BINDINGS = [
         Binding("p", "edit('purpose')", "Purpose", id="lists.purpose"),
@@ -30,7 +31,7 @@ class ListsScreen(TableScreen):
         # Kept for the editor's current value, so that a key press never reads the database.
         self._lists: dict[str, ListView] = {lv.name: lv for lv in all_lists(self.app.ws)}
         return [(lv.name, (escape_cell(lv.name), str(lv.contacts), "complete" if lv.lia_complete else "MISSING",
-                           escape_cell(lv.purpose[:40]))) for lv in self._lists.values()]
+                           escape_cell(clip(lv.purpose, 40)))) for lv in self._lists.values()]
 
     def detail(self, key):
         lv = get_list(self.app.ws, key)

@@ -40,6 +40,7 @@ def what_answering_does(r: dict) -> str:
 class RequestsScreen(TableScreen):
     NAV_NAME = "Req."
     COLUMNS = ("#", "Kind", "Email", "Status", "Due")
+    KEEP = 5
     EMPTY = "No data-subject requests."
     BINDINGS = [
         Binding("w", "where", "Where? answer", id="requests.where"),
@@ -90,7 +91,22 @@ class RequestsScreen(TableScreen):
             lambda: self.app.push_screen(TextModal(f"Where did you get my data? — {email}", text)))
 
     def action_answer(self) -> None:
-        """The one answer path shared with the CLI: erasure erases, objection suppresses."""
+        """The one answer path shared with the CLI: erasure erases, objection suppresses. An erasure
+        cannot be undone, so it is confirmed first (as the CLI asks at a terminal)."""
         key = self.current_key
-        if key:
-            self.run_in_thread(lambda: privacy.answer(self.app.ws, int(key)), f"Request #{key} answered.")
+        if not key:
+            return
+
+        def answer(yes: bool | None = True) -> None:
+            if yes:
+                self.run_in_thread(lambda: privacy.answer(self.app.ws, int(key)), f"Request #{key} answered.")
+
+        r = getattr(self, "_rows", {}).get(key)
+        if r and r["kind"] == RequestKind.ERASURE and r["status"] == RequestStatus.OPEN:
+            from coldmail.tui.modals.confirm_modal import ConfirmModal
+
+            who = r["email"] or "this erased person"
+            question = f"Erase everything held about {who} (this cannot be undone)? The address stays suppressed."
+            self.app.push_screen(ConfirmModal(question, yes="Erase"), answer)
+        else:
+            answer()

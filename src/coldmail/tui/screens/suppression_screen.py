@@ -17,6 +17,7 @@ from coldmail.tui.screens.base import TableScreen
 class SuppressionScreen(TableScreen):
     NAV_NAME = "Suppr."
     COLUMNS = ("Address or domain", "Reason", "Since", "By")
+    KEEP = 2
     EMPTY = "The suppression list is empty."
     BINDINGS = [
         Binding("a", "add", "Add", id="suppression.add"),
