@@ -80,13 +80,10 @@ def _first_sentence(doc: str) -> str:
     """The docstring's first paragraph, up to the end of its first sentence (a docstring line may
     end mid-sentence: "... each rejected row is reported with its")."""
     paragraph = " ".join(line.strip() for line in doc.strip().split("\n\n")[0].splitlines())
-    for end in (". ", ": "):
-        cut = paragraph.find(end)
-        while cut != -1 and paragraph[max(0, cut - 4):cut].endswith(("Art", "e.g", "i.e")):
-            cut = paragraph.find(end, cut + 1)
-        if cut != -1 and end == ". ":
-            return paragraph[:cut + 1]
-    return paragraph
+    cut = paragraph.find(". ")
+    while cut != -1 and paragraph[max(0, cut - 4):cut].endswith(("Art", "e.g", "i.e")):
+        cut = paragraph.find(". ", cut + 1)
+    return paragraph[:cut + 1] if cut != -1 else paragraph
 
 
 _first_lines(app)

@@ -83,7 +83,7 @@ def _auto_prefix(subject: str) -> bool:
 
 @functools.cache
 def _auto_subject_starts() -> tuple[str, ...]:
-    return tuple(phrases().contains.get("auto_subject", ()))
+    return tuple(p for p in phrases().contains.get("auto_subject", ()) if not p.endswith(":"))  # folded subjects
 
 
 def auto_reply(mail: Mail, text: str, today: date) -> Classification | None:
@@ -93,7 +93,7 @@ def auto_reply(mail: Mail, text: str, today: date) -> Classification | None:
     subject = fold(mail.subject)
     flagged = (auto.startswith("auto-replied") or auto.startswith("auto-generated") or mail.get("X-Autoreply")
                or mail.get("X-Autorespond") or precedence == "auto_reply" or mail.get("X-Auto-Response-Suppress") and
-               subject and subject.startswith(_auto_subject_starts()))
+               subject and (subject.startswith(_auto_subject_starts()) or _auto_prefix(mail.subject)))
     by_subject = bool(subject) and (_auto_subject().search(subject) is not None or _auto_prefix(mail.subject))
     if not (flagged or by_subject):
         return None
