@@ -102,8 +102,8 @@ MISSED = 10  # what an objection acted on as something else costs, against one r
 VETO_CEILING = 0.85
 
 
-def choose_thresholds(texts, labels, oof) -> tuple[float, float]:
-    """The model's two cut-offs, chosen on out-of-fold probabilities over the training split (folds
+def choose_thresholds(texts, labels, oof) -> tuple[float, float, float]:
+    """The model's three cut-offs, chosen on out-of-fold probabilities over the training split (folds
     by family, so a phrasing is never judged by a model that saw it), as intent.py combines them:
 
     - veto: when the rules find an opt-out or a request and the model's "human" probability reaches
@@ -112,10 +112,15 @@ def choose_thresholds(texts, labels, oof) -> tuple[float, float]:
     - cutoff: when the rules find a person's ordinary reply and the model is at least this sure of
       an opt-out or a request, a person reviews it. Each objection read as "human" costs MISSED;
       each genuine reply sent to review costs 1.
+    - differ: when the rules find one request or an opt-out and the model is at least this sure of
+      another, a person reviews it. Each reading of the wrong kind acted on (an erasure request
+      read only as a source question, an opt-out opened as an erasure) costs MISSED; each right
+      reading sent to review costs 1.
     Each is the cut-off of least cost on a grid; ties go to the higher one (fewer reviews)."""
     from coldmail.replies.classify.intent import read
 
-    rules = [read(t).intent for t in texts]
+    readings = [read(t) for t in texts]
+    rules = [r.intent for r in readings]
     human = LABELS.index("human")
     grid = sorted({x / 100 for x in range(20, 101, 2)} | {VETO_CEILING})
 
@@ -126,14 +131,27 @@ def choose_thresholds(texts, labels, oof) -> tuple[float, float]:
                 for r, y, row in zip(rules, labels, oof, strict=True) if r == "human"]
     cut_cost = {c: sum(1 for p, y in as_human if p >= c and y == "human")
                 + sum(MISSED for p, y in as_human if p < c and y != "human") for c in grid}
+    requests = [k for k, lbl in enumerate(LABELS) if lbl != "human"]
+    other = []  # the model's likeliest request or opt-out other than the rules' one, and whether the rules were right
+    for reading, y, row in zip(readings, labels, oof, strict=True):
+        r = reading.intent
+        others = [k for k in requests if LABELS[k] not in reading.found | {r}]  # as intent.py: not what the rules found
+        if r not in (None, "human") and y != "human" and others:
+            best = max(others, key=lambda k: row[k])
+            other.append((row[best], r == y))
+    grid_differ = [*grid, 1.01]  # 1.01: never
+    differ_cost = {c: sum(1 for p, ok in other if p >= c and ok) + sum(MISSED for p, ok in other if p < c and not ok)
+                   for c in grid_differ}
     veto = min(min(grid, key=lambda c: (veto_cost[c], -c)), VETO_CEILING)
     cutoff = min(grid, key=lambda c: (cut_cost[c], -c))
+    differ = min(grid_differ, key=lambda c: (differ_cost[c], -c))
     for name, chosen, costs, pairs, bad in (("veto", veto, veto_cost, acted, lambda y: y == "human"),
-                                            ("cutoff", cutoff, cut_cost, as_human, lambda y: y != "human")):
+                                            ("cutoff", cutoff, cut_cost, as_human, lambda y: y != "human"),
+                                            ("differ", differ, differ_cost, other, lambda ok: not ok)):
         flagged = [(p, y) for p, y in pairs if p >= chosen]
         print(f"  {name} {chosen:.2f} (cost {costs[chosen]}): of {len(pairs)} replies, {len(flagged)} to review "
               f"({sum(bad(y) for _, y in flagged)} of {sum(bad(y) for _, y in pairs)} wrong readings caught)")
-    return veto, cutoff
+    return veto, cutoff, differ
 
 
 def main() -> None:
@@ -156,14 +174,14 @@ def main() -> None:
     if len(sys.argv) > 2 and sys.argv[1] == "--oof":
         Path(sys.argv[2]).write_text(json.dumps({i["id"]: dict(zip(LABELS, row.round(4).tolist(), strict=True))
                                                   for i, row in zip(train, oof, strict=True)}))
-    veto, cutoff = choose_thresholds(texts, labels, oof)
+    veto, cutoff, differ = choose_thresholds(texts, labels, oof)
 
     vec, tfidf, clf = fit(texts + [t for t, _ in extra], labels + [y for _, y in extra])
     order = [list(clf.classes_).index(lbl) for lbl in LABELS]
     MODEL_PATH.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(
         MODEL_PATH,
-        config=np.array(json.dumps({**CONFIG, "cutoff": cutoff, "veto": veto, "seed": SEED})),
+        config=np.array(json.dumps({**CONFIG, "cutoff": cutoff, "veto": veto, "differ": differ, "seed": SEED})),
         idf=tfidf.idf_.astype(np.float32),
         coef=clf.coef_[order].astype(np.float32),
         intercept=clf.intercept_[order].astype(np.float32),

@@ -131,11 +131,11 @@ def test_held_out_evaluation_meets_what_it_reaches():
     assert bench_intent.SUPPRESS == {"opt_out", "erasure"}
 
 
-# What the held-out evaluation reaches today (session 9, benchmarks/RESULTS.md).
-OPT_OUT_RECALL = 0.74  # reached: 74.4% (361 of 485)
-DATA_RECALL = 0.77  # reached: 77.7% (290 of 373)
+# What the held-out evaluation reaches today (session 10, benchmarks/RESULTS.md).
+OPT_OUT_RECALL = 0.79  # reached: 79.2% (384 of 485)
+DATA_RECALL = 0.80  # reached: 81.0% (302 of 373)
 GENUINE_SUPPRESSED = 0  # reached: 0 of 312 (the target)
-MISSES_ACTED = 23  # reached: 23 (the target is 0: every miss in review)
+MISSES_ACTED = 20  # reached: 20 (the target is 0: every miss in review)
 
 
 @settings(max_examples=300, deadline=None)
@@ -219,3 +219,120 @@ def test_a_bottom_posted_answer_under_any_clients_attribution(attribution):
 
     text = f"{attribution}\n> Hello Anders,\n> Not interested? Reply 'no thanks'.\n\nStop writing to me."
     assert new_text(text) == "Stop writing to me."
+
+
+FORMAL_ERASURE = (
+    "Dear Sir or Madam,\n\nPursuant to Article 17 of the General Data Protection Regulation I request the "
+    "erasure of all personal data your organisation holds about me, including my name, my email address, "
+    "my job title and any notes recorded in your CRM or in your sales tools. I also object to any further "
+    "processing of my data for marketing purposes.\n\nPlease delete my data without undue delay and confirm "
+    "the erasure in writing within one month, as the Regulation requires. If any of my data was passed to "
+    "third parties, please tell them too.\n\nYours faithfully,\nDeborah Okafor\nHead of Procurement\n"
+    "Brennan & Shaw Logistics Ltd\nUnit 4, Harbour Road, Dublin 2")
+ASIDE = (
+    "Hi Anna,\n\nThanks for the note. We run eleven vans out of the Leeds depot and the drivers plan their "
+    "own routes every morning, which takes them far too long. Our planner left in the summer and nobody "
+    "picked that up. I would like to understand how your tool handles time windows for deliveries and "
+    "whether it can import our orders from the spreadsheet we use today. My old address is on your list "
+    "too: please remove me from that list. Could you send me a price for eleven "
+    "vans and a couple of dates for a short call? Thursday afternoon would suit me best.\n\nBest,\nTom")
+
+
+def test_a_long_request_that_says_it_more_than_once_is_acted_on():
+    assert len(FORMAL_ERASURE.split()) > 80
+    r = classify_text(FORMAL_ERASURE)
+    assert r.kind == "data_request" and r.request == "erasure" and r.confidence >= REVIEW_THRESHOLD, r.why
+    assert "long reply" not in r.why
+
+
+def test_a_long_reply_with_one_request_in_an_aside_waits_for_a_person():
+    assert len(ASIDE.split()) > 80
+    r = classify_text(ASIDE)
+    assert r.confidence < REVIEW_THRESHOLD, r.why
+
+
+class _Sure:
+    """A second opinion that is sure of one label (the decision rule is under test, not the model)."""
+
+    labels = ("opt_out", "erasure", "source", "access", "human")
+    veto, cutoff, differ = 0.85, 0.6, 0.7
+
+    def __init__(self, label: str, p: float) -> None:
+        self.label, self.p = label, p
+
+    def probabilities(self, text):
+        import numpy as np
+
+        rest = (1 - self.p) / 4
+        return np.array([self.p if lbl == self.label else rest for lbl in self.labels])
+
+
+@pytest.mark.parametrize("label, p, acted", [("erasure", 0.9, False), ("erasure", 0.5, True), ("source", 0.9, True)])
+def test_the_model_sure_of_another_request_sends_the_rules_reading_to_review(monkeypatch, label, p, acted):
+    from coldmail.replies.classify import intent
+
+    monkeypatch.setattr(intent, "load_model", lambda: _Sure(label, p))
+    r = classify_text("Where did you get my email address?")
+    assert r.kind == "data_request" and r.request == "source", r.why
+    assert (r.confidence >= REVIEW_THRESHOLD) == acted, r.why
+    if not acted:
+        assert "the model reads erasure" in r.why or "model: erasure" in r.why
+
+
+def test_an_article_number_stays_in_its_sentence():
+    from coldmail.replies.classify.sentences import split
+
+    assert split("Ai sensi dell'art. 17 del GDPR cancellate i miei dati. Grazie.") == [
+        "Ai sensi dell'art. 17 del GDPR cancellate i miei dati.", "Grazie."]
+    assert split("Thanks. 3 vans will do.") == ["Thanks.", "3 vans will do."]  # a whole word ends its sentence
+
+
+@pytest.mark.parametrize("text", [
+    "What price do you have for my company?",
+    "¿Qué precio tiene para mi empresa?",
+    "Quel prix avez-vous pour ma société ?",
+])
+def test_a_price_question_is_not_an_access_request(text):
+    r = classify_text(text)
+    assert r.kind != "data_request", r.why
+
+
+@pytest.mark.parametrize("text", [
+    "No, thanks.",
+    "Thanks, but no!\n\nSent from my iPhone",
+    "No thank you",
+])
+def test_a_refusal_with_courtesy_words_around_it_is_a_refusal(text):
+    r = classify_text(text)
+    assert r.kind == "opt_out" and r.confidence >= 0.9, r.why
+
+
+@pytest.mark.parametrize("text", [
+    "No, but send me the prices.",
+    "No thanks. But send me the pricing.",
+    "Thanks, but not this quarter. Try me again in spring.",
+    "Thanks!",
+])
+def test_courtesy_words_do_not_make_a_refusal_of_an_answer(text):
+    r = classify_text(text)
+    assert r.kind != "opt_out", r.why
+
+
+@pytest.mark.parametrize("text, opt_out", [
+    ("Don't email.", True),
+    ("Nie pisać więcej.", True),
+    ("No puedo enviarle la factura hoy.", False),  # "I can't send you the invoice today"
+    ("I can't send the invoice today.", False),
+])
+def test_a_short_negated_send_is_an_opt_out_only_when_nothing_follows_it(text, opt_out):
+    r = classify_text(text)
+    assert (r.kind == "opt_out" and r.confidence >= REVIEW_THRESHOLD) == opt_out, r.why
+
+
+def test_the_model_sure_of_an_opt_out_the_rules_found_beside_the_request_does_not_send_it_to_review(monkeypatch):
+    from coldmail.replies.classify import intent
+
+    monkeypatch.setattr(intent, "load_model", lambda: _Sure("opt_out", 0.9))
+    r = classify_text("Please remove me from your list. And where did you get my email address?")
+    assert r.kind == "data_request" and r.request == "source" and r.also_opt_out, r.why
+    assert r.confidence >= REVIEW_THRESHOLD, r.why

@@ -46,14 +46,15 @@ def load(split: str | None = None) -> list[dict]:
 
 
 DEV = HERE.parent / "replies-dev"
+LATER = (DEV, HERE.parent / "replies-d3")  # the sets written after the rules, in the order they came
 
 
 def load_dev() -> list[dict]:
-    """The second set (evals/replies-dev, families prefixed "d2-"): written after the rules by writers
-    who had not read them, measured once as unseen data, then tuned on. Always training, never held out;
-    kept out of `load` so that adding it did not move the held-out split."""
+    """The sets written after the rules (evals/replies-dev, "d2-" families; evals/replies-d3, "d3-"):
+    each by writers who had not read the rules, measured once as unseen data, then tuned on. Always
+    training, never held out; kept out of `load` so that adding them did not move the held-out split."""
     items = []
-    for path in sorted(DEV.glob("*.jsonl")):
+    for path in sorted(p for folder in LATER for p in folder.glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 item = json.loads(line)
@@ -63,7 +64,7 @@ def load_dev() -> list[dict]:
 
 
 def training() -> list[dict]:
-    """Everything rules and weights may be tuned on: the training split and the second set."""
+    """Everything rules and weights may be tuned on: the training split and the later sets."""
     return load("train") + load_dev()
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from coldmail.replies.classify.lexicon import Lexicon, plain
+from coldmail.replies.classify.lexicon import Lexicon, plain, whole_line
 from coldmail.replies.classify.sentences import Sentence, numbered, read
 
 NEG_BEFORE = 3  # words between a negation and the verb it negates
@@ -46,6 +46,9 @@ class Reading:
     blocked: list[str] = field(default_factory=list)  # what stopped an opt-out (negation, deferral...)
     hits: int = 0  # how many parts were found at all (to rank languages)
     conflict: str = ""  # another candidate language's reading that finds a person's ordinary reply instead
+    support: int = 0  # how many separate findings make the intent (a formal request repeats itself)
+    found: set[str] = field(default_factory=set)  # every request and opt-out found, the intent's and beside it
+    first_at: int | None = None  # words before the sentence of the first finding (a request up top, or below)
 
     @property
     def why(self) -> str:
@@ -157,16 +160,28 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
     if quoted:
         r.human.append("QUOTED")
         sentences = [_QUOTED.sub(" QUOTE ", s) if _QUOTED.search(s) else s for s in sentences]
-    first = plain(sentences[0]) if sentences else ""  # as the lexicon folds its words: "Não." is "nao"
-    if first.strip(" .!") in lex.whole:
-        r.parts.append(f"REFUSAL={first!r} (whole line)")
+    if sentences and whole_line(sentences[0], lex):  # as the lexicon folds its words: "Não." is "nao"
+        r.parts.append(f"REFUSAL={plain(sentences[0])!r} (whole line)")
     opt: list[str] = []
     weak: list[str] = []  # ACTION on a CHANNEL without SELF: a signature's newsletter line reads so too
     refusals: list[str] = []  # "no thanks": an answer to something, which other words may qualify
     soft: list[str] = []  # a negated CONTACT ("I don't read mails until...") which an away notice may explain
     deferral = polite = False
     boilerplate = None  # from a disclaimer or newsletter line on: its paragraph, and below a first paragraph, the rest
+    offsets = [0]
+    for raw in sentences:
+        offsets.append(offsets[-1] + len(raw.split()))
+
+    def findings() -> int:
+        return len(opt) + len(weak) + len(soft) + len(refusals) + sum(len(v) for v in requests.values())
+
+    if r.parts or requests:
+        r.first_at = 0
+    counted = findings()
     for k, raw in enumerate(sentences):
+        if r.first_at is None and findings() > counted:
+            r.first_at = offsets[k - 1]
+        counted = findings()
         if boilerplate is not None and (paragraph_of[k] == boilerplate or boilerplate > 0):
             continue  # "This message is confidential. ... Any distribution is forbidden." is not the writer's
         f = _Found(read(raw, lex), lex)
@@ -225,9 +240,10 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
         # a SOURCE noun asks in a question, or about the writer or their data ("the source of my address")
         sourced = f.has("source") and (asks or f.has("mydata") or f.has("self"))
         # "which data do you have on me?" reads WHICH as WHERE and HAVE as OBTAIN too ("welche ... haben",
-        # "koje ... imate"): without a place it came from (a list, a database) it asks what is held.
-        which_have = (f.has("where") and f.has("what") and not f.has("channel") and not sourced
-                      and f.within("where", "what") and f.within("obtain", "hold"))
+        # "koje ... imate", "co macie o mnie"): without a place it came from (a list, a database) and
+        # without a WHERE of its own, it asks what is held.
+        which_have = (f.has("what") and not f.has("channel") and not sourced
+                      and (not f.has("where") or f.within("where", "what")) and f.within("obtain", "hold"))
         if on and got and not copy and not which_have and (f.has("where") or sourced or (f.has("what") and f.has("channel"))):
             asker = "where" if f.has("where") else "source" if sourced else "what"
             verb = _label("obtain" if f.has("obtain") else "hold", f)
@@ -236,7 +252,8 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
             requests.setdefault("source", []).append(f"{_label('source', f)}" + (f" + {_label(on, f)}" if on else "?"))
         if f.has("access"):
             requests.setdefault("access", []).append(_label("access", f))
-        elif about and f.has("what") and f.has("hold") and (f.has("mydata") or asks):
+        # "what do you hold on me?"; not "what price do you have for my company?" (a person's question)
+        elif about and f.has("what") and f.has("hold") and (f.has("mydata") or asks and not f.has("human")):
             requests.setdefault("access", []).append(f"{_label('what', f)} + {_label('hold', f)} + {_label(about, f)}")
         elif f.has("copy") and (f.has("mydata") or f.has("self") and (f.has("hold") or f.has("everything"))):
             requests.setdefault("access", []).append(f"{_label('copy', f)} + {_label(about or 'hold', f)}")
@@ -261,7 +278,11 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
         if f.has("stop") and (f.has("contact") or f.has("channel")) and not f.negated("stop"):
             opt.append(f"{_label('stop', f)} + {_label('contact' if f.has('contact') else 'channel', f)}")
         for verb in ("contact", "want"):
-            short = len(f.s.clauses) <= 6
+            # "Don't email.", "Nie pisać więcej.": short, and nothing after the verb but a word like "again";
+            # not "No puedo enviarle la factura hoy" (I can't send you the invoice today)
+            # (word positions; `chars` scripts have no words to count, so only the length counts there)
+            short = len(f.s.clauses) <= 6 and f.has(verb) and (
+                f.lex.chars or len(f.s.clauses) - 1 - min(f.spans[verb])[1] <= 1)
             if f.has(verb) and f.negated(verb, every=False) and not f.has("negated") and (
                     f.has("self") or f.has("channel") or short) and (
                     verb == "contact" or f.has("channel") or f.has("contact")):
@@ -270,6 +291,8 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
             opt.append(f"NEGATED CONTACT={f.word('negcontact')}")  # "nebesiųskite", "nepište mi"
         if f.has("refusal"):
             refusals.append(_label("refusal", f))
+    if r.first_at is None and findings() > counted:
+        r.first_at = offsets[len(sentences) - 1]
     evidence = [h for h in r.human if h != "QUOTED"]
     if soft and not opt and evidence:
         r.blocked.append(f"{soft[0]} with {evidence[0]}")  # "on holiday, not reading e-mails": a person looks
@@ -283,13 +306,21 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
         opt = weak
     elif weak and not opt:
         r.blocked.append(f"{weak[0]} with {evidence[0]}")
-    if r.parts:  # the whole first line is a refusal
+    strong = [h for h in evidence if h != "QUESTION"]
+    if r.parts and not opt and strong:  # "No thanks. But send me the pricing.": a person looks
+        r.blocked.append(f"{r.parts[0]} with {strong[0]}")
+        r.parts = []
+    elif r.parts:  # the whole first line is a refusal
         opt = r.parts + opt
     if requests:
         kind = next(k for k in ("erasure", "source", "access") if k in requests)
+        if kind == "source" and any(p.startswith(("ACCESS=", "COPY=")) for p in requests.get("access", ())):
+            kind = "access"  # "a copy of my data under Art. 15, and its source": the access answer names the source
         r.intent = kind
+        r.support = len(set(requests[kind]))
         r.parts = requests[kind] + [p for k, v in requests.items() if k != kind for p in v]
         r.also_opt_out = bool(opt) and not deferral or kind == "erasure"
+        r.found = set(requests) | ({"opt_out"} if r.also_opt_out else set())
         if r.also_opt_out and opt:
             r.parts += opt
         return r
@@ -299,6 +330,8 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
     if opt:
         r.intent = "opt_out"
         r.parts = opt
+        r.support = len(set(opt))
+        r.found = {"opt_out"}
         return r
     r.parts = []
     if r.human and not r.blocked or any(b.startswith("negated") or b in ("DEFERRAL", "POLITE") for b in r.blocked):

@@ -8,9 +8,11 @@ opinion, and anything unsure waits for a person.
 
 The decision:
 - the rules found a request or an opt-out: it is acted on, unless the model is sure the reply is
-  a person's ordinary answer (its "human" probability reaches `veto`), the reading in another
-  candidate language finds a person's ordinary reply instead, or the reply is long (a request
-  inside 80 words of something else may be a quotation or an aside): then a person looks;
+  a person's ordinary answer (its "human" probability reaches `veto`) or another request or
+  opt-out (reaching `differ`: the rules may have read only half of it), the reading in another
+  candidate language finds a person's ordinary reply instead, or the reply is long and the request
+  not stated more than once, starting within its first 40 words (inside 80 words of something else it may be a
+  quotation or an aside): then a person looks;
 - the rules found positive evidence of a person's reply (interest, a question, a referral, a
   deferral, a negated removal): "human", unless the model is sure of a request or an opt-out;
 - the rules found nothing: nobody knows, so a person looks ("no intent found" is not "human");
@@ -106,9 +108,18 @@ def classify_text(text: str, *, prior: str | None = None) -> Classification:
         return Classification(ReplyKind.HUMAN, conf, new_text=text, language=lang, parts=parts,
                               why=f"{' + '.join(parts)} [{lang}]; {opinion}")
     vetoed = model is not None and probs.get("human", 0.0) >= model.veto
-    long = len(text.split()) > LONG
-    conf = DISAGREE if vetoed or long or reading.conflict else ACT
+    # The model is sure of another request ("who gave you my data? delete it" read only as a source question).
+    others = [k for k in _REQUESTS if k not in reading.found | {intent}]  # not what the rules found beside it
+    other = max(others, key=lambda k: probs.get(k, 0.0)) if probs and others else None
+    differs = other is not None and probs[other] >= model.differ
+    # A long reply with one finding may hold the request as a quotation or an aside (our own email pasted
+    # below "sounds interesting" holds two); a formal request ("pursuant to Art. 17 ... erase ... confirm
+    # the erasure") states it up top and more than once.
+    up_top = reading.first_at is not None and reading.first_at <= LONG // 2
+    long = len(text.split()) > LONG and not (reading.support >= 2 and up_top)
+    conf = DISAGREE if vetoed or differs or long or reading.conflict else ACT
     why = (f"{' | '.join(reading.parts)} [{lang}]; {opinion}" + ("; long reply" if long else "")
+           + (f"; the model reads {other}" if differs and other != label else "")
            + (f"; but {reading.conflict}" if reading.conflict else ""))
     if intent == "opt_out":
         return Classification(ReplyKind.OPT_OUT, conf, company_wide=reading.company_wide, new_text=text,

@@ -36,11 +36,12 @@ PARTS = (
     "store",  # where data is kept (CRM, database, system): ERASE + SELF/MY DATA + STORE is an erasure
     "notonly",  # "not just / not only": the negation is of "only", not of the verb after it
     "wherefrom",  # "whence", "откъде", "nereden": a SOURCE question word (as written: its lemma is "where")
+    "courtesy",  # "thanks", "but", "sorry": left out when a first line is compared with the whole-line refusals
 )
 # Function words and fixed phrases are matched as written: lemmatizing "don't" gives "do".
 AS_WRITTEN = frozenset({"negation", "negated", "deferral", "refusal", "polite", "disclaimer", "footer", "self",
                         "where", "what", "company", "referral", "everything",
-                        "notonly", "wherefrom"})
+                        "notonly", "wherefrom", "courtesy"})
 
 
 @dataclass
@@ -55,17 +56,18 @@ class Lexicon:
     lemmas: dict[str, re.Pattern] = field(default_factory=dict)
     quick_surface: dict[str, re.Pattern] = field(default_factory=dict)  # `quick` of each, searched in " " + text
     quick_lemmas: dict[str, re.Pattern] = field(default_factory=dict)
-    whole: frozenset[str] = frozenset()
+    whole: frozenset[str] = frozenset()  # whole-line refusals, as words() reads them
+    courtesy: frozenset[str] = frozenset()  # words a whole line may add to a refusal ("no, thanks")
     gap: str = r"(?:\S+ ){0,3}"  # what "..." matches: up to three words, none of them a negation
 
 
 def _lemmatize(word: str, lang: str | None) -> str:
     if not lang:
         return _fold_word(word)
-    import simplemma
+    from coldmail.replies.classify.lemmas import lemmatizer
 
     try:
-        return _fold_word(simplemma.lemmatize(word, lang).lower())
+        return _fold_word(lemmatizer().lemmatize(word, lang).lower())
     except ValueError:
         return _fold_word(word)
 
@@ -112,10 +114,7 @@ def _entry_pattern(entry: str, lex: Lexicon, *, lemmatized: bool) -> str | None:
             pieces.append((r"(?<!\w)" if start else "") + re.escape(folded) + (r"\w*" if star else "")
                           + (r"(?!\w)" if end else "") + " ?")
             continue
-        if lex.split_apostrophe:
-            originals = word.casefold().replace("'", "' ").split()
-        else:
-            originals = [word.casefold()]
+        originals = _originals(word, lex)
         if lemmatized and not star:
             folded = [lemma_of(w, lex.lemma) for w in originals]
         else:
@@ -128,6 +127,30 @@ def _entry_pattern(entry: str, lex: Lexicon, *, lemmatized: bool) -> str | None:
     body = "".join(pieces)
     body = body[:-2] if body.endswith(" ?") else body
     return body if lex.chars else _WORD_START + body
+
+
+def _originals(word: str, lex: Lexicon) -> list[str]:
+    """An entry's word as the words a sentence is read into ("m'envoyer" -> "m'", "envoyer")."""
+    return word.casefold().replace("'", "' ").split() if lex.split_apostrophe else [word.casefold()]
+
+
+def lemma_words(entry: str, lex: Lexicon, lemma=None) -> tuple[set[str], set[str]]:
+    """The lemmas an entry's lemma pattern compares a sentence's lemmas with: exact ones, and the
+    stems of its "*" words (any lemma starting so). `lemma(word, lang)` lemmatizes (lemma_of)."""
+    lemma = lemma or lemma_of
+    exact: set[str] = set()
+    stems: set[str] = set()
+    for word in entry.replace("-", " ").split():
+        if word == "...":
+            continue
+        star = word.endswith("*")
+        originals = _originals(word.rstrip("*"), lex)
+        if star:
+            exact.update(_fold_word(w) for w in originals[:-1])
+            stems.add(_fold_word(originals[-1]))
+        else:
+            exact.update(lemma(w, lex.lemma) for w in originals)
+    return exact, stems
 
 
 _WORD_START = r"(?<!\S)"
@@ -152,12 +175,8 @@ def quick(pattern: re.Pattern) -> re.Pattern:
     return re.compile(" (?:" + "|".join(alternatives) + ")")
 
 
-@functools.cache
-def lexicon(lang: str) -> Lexicon | None:
-    """The compiled lexicon of a language, or None if there is no file for it."""
-    path = LEXICON_DIR / f"{lang}.txt"
-    if not path.exists():
-        return None
+def read_file(path: Path) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """A lexicon file's [meta] settings and its entries per part, as written."""
     meta: dict[str, str] = {}
     entries: dict[str, list[str]] = {}
     section = None
@@ -175,8 +194,13 @@ def lexicon(lang: str) -> Lexicon | None:
             meta[key.strip()] = value.strip()
         elif section:
             entries.setdefault(section, []).append(line)
+    return meta, entries
+
+
+def settings(lang: str, meta: dict[str, str]) -> Lexicon:
+    """A lexicon with its [meta] settings and no parts yet."""
     lemma = meta.get("lemma", "none")
-    lex = Lexicon(
+    return Lexicon(
         lang=lang,
         lemma=None if lemma == "none" else lemma,
         chars=meta.get("script", "words") == "chars",
@@ -184,13 +208,26 @@ def lexicon(lang: str) -> Lexicon | None:
         negation_after=int(meta.get("negation_after", "3")),
         clitics=tuple(_fold_word(c) for c in meta.get("clitics", "").split()),
     )
+
+
+@functools.cache
+def lexicon(lang: str) -> Lexicon | None:
+    """The compiled lexicon of a language, or None if there is no file for it."""
+    path = LEXICON_DIR / f"{lang}.txt"
+    if not path.exists():
+        return None
+    meta, entries = read_file(path)
+    lex = settings(lang, meta)
     negations = sorted({_fold_word(e) for e in entries.get("negation", []) if e.isalpha() or "'" in e}, key=len, reverse=True)
     if negations and not lex.chars:
         lex.gap = r"(?:(?!(?:" + "|".join(map(re.escape, negations)) + r") )\S+ ){0,3}"
     whole = []
     for part, items in entries.items():
+        if part == "courtesy":
+            lex.courtesy = frozenset(w for e in items for w in words(e))
+            continue
         plain = [e for e in items if not e.startswith("=")]
-        whole += [_fold_word(e[1:]).replace("_", " ") for e in items if e.startswith("=")]
+        whole += [" ".join(words(e[1:])) for e in items if e.startswith("=")]
         if (p := _compile(plain, lex, lemmatized=False)) is not None:
             lex.surface[part] = p
         if lex.lemma and part not in AS_WRITTEN and (p := _compile(plain, lex, lemmatized=True)) is not None:
@@ -206,6 +243,21 @@ def lexicon(lang: str) -> Lexicon | None:
             lex.surface["negcontact"] = p
     lex.quick_surface = {part: quick(p) for part, p in lex.surface.items()}
     return lex
+
+
+_WORD = re.compile(r"\w+(?:'\w+)*")
+
+
+def words(line: str) -> list[str]:
+    """A line's words as whole-line refusals compare them: folded as the lexicons fold, no punctuation."""
+    return _WORD.findall(plain(line))
+
+
+def whole_line(line: str, lex: Lexicon) -> bool:
+    """Is `line` one of the lexicon's whole-line refusals ("Nein.", "No, thanks!", "Ne, díky.")?"""
+    said = words(line)
+    return bool(said) and (" ".join(said) in lex.whole
+                           or " ".join(w for w in said if w not in lex.courtesy) in lex.whole)
 
 
 def languages() -> list[str]:

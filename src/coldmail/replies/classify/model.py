@@ -23,6 +23,7 @@ class Model:
     labels: tuple[str, ...]
     cutoff: float  # the probability from which the model's opinion counts as sure (chosen on train)
     veto: float  # the "human" probability from which a request the rules found waits for review
+    differ: float = 1.01  # the probability of ANOTHER request or opt-out from which the rules' one waits for review
 
     def predict(self, text: str) -> tuple[str, float]:
         """The most likely intent and its probability."""
@@ -63,4 +64,4 @@ def load(path: Path = MODEL_PATH) -> Model | None:
         config = json.loads(str(data["config"]))
         return Model(vectorizer(config), data["idf"].astype("float64"), data["coef"].astype("float64"),
                      data["intercept"].astype("float64"), tuple(config["labels"]), float(config["cutoff"]),
-                     float(config.get("veto", 1.01)))
+                     float(config.get("veto", 1.01)), float(config.get("differ", 1.01)))

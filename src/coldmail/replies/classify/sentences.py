@@ -3,12 +3,15 @@ words and gives the lemmas; the words are folded as the rest of the classifier f
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 
 from coldmail.replies.classify.lexicon import Lexicon, lemma_of, plain
 from coldmail.replies.classify.text import fold
 
 _CLAUSE = frozenset(",;:–—-()")  # negation does not reach over these
+_ABBREVIATION = re.compile(r"(?<!\w)\w{1,4}\.$")  # "Art.", "čl.", "ust.", "Nr." before a number
 
 
 @dataclass
@@ -35,7 +38,13 @@ def numbered(text: str) -> list[tuple[int, str]]:
         if not line:
             paragraph += 1 if out and out[-1][0] == paragraph else 0
             continue
-        out.extend((paragraph, s) for s in simplemma.split_sentences(line) if s.strip())
+        for s in simplemma.split_sentences(line):
+            if not s.strip():
+                continue
+            if out and out[-1][0] == paragraph and _ABBREVIATION.search(out[-1][1]) and s.lstrip()[:1].isdigit():
+                out[-1] = (paragraph, f"{out[-1][1]} {s}")  # "Art. 17", "čl. 15", "чл. 17": one sentence
+            else:
+                out.append((paragraph, s))
     return out
 
 
@@ -44,6 +53,15 @@ def read(sentence: str, lex: Lexicon) -> Sentence:
     if lex.chars:
         folded = fold(sentence)
         return Sentence(folded, "", [0] * (folded.count(" ") + 1), sentence)
+    originals, words, clauses = _words(sentence, lex.split_apostrophe)
+    lemmas = " ".join(lemma_of(w, lex.lemma) for w in originals) if lex.lemma else ""
+    return Sentence(" ".join(words), lemmas, clauses, sentence)
+
+
+@functools.lru_cache(maxsize=256)  # one reply's sentences, across the languages it is read in
+def _words(sentence: str, split_apostrophe: bool) -> tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]]:
+    """The sentence's words (folded, and without diacritics) and their clause numbers: the same in
+    every language read, so a reply read in four candidate languages is tokenized once."""
     import simplemma
 
     words: list[str] = []
@@ -58,13 +76,11 @@ def read(sentence: str, lex: Lexicon) -> Sentence:
         folded = fold(token)
         if not folded:
             continue
-        if lex.split_apostrophe and "'" in folded:
+        if split_apostrophe and "'" in folded:
             folded = folded.replace("'", "' ")
         folded = folded.replace("-", " ")  # clitics: "dezabonați-mă", "laissez-moi"
         for w in folded.split():
             originals.append(w)
             words.append(plain(w))
             clauses.append(clause)
-    surface = " ".join(words)
-    lemmas = " ".join(lemma_of(w, lex.lemma) for w in originals) if lex.lemma else ""
-    return Sentence(surface, lemmas, clauses, sentence)
+    return tuple(originals), tuple(words), tuple(clauses)
