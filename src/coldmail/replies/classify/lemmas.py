@@ -36,7 +36,13 @@ log = logging.getLogger(__name__)
 
 def lexicon_files(code: str) -> list:
     """The lexicon files that lemmatize with simplemma's `code` (pt.txt for pt; hr.txt for hbs)."""
-    return [p for p in sorted(LEXICON_DIR.glob("*.txt")) if read_file(p)[0].get("lemma") == code]
+    return [p for p, lemma in _lemma_codes() if lemma == code]
+
+
+@functools.cache
+def _lemma_codes() -> tuple:
+    """Each lexicon file with its simplemma code, read once (every language's map asks)."""
+    return tuple((p, read_file(p)[0].get("lemma")) for p in sorted(LEXICON_DIR.glob("*.txt")))
 
 
 def stamp(code: str) -> str:
