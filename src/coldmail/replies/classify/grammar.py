@@ -14,6 +14,7 @@ lexicon finds in each sentence.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -63,18 +64,22 @@ class _Found:
         self.lex = lex
         self.spans: dict[str, list[tuple[int, int, str]]] = {}
         # Most parts are absent from most sentences: one `search` says so, far cheaper than `_add`.
+        # Only the parts whose entries can start at one of the sentence's words are searched.
         surface, padded = s.surface, " " + s.surface
+        maybe = lex.index_surface.parts(surface.split(" ")) if lex.index_surface else lex.quick_surface
         for part, found in lex.quick_surface.items():
-            if found.search(padded):
+            if part in maybe and found.search(padded):
                 self._add(part, lex.surface[part], surface)
         if lemmas := s.lemmas:
             padded = " " + lemmas
+            maybe = lex.index_lemmas.parts(lemmas.split(" ")) if lex.index_lemmas else lex.quick_lemmas
             for part, found in lex.quick_lemmas.items():
-                if found.search(padded):
+                if part in maybe and found.search(padded):
                     self._add(part, lex.lemmas[part], lemmas, words=surface)
 
     def _add(self, part: str, pattern, text: str, words: str | None = None) -> None:
         got = self.spans.setdefault(part, [])
+        split = None
         for m in pattern.finditer(text):
             if m.end() == m.start():
                 continue
@@ -83,9 +88,9 @@ class _Found:
                 continue
             a = text.count(" ", 0, m.start())
             b = a + m.group(0).strip().count(" ")
-            shown = " ".join((words or text).split(" ")[a:b + 1])
+            split = split or (words or text).split(" ")
             if not any(x[0] == a for x in got):
-                got.append((a, b, shown))
+                got.append((a, b, " ".join(split[a:b + 1])))
         if not got:
             del self.spans[part]
 
@@ -145,13 +150,25 @@ def _label(part: str, found: _Found) -> str:
     return f"{part.upper()}={found.word(part)}"
 
 
+@functools.lru_cache(maxsize=8)  # one reply, read in each of its candidate languages
+def _prepared(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...], tuple[int, ...]]:
+    """What does not depend on the language: the sentences holding quotation marks (as written),
+    the sentences with their quotations replaced, each one's paragraph, and the words before each."""
+    found = numbered(text)
+    sentences = tuple(s for _, s in found)
+    quoted = tuple(s for s in sentences if _QUOTED.search(s))
+    if quoted:
+        sentences = tuple(_QUOTED.sub(" QUOTE ", s) if _QUOTED.search(s) else s for s in sentences)
+    offsets = [0]
+    for raw in sentences:
+        offsets.append(offsets[-1] + len(raw.split()))
+    return quoted, sentences, tuple(p for p, _ in found), tuple(offsets)
+
+
 def read_reply(text: str, lex: Lexicon) -> Reading:
     """The rules' reading of a reply's new text in one language."""
     r = Reading(lang=lex.lang)
-    found = numbered(text)
-    sentences = [s for _, s in found]
-    paragraph_of = [p for p, _ in found]
-    quoted = [s for s in sentences if _QUOTED.search(s)]
+    quoted, sentences, paragraph_of, offsets = _prepared(text)
     requests: dict[str, list[str]] = {}
     for s in quoted:  # 'I invoke my right "to be forgotten"': the quotation marks are the reply's own
         f = _Found(read(s, lex), lex)
@@ -159,7 +176,6 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
             requests.setdefault("erasure", []).append(_label("forgotten", f))
     if quoted:
         r.human.append("QUOTED")
-        sentences = [_QUOTED.sub(" QUOTE ", s) if _QUOTED.search(s) else s for s in sentences]
     if sentences and whole_line(sentences[0], lex):  # as the lexicon folds its words: "Não." is "nao"
         r.parts.append(f"REFUSAL={plain(sentences[0])!r} (whole line)")
     opt: list[str] = []
@@ -168,9 +184,6 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
     soft: list[str] = []  # a negated CONTACT ("I don't read mails until...") which an away notice may explain
     deferral = polite = False
     boilerplate = None  # from a disclaimer or newsletter line on: its paragraph, and below a first paragraph, the rest
-    offsets = [0]
-    for raw in sentences:
-        offsets.append(offsets[-1] + len(raw.split()))
 
     def findings() -> int:
         return len(opt) + len(weak) + len(soft) + len(refusals) + sum(len(v) for v in requests.values())
@@ -179,9 +192,10 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
         r.first_at = 0
     counted = findings()
     for k, raw in enumerate(sentences):
-        if r.first_at is None and findings() > counted:
-            r.first_at = offsets[k - 1]
-        counted = findings()
+        if r.first_at is None:
+            if findings() > counted:
+                r.first_at = offsets[k - 1]
+            counted = findings()
         if boilerplate is not None and (paragraph_of[k] == boilerplate or boilerplate > 0):
             continue  # "This message is confidential. ... Any distribution is forbidden." is not the writer's
         f = _Found(read(raw, lex), lex)

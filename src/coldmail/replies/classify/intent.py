@@ -21,7 +21,7 @@ The decision:
 
 from __future__ import annotations
 
-import unicodedata
+import re
 
 from coldmail.replies.classify.grammar import Reading, read_reply
 from coldmail.replies.classify.language import candidates
@@ -41,14 +41,17 @@ _REQUESTS = ("opt_out", "erasure", "source", "access")
 assert DISAGREE < REVIEW_THRESHOLD <= ACT_HUMAN < ACT
 
 
+# Control characters (Cc) but line breaks and tabs, private-use (Co) and surrogate (Cs) code points,
+# and the replacement mark: binary decoded as text.
+_JUNK = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ud800-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd]")
+
+
 def unreadable(text: str) -> bool:
     """No letters to read, or mostly control characters and replacement marks (binary decoded as text)."""
-    letters = sum(1 for ch in text if ch.isalpha())
-    if letters < 2:
+    letters = (ch for ch in text if ch.isalpha())
+    if next(letters, None) is None or next(letters, None) is None:
         return True
-    junk = sum(1 for ch in text if ch == "\ufffd" or (unicodedata.category(ch) in ("Cc", "Co", "Cs")
-                                                       and ch not in "\n\r\t"))
-    return junk > 0.1 * len(text)
+    return len(_JUNK.findall(text)) > 0.1 * len(text)
 
 
 def read(text: str, prior: str | None = None) -> Reading:

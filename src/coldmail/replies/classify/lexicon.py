@@ -56,6 +56,9 @@ class Lexicon:
     lemmas: dict[str, re.Pattern] = field(default_factory=dict)
     quick_surface: dict[str, re.Pattern] = field(default_factory=dict)  # `quick` of each, searched in " " + text
     quick_lemmas: dict[str, re.Pattern] = field(default_factory=dict)
+    # Which parts a sentence's words can start (`Index`): only those parts' patterns are searched.
+    index_surface: Index | None = None
+    index_lemmas: Index | None = None
     whole: frozenset[str] = frozenset()  # whole-line refusals, as words() reads them
     courtesy: frozenset[str] = frozenset()  # words a whole line may add to a refusal ("no, thanks")
     gap: str = r"(?:\S+ ){0,3}"  # what "..." matches: up to three words, none of them a negation
@@ -94,6 +97,65 @@ def plain(text: str) -> str:
         return folded
     stripped = "".join(ch for ch in unicodedata.normalize("NFD", folded) if not unicodedata.combining(ch))
     return unicodedata.normalize("NFC", stripped)
+
+
+class Index:
+    """The words each part's entries start with (exact, or the stem of a "*" word), so that a
+    sentence's words say which parts can match in it at all: most parts are absent from most
+    sentences, and a dictionary lookup per word is cheaper than a pattern search per part."""
+
+    def __init__(self) -> None:
+        self.exact: dict[str, set[str]] = {}
+        self.stems: dict[str, set[str]] = {}
+        self.always: set[str] = set()  # parts with an entry that can start anywhere (a leading "...")
+        self.lengths: tuple[int, ...] = ()
+        self.known: dict[str, frozenset[str]] = {}
+
+    def add(self, part: str, first: str | None, stem: bool) -> None:
+        if first is None:
+            self.always.add(part)
+        else:
+            (self.stems if stem else self.exact).setdefault(first, set()).add(part)
+
+    def done(self) -> Index:
+        self.lengths = tuple(sorted({len(s) for s in self.stems}))
+        return self
+
+    def parts(self, words: list[str]) -> set[str]:
+        """The parts whose entries may start at one of `words`."""
+        found = set(self.always)
+        known = self.known
+        for w in words:
+            if (p := known.get(w)) is None:
+                p = self._starting(w)
+            if p:
+                found |= p
+        return found
+
+    def _starting(self, w: str) -> frozenset[str]:
+        """The parts an entry of which may start at the word `w` (remembered: replies repeat words)."""
+        p: set[str] = set(self.exact.get(w, ()))
+        for k in self.lengths:
+            if k > len(w):
+                break
+            p |= self.stems.get(w[:k], set())
+        if len(self.known) >= 100_000:
+            self.known.clear()
+        self.known[w] = frozenset(p)
+        return self.known[w]
+
+
+def _first_word(entry: str, lex: Lexicon, *, lemmatized: bool) -> tuple[str | None, bool]:
+    """The word an entry's pattern starts with, as _entry_pattern folds it, and whether it is a stem
+    (None: the entry may start anywhere)."""
+    first = (entry.replace("-", " ").split() or ["..."])[0]
+    if first == "...":
+        return None, False
+    star = first.endswith("*")
+    originals = _originals(first.rstrip("*"), lex)
+    if lemmatized and not star:
+        return lemma_of(originals[0], lex.lemma), False
+    return _fold_word(originals[0]), star and len(originals) == 1
 
 
 def _entry_pattern(entry: str, lex: Lexicon, *, lemmatized: bool) -> str | None:
@@ -156,10 +218,14 @@ def lemma_words(entry: str, lex: Lexicon, lemma=None) -> tuple[set[str], set[str
 _WORD_START = r"(?<!\S)"
 
 
-def _compile(entries: list[str], lex: Lexicon, *, lemmatized: bool) -> re.Pattern | None:
+def _compile(entries: list[str], lex: Lexicon, *, lemmatized: bool, part: str = "",
+             index: Index | None = None) -> re.Pattern | None:
     patterns = [p for e in entries if (p := _entry_pattern(e, lex, lemmatized=lemmatized))]
     if not patterns:
         return None
+    if index is not None and not lex.chars:
+        for e in entries:
+            index.add(part, *_first_word(e, lex, lemmatized=lemmatized))
     patterns.sort(key=len, reverse=True)
     return re.compile("|".join(patterns))
 
@@ -222,15 +288,17 @@ def lexicon(lang: str) -> Lexicon | None:
     if negations and not lex.chars:
         lex.gap = r"(?:(?!(?:" + "|".join(map(re.escape, negations)) + r") )\S+ ){0,3}"
     whole = []
+    surface_index, lemma_index = Index(), Index()
     for part, items in entries.items():
         if part == "courtesy":
             lex.courtesy = frozenset(w for e in items for w in words(e))
             continue
         plain = [e for e in items if not e.startswith("=")]
         whole += [" ".join(words(e[1:])) for e in items if e.startswith("=")]
-        if (p := _compile(plain, lex, lemmatized=False)) is not None:
+        if (p := _compile(plain, lex, lemmatized=False, part=part, index=surface_index)) is not None:
             lex.surface[part] = p
-        if lex.lemma and part not in AS_WRITTEN and (p := _compile(plain, lex, lemmatized=True)) is not None:
+        if lex.lemma and part not in AS_WRITTEN and (
+                p := _compile(plain, lex, lemmatized=True, part=part, index=lemma_index)) is not None:
             lex.lemmas[part] = p
     lex.whole = frozenset(whole)
     lex.quick_lemmas = {part: quick(p) for part, p in lex.lemmas.items()}
@@ -239,9 +307,11 @@ def lexicon(lang: str) -> Lexicon | None:
     if prefixes:
         stems = [e for e in entries.get("contact", []) if " " not in e and not e.startswith("=")]
         negated_forms = [p + (e if e.endswith("*") else e + "*") for e in stems for p in prefixes]
-        if (p := _compile(negated_forms, lex, lemmatized=False)) is not None:
+        if (p := _compile(negated_forms, lex, lemmatized=False, part="negcontact", index=surface_index)) is not None:
             lex.surface["negcontact"] = p
     lex.quick_surface = {part: quick(p) for part, p in lex.surface.items()}
+    if not lex.chars:
+        lex.index_surface, lex.index_lemmas = surface_index.done(), lemma_index.done()
     return lex
 
 
