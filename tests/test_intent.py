@@ -436,3 +436,11 @@ def test_a_person_found_only_in_a_runner_up_language_of_a_long_reply_waits_for_r
     monkeypatch.setattr(intent, "read_reply", lambda text, lex: readings[lex.lang])
     r = classify_text("Soovin tutvuda kõigi andmetega, mis teil minu kohta on. " * 4 + "Helen Koppel")
     assert r.confidence < REVIEW_THRESHOLD and "only the sv reading" in r.why, r.why
+
+
+def test_addresses_are_not_words_of_the_sentence():
+    from coldmail.replies.classify.sentences import _words
+
+    _, words, _ = _words("Scríobh chuig eolas@gnolacht.ie nó féach https://gnolacht.example/unsubscribe-me", False)
+    assert "eolas" not in words and "unsubscribe" not in words  # "eolas" is Irish for "information"
+    assert "http" in words  # a link is one word, which a newsletter footer's words may name
