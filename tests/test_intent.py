@@ -444,3 +444,9 @@ def test_addresses_are_not_words_of_the_sentence():
     _, words, _ = _words("Scríobh chuig eolas@gnolacht.ie nó féach https://gnolacht.example/unsubscribe-me", False)
     assert "eolas" not in words and "unsubscribe" not in words  # "eolas" is Irish for "information"
     assert "http" in words  # a link is one word, which a newsletter footer's words may name
+
+
+@pytest.mark.parametrize("mark", [";", "\u037e"])  # the semicolon key, and the Greek question mark's own code point
+def test_a_greek_question_mark_asks(mark):
+    r = classify_text(f"Ποια είναι η πηγή σας{mark}")  # "What is your source?"
+    assert r.kind == "data_request" and r.request == "source", r.why

@@ -32,7 +32,8 @@ _QUOTED = re.compile(r'"[^"\n]{1,60}"|„[^“”"\n]{1,60}[“”"]|«[^»\n]{1
 _DOMAIN = re.compile(r"(?<![\w.+-])@[\w-]+(?:\.[\w-]+)+")
 
 
-_QUESTION_MARKS = ("?", "？", "؟")  # Latin, full-width (zh, ja), Arabic
+_QUESTION_MARKS = ("?", "？", "؟", "\u037e")  # Latin, full-width (zh, ja), Arabic, Greek (";", its own code point)
+_GREEK_QUESTION = ";"  # Greek writers type the semicolon key: in Greek text it is a question mark
 
 
 @dataclass
@@ -230,7 +231,7 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
             continue  # "This message is confidential. ... Any distribution is forbidden." is not the writer's
         f = _Found(read(raw, lex), lex)
         before, last = last, f
-        asks = any(q in raw for q in _QUESTION_MARKS)
+        asks = any(q in raw for q in _QUESTION_MARKS) or lex.lang == "el" and _GREEK_QUESTION in raw
         f.drop_inside("human", "refusal", "negated", "polite", "negation")
         if lex.clitics and not f.has("self"):  # "quítame", "toglieteci", "neħħuni": the pronoun is on the verb
             onto = [x for v in ("action", "erase") for x in f.spans.get(v, ())
