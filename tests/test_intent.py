@@ -450,3 +450,8 @@ def test_addresses_are_not_words_of_the_sentence():
 def test_a_greek_question_mark_asks(mark):
     r = classify_text(f"Ποια είναι η πηγή σας{mark}")  # "What is your source?"
     assert r.kind == "data_request" and r.request == "source", r.why
+
+
+def test_a_negated_time_is_not_a_deferral():
+    r = classify_text("No budget this year and none planned for next year either. Please remove me from your list.")
+    assert suppresses(r), r.why

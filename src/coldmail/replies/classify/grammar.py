@@ -245,7 +245,7 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
         company = f.has("company") or _DOMAIN.search(raw) is not None
         if company:
             r.company_wide = True
-        if f.has("deferral"):
+        if f.has("deferral") and not f.negated("deferral"):  # "nor next year" is not "write again next year"
             deferral = True
             r.human.append(_label("deferral", f))
         if f.has("polite"):
