@@ -336,3 +336,122 @@ def test_the_model_sure_of_an_opt_out_the_rules_found_beside_the_request_does_no
     r = classify_text("Please remove me from your list. And where did you get my email address?")
     assert r.kind == "data_request" and r.request == "source" and r.also_opt_out, r.why
     assert r.confidence >= REVIEW_THRESHOLD, r.why
+
+
+def _message(subject: str, body: str):
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["From"] = "kirsten@dahl.example"
+    msg["To"] = "anna@routewise.example"
+    msg["Subject"] = subject
+    msg.set_content(body)
+    return msg
+
+
+@pytest.mark.parametrize("subject, body", [
+    ("Unsubscribe", "\n\n--\nDeclan Hurley | Fleet Coordinator"),  # nothing but a signature
+    ("Please remove me from your list", "Thanks.\n\nKirsten Dahl\nDahl Catering ApS"),
+])
+def test_a_request_written_in_the_subject_is_read_when_the_body_says_nothing(subject, body):
+    from coldmail.replies.classify import classify
+
+    r = classify(_message(subject, body))
+    assert r.kind == "opt_out" and r.confidence >= REVIEW_THRESHOLD, r.why
+    assert "subject" in r.why
+
+
+@pytest.mark.parametrize("subject, body", [
+    ("Re: Remove the guesswork from route planning", "\n\n--\nDeclan Hurley"),  # our subject behind "Re:"
+    ("AW: Unsubscribe", "Sounds interesting, can we talk on Tuesday?"),  # the body says something else
+])
+def test_a_reply_subject_or_a_body_with_its_own_answer_is_not_read_as_the_request(subject, body):
+    from coldmail.replies.classify import classify
+
+    r = classify(_message(subject, body))
+    assert not suppresses(r), r.why
+
+
+@pytest.mark.parametrize("text", [
+    "No budget this year and none planned for next year. Please remove me from your list.",
+    "Not this quarter. Please take me off your mailing list for now.",
+])
+def test_an_explicit_opt_out_beside_a_deferral_waits_for_a_person(text):
+    r = classify_text(text)
+    assert r.confidence < REVIEW_THRESHOLD, r.why  # neither suppressed nor read as a confident "human"
+
+
+def test_a_negated_interest_word_is_not_evidence_of_a_person():
+    r = classify_text("There is nothing to talk about here, we signed with another provider.")
+    assert r.confidence < REVIEW_THRESHOLD, r.why
+
+
+@pytest.mark.parametrize("text, asked", [
+    ("What do you have about me in your CRM? Send it to me.", "access"),
+    ("What list did you get my address from?", "source"),
+    ("Welche Daten haben Sie zu meiner Person gespeichert, und wie lange wollen Sie sie aufbewahren?", "access"),
+    ("Woher haben Sie meine Daten?", "source"),
+])
+def test_which_data_is_held_is_access_and_which_list_is_source(text, asked):
+    r = classify_text(text)
+    assert r.kind == "data_request" and r.request == asked and r.confidence >= REVIEW_THRESHOLD, r.why
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("You keep emailing me every week. Stop it.", "opt_out"),
+    ("Your newsletters arrive twice a week. Please stop this now.", "opt_out"),
+    ("You have my personal data from some list. Please erase it.", "erasure"),
+])
+def test_it_refers_to_what_the_sentence_before_named(text, kind):
+    r = classify_text(text)
+    assert r.confidence >= REVIEW_THRESHOLD, r.why
+    assert r.kind == kind or r.request == kind, r.why
+
+
+@pytest.mark.parametrize("text", [
+    "We keep the customer list in Excel. Can you remove it from the onboarding?",
+    "Thanks for the demo yesterday. Stop by our booth, it is next to the entrance.",
+    "You sent me a quote last week. Can you delete it and send a new one for 20 vans?",
+])
+def test_it_referring_to_something_else_is_not_an_opt_out(text):
+    assert not suppresses(classify_text(text))
+
+
+def test_a_short_reply_is_read_in_every_language_when_its_own_find_nothing(monkeypatch):
+    from coldmail.replies.classify import intent
+
+    # The detector's guesses for one word are poor: here it guesses neither Polish nor English.
+    monkeypatch.setattr(intent, "candidates", lambda text, prior=None: ["fi", "et"])
+    r = classify_text("Wypisz mnie.")
+    assert r.kind == "opt_out" and r.confidence >= REVIEW_THRESHOLD and r.language == "pl", r.why
+    assert not suppresses(classify_text("Kiitos paljon!"))
+
+
+def test_a_person_found_only_in_a_runner_up_language_of_a_long_reply_waits_for_review(monkeypatch):
+    from coldmail.replies.classify import intent
+    from coldmail.replies.classify.grammar import Reading
+
+    readings = {"et": Reading(lang="et"), "sv": Reading(lang="sv", intent="human", human=["HUMAN=koppel"])}
+    monkeypatch.setattr(intent, "candidates", lambda text, prior=None: ["et", "sv"])
+    monkeypatch.setattr(intent, "read_reply", lambda text, lex: readings[lex.lang])
+    r = classify_text("Soovin tutvuda kõigi andmetega, mis teil minu kohta on. " * 4 + "Helen Koppel")
+    assert r.confidence < REVIEW_THRESHOLD and "only the sv reading" in r.why, r.why
+
+
+def test_addresses_are_not_words_of_the_sentence():
+    from coldmail.replies.classify.sentences import _words
+
+    _, words, _ = _words("Scríobh chuig eolas@gnolacht.ie nó féach https://gnolacht.example/unsubscribe-me", False)
+    assert "eolas" not in words and "unsubscribe" not in words  # "eolas" is Irish for "information"
+    assert "http" in words  # a link is one word, which a newsletter footer's words may name
+
+
+@pytest.mark.parametrize("mark", [";", "\u037e"])  # the semicolon key, and the Greek question mark's own code point
+def test_a_greek_question_mark_asks(mark):
+    r = classify_text(f"Ποια είναι η πηγή σας{mark}")  # "What is your source?"
+    assert r.kind == "data_request" and r.request == "source", r.why
+
+
+def test_a_negated_time_is_not_a_deferral():
+    assert suppresses(classify_text("Not in spring either. Please remove me from your list."))
+    assert not suppresses(classify_text("Maybe next year. Please remove me from your list."))  # a person looks

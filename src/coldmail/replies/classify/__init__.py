@@ -23,16 +23,18 @@ footer ("reply 'no thanks'") and would otherwise suppress everyone who answers.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from email.message import Message
 
 from coldmail.replies.classify.autoreply import auto_reply
 from coldmail.replies.classify.bounces import bounce, complaint
-from coldmail.replies.classify.intent import classify_text
+from coldmail.replies.classify.intent import NOTHING_FOUND, classify_text
 from coldmail.replies.classify.quotes import new_text
 from coldmail.replies.classify.result import REVIEW_THRESHOLD, Classification
 from coldmail.replies.classify.text import Mail, body_text
 from coldmail.replies.classify.unsubscribe import unsubscribe
+from coldmail.store.states import ReplyKind
 
 __all__ = ["REVIEW_THRESHOLD", "Classification", "classify", "classify_text", "new_text"]
 
@@ -46,4 +48,24 @@ def classify(msg: Message, *, today: date | None = None) -> Classification:
     found = bounce(mail, text) or complaint(mail, text) or unsubscribe(mail, text) or auto_reply(mail, text, today)
     if found:
         return found
-    return classify_text(new_text(text))
+    body = new_text(text)
+    result = classify_text(body)
+    subject = own_subject(mail.subject or "")
+    if subject and result.kind == ReplyKind.HUMAN and result.confidence <= NOTHING_FOUND:
+        # "Subject: Unsubscribe" above a signature, or "Abmelden" with an empty body: the person wrote
+        # the request where they would write a title. Read the subject as the reply's first line.
+        titled = classify_text(f"{subject}\n\n{body}")
+        if titled.kind != ReplyKind.HUMAN or titled.confidence > NOTHING_FOUND:
+            titled.why = f"with its subject {subject!r}: {titled.why}"
+            return titled
+    return result
+
+
+# "Re:", "AW:", "SV:", "Odp:", "Отг:", "回复：": a reply's or forward's subject, ours with a prefix
+_PREFIXED = re.compile(r"^\s*[^\s:：]{1,12}\s*[:：]")
+
+
+def own_subject(subject: str) -> str:
+    """The subject if the person wrote it (not ours behind "Re:"/"AW:"/"Fwd:"...), else ""."""
+    subject = " ".join(subject.split())
+    return "" if not subject or _PREFIXED.match(subject) else subject

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from coldmail.replies.classify.lexicon import Lexicon, plain, whole_line
 from coldmail.replies.classify.sentences import Sentence, numbered, read
 
+ANAPHOR_WORDS = 8  # "Stop it.", "Please cancel it now.": a short sentence whose object is the one before's
 NEG_BEFORE = 3  # words between a negation and the verb it negates
 # Words quoted from our own footer ('reply "no thanks"') are mentioned, not said.
 _QUOTED = re.compile(r'"[^"\n]{1,60}"|„[^“”"\n]{1,60}[“”"]|«[^»\n]{1,60}»|“[^”\n]{1,60}”|‘[^’\n]{1,60}’|'
@@ -31,7 +32,8 @@ _QUOTED = re.compile(r'"[^"\n]{1,60}"|„[^“”"\n]{1,60}[“”"]|«[^»\n]{1
 _DOMAIN = re.compile(r"(?<![\w.+-])@[\w-]+(?:\.[\w-]+)+")
 
 
-_QUESTION_MARKS = ("?", "？", "؟")  # Latin, full-width (zh, ja), Arabic
+_QUESTION_MARKS = ("?", "？", "؟", "\u037e")  # Latin, full-width (zh, ja), Arabic, Greek (";", its own code point)
+_GREEK_QUESTION = ";"  # Greek writers type the semicolon key: in Greek text it is a question mark
 
 
 @dataclass
@@ -50,6 +52,7 @@ class Reading:
     support: int = 0  # how many separate findings make the intent (a formal request repeats itself)
     found: set[str] = field(default_factory=set)  # every request and opt-out found, the intent's and beside it
     first_at: int | None = None  # words before the sentence of the first finding (a request up top, or below)
+    held: str = ""  # an opt-out said outright but held back by a deferral or polite words beside it
 
     @property
     def why(self) -> str:
@@ -113,6 +116,17 @@ class _Found:
         theirs = {(a, b) for a, b, _ in self.spans.get(other, ())}
         return part in self.spans and all((a, b) in theirs for a, b, _ in self.spans[part])
 
+    def asks_where(self) -> bool:
+        """A WHERE word that is not also a WHAT word ("which") in the clause of an OBTAIN word: "where
+        did you get it", not "which data do you have, and how long do you keep it"."""
+        if not self.has("where"):
+            return False
+        if self.lex.chars or not self.has("obtain"):
+            return not self.within("where", "what")
+        whats = {(a, b) for a, b, _ in self.spans.get("what", ())}
+        verbs = {self.s.clauses[a] for a, _, _ in self.spans["obtain"]}
+        return any((a, b) not in whats and self.s.clauses[a] in verbs for a, b, _ in self.spans["where"])
+
     def word(self, part: str) -> str:
         return self.spans[part][0][2]
 
@@ -148,6 +162,22 @@ class _Found:
 
 def _label(part: str, found: _Found) -> str:
     return f"{part.upper()}={found.word(part)}"
+
+
+def _referred(f: _Found, before: _Found | None) -> tuple[str, str] | None:
+    """A short sentence whose object is "it"/"this", named by the sentence before: "You keep sending me
+    your newsletter. Stop it." (STOP or ACTION on the emails written to the writer), "You have my phone
+    number. Delete it." (ERASE on their data). Returns the verb's part and the finding, or None."""
+    if before is None or not f.has("anaphor") or f.has("self") or f.has("channel") or len(f.s.clauses) > ANAPHOR_WORDS:
+        return None
+    if f.has("erase") and before.has("mydata") and not f.negated("erase"):
+        return "erase", f"{_label('erase', f)} + {_label('anaphor', f)} (= {_label('mydata', before)})"
+    written = before.has("channel") and (before.has("self") or before.has("contact"))
+    for verb in ("stop", "action"):
+        if f.has(verb) and (written or verb == "stop" and (before.has("contact") or before.has("channel"))) and not f.negated(verb):
+            named = "channel" if before.has("channel") else "contact"
+            return verb, f"{_label(verb, f)} + {_label('anaphor', f)} (= {_label(named, before)})"
+    return None
 
 
 @functools.lru_cache(maxsize=8)  # one reply, read in each of its candidate languages
@@ -191,6 +221,7 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
     if r.parts or requests:
         r.first_at = 0
     counted = findings()
+    last: _Found | None = None  # the sentence before: what an "it" in this one refers to
     for k, raw in enumerate(sentences):
         if r.first_at is None:
             if findings() > counted:
@@ -199,7 +230,8 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
         if boilerplate is not None and (paragraph_of[k] == boilerplate or boilerplate > 0):
             continue  # "This message is confidential. ... Any distribution is forbidden." is not the writer's
         f = _Found(read(raw, lex), lex)
-        asks = any(q in raw for q in _QUESTION_MARKS)
+        before, last = last, f
+        asks = any(q in raw for q in _QUESTION_MARKS) or lex.lang == "el" and _GREEK_QUESTION in raw
         f.drop_inside("human", "refusal", "negated", "polite", "negation")
         if lex.clitics and not f.has("self"):  # "quítame", "toglieteci", "neħħuni": the pronoun is on the verb
             onto = [x for v in ("action", "erase") for x in f.spans.get(v, ())
@@ -213,14 +245,14 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
         company = f.has("company") or _DOMAIN.search(raw) is not None
         if company:
             r.company_wide = True
-        if f.has("deferral"):
+        if f.has("deferral") and not f.negated("deferral"):  # "nor next year" is not "write again next year"
             deferral = True
             r.human.append(_label("deferral", f))
         if f.has("polite"):
             polite = True
             r.human.append(_label("polite", f))
         for part in ("human", "referral"):
-            if f.has(part):
+            if f.has(part) and not (part == "human" and f.negated("human")):  # "nothing to talk about"
                 r.human.append(_label(part, f))
         if f.has("wherefrom"):  # "откъде?", "nereden?": a source word that lemmatizing would lose
             f.spans.setdefault("source", f.spans["wherefrom"])
@@ -249,7 +281,11 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
         about = "self" if f.has("self") else "mydata" if f.has("mydata") else None
         on = about or ("channel" if f.has("channel") else None)
         # "where did you get my address?", "from which list do you have me?"
-        got = f.has("obtain") or f.has("hold") and f.has("what") and f.has("channel") and asks
+        # "what list do you have me from?": WHAT asks about the CHANNEL (just before it), unlike "what do
+        # you have about me in your CRM?", which asks what is held
+        what_channel = f.has("what") and f.has("channel") and (f.lex.chars or any(
+            0 < c - w <= 3 for _, w, _ in f.spans["what"] for c, _, _ in f.spans["channel"]))
+        got = f.has("obtain") or f.has("hold") and what_channel and asks
         copy = f.has("copy") or f.has("access")  # "send me a copy of the data (which) you have": access
         # a SOURCE noun asks in a question, or about the writer or their data ("the source of my address")
         sourced = f.has("source") and (asks or f.has("mydata") or f.has("self"))
@@ -257,8 +293,8 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
         # "koje ... imate", "co macie o mnie"): without a place it came from (a list, a database) and
         # without a WHERE of its own, it asks what is held.
         which_have = (f.has("what") and not f.has("channel") and not sourced
-                      and (not f.has("where") or f.within("where", "what")) and f.within("obtain", "hold"))
-        if on and got and not copy and not which_have and (f.has("where") or sourced or (f.has("what") and f.has("channel"))):
+                      and f.within("obtain", "hold") and not f.asks_where())
+        if on and got and not copy and not which_have and (f.has("where") or sourced or what_channel):
             asker = "where" if f.has("where") else "source" if sourced else "what"
             verb = _label("obtain" if f.has("obtain") else "hold", f)
             requests.setdefault("source", []).append(f"{_label(asker, f)} + {verb} + {_label(on, f)}")
@@ -291,6 +327,11 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
                 break
         if f.has("stop") and (f.has("contact") or f.has("channel")) and not f.negated("stop"):
             opt.append(f"{_label('stop', f)} + {_label('contact' if f.has('contact') else 'channel', f)}")
+        elif it := _referred(f, before):
+            if it[0] == "erase":
+                requests.setdefault("erasure", []).append(it[1])
+            else:
+                opt.append(it[1])
         for verb in ("contact", "want"):
             # "Don't email.", "Nie pisać więcej.": short, and nothing after the verb but a word like "again";
             # not "No puedo enviarle la factura hoy" (I can't send you the invoice today)
@@ -307,6 +348,7 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
             refusals.append(_label("refusal", f))
     if r.first_at is None and findings() > counted:
         r.first_at = offsets[len(sentences) - 1]
+    explicit = list(opt)  # said outright: ACTION on SELF, STOP on CONTACT ("remove me", "stop emailing me")
     evidence = [h for h in r.human if h != "QUOTED"]
     if soft and not opt and evidence:
         r.blocked.append(f"{soft[0]} with {evidence[0]}")  # "on holiday, not reading e-mails": a person looks
@@ -339,8 +381,13 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
             r.parts += opt
         return r
     if opt and (deferral or polite) and not r.parts:
-        r.blocked.append("DEFERRAL" if deferral else "POLITE")
+        # "not this year, maybe in spring": a person's answer. But "no budget, remove me from your list"
+        # says the opt-out outright beside it: neither wins, and a person looks.
+        said = "DEFERRAL" if deferral else "POLITE"
+        r.held = f"{explicit[0]} with {said}" if explicit else ""
+        r.blocked.append(r.held or said)
         opt = []
+
     if opt:
         r.intent = "opt_out"
         r.parts = opt

@@ -24,8 +24,8 @@ from __future__ import annotations
 import re
 
 from coldmail.replies.classify.grammar import Reading, read_reply
-from coldmail.replies.classify.language import candidates
-from coldmail.replies.classify.lexicon import lexicon
+from coldmail.replies.classify.language import SHORT, candidates
+from coldmail.replies.classify.lexicon import languages, lexicon
 from coldmail.replies.classify.model import load as load_model
 from coldmail.replies.classify.result import REVIEW_THRESHOLD, Classification
 from coldmail.store.states import ReplyKind, RequestKind
@@ -35,6 +35,7 @@ ACT_HUMAN = 0.9  # positive evidence of a person's reply, and the model sees no 
 DISAGREE = 0.6  # below REVIEW_THRESHOLD: a person decides
 NOTHING_FOUND = 0.3
 LONG = 80  # words
+SHORT_WORDS = 3  # a reply of this many words or fewer is read in every language if its own find nothing
 _PRIORITY = {"erasure": 0, "source": 1, "access": 2, "opt_out": 3, "human": 4, None: 5}
 _REQUESTS = ("opt_out", "erasure", "source", "access")
 
@@ -69,6 +70,27 @@ def read(text: str, prior: str | None = None) -> Reading:
         negated |= any(h.startswith("NEGAT") for h in reading.human)
         if best is None or _PRIORITY[reading.intent] < _PRIORITY[best.intent]:
             best = reading
+    if len(text.split()) <= SHORT_WORDS and all(r.intent is None for r in readings):
+        # "Avregistrera", "Odjava.": a word or two is too little for the detector; every lexicon reads
+        # it, and it is taken only when exactly one kind of request is found and nothing else.
+        others = [read_reply(text, lex) for lang in languages() if lang not in langs and (lex := lexicon(lang))]
+        kinds = {r.intent for r in others if r.intent is not None}
+        if len(kinds) == 1 and kinds <= set(_REQUESTS):
+            best = next(r for r in others if r.intent in kinds)
+            best.parts = [*best.parts, f"(a reply of {len(text.split())} word(s), read in every language)"]
+            readings.append(best)
+    if (best is not None and best.intent == "human" and readings and best is not readings[0]
+            and readings[0].intent is None and len(text) >= SHORT):
+        # The detected language finds nothing, and a runner-up's words read as a person's ("Koppel", a
+        # surname, is Swedish for "link"): not enough to call it a person's ordinary reply.
+        best.blocked.append(f"only the {best.lang} reading finds {' + '.join(dict.fromkeys(best.human))}")
+        best.intent = None
+    held = next((r for r in readings[:1] if r.held), None)
+    if best is not None and best.intent == "human" and held is not None:
+        # Read in the detected language, the reply asks outright for something beside its deferral or
+        # polite words ("no budget this year; remove me from your list"): a person decides.
+        best.blocked.append(f"{held.held} in the {held.lang} reading")
+        best.intent = None
     if best is not None and best.intent == "opt_out" and negated:
         # Read in another candidate language, the reply asks NOT to be removed: a person decides.
         best.blocked.append("negated removal in another reading")

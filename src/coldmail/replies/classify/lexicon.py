@@ -37,11 +37,12 @@ PARTS = (
     "notonly",  # "not just / not only": the negation is of "only", not of the verb after it
     "wherefrom",  # "whence", "откъде", "nereden": a SOURCE question word (as written: its lemma is "where")
     "courtesy",  # "thanks", "but", "sorry": left out when a first line is compared with the whole-line refusals
+    "anaphor",  # "it", "this", "them": what an earlier sentence named ("You send me a newsletter. Cancel it.")
 )
 # Function words and fixed phrases are matched as written: lemmatizing "don't" gives "do".
 AS_WRITTEN = frozenset({"negation", "negated", "deferral", "refusal", "polite", "disclaimer", "footer", "self",
                         "where", "what", "company", "referral", "everything",
-                        "notonly", "wherefrom", "courtesy"})
+                        "notonly", "wherefrom", "courtesy", "anaphor"})
 
 
 @dataclass

@@ -14,6 +14,12 @@ _CLAUSE = frozenset(",;:–—-()")  # negation does not reach over these
 _ABBREVIATION = re.compile(r"(?<!\w)\w{1,4}\.$")  # "Art.", "čl.", "ust.", "Nr." before a number
 
 
+# An email address is not words ("eolas@firm.ie" is not "eolas", information); a web address is
+# one word, "http" ("https://firm.example/unsubscribe" is a link, which a footer's words may name).
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_URL = re.compile(r"\b(?:https?://|www\.)\S+", re.I)
+
+
 @dataclass
 class Sentence:
     surface: str  # folded words, one space between
@@ -68,6 +74,7 @@ def _words(sentence: str, split_apostrophe: bool) -> tuple[tuple[str, ...], tupl
     originals: list[str] = []
     clauses: list[int] = []
     clause = 0
+    sentence = _URL.sub(" http ", _EMAIL.sub(" ", sentence))
     for token in simplemma.simple_tokenizer(sentence):
         if token in _CLAUSE or (len(token) == 1 and not token.isalnum()):
             if token in _CLAUSE:
