@@ -457,3 +457,18 @@ def test_a_greek_question_mark_asks(mark):
 def test_a_negated_time_is_not_a_deferral():
     assert suppresses(classify_text("Not in spring either. Please remove me from your list."))
     assert not suppresses(classify_text("Maybe next year. Please remove me from your list."))  # a person looks
+
+
+@pytest.mark.parametrize("text", [
+    "Don't email me and delete my data.",
+    "Schreiben Sie mir nicht mehr und löschen Sie meine Daten.",  # the negation after its verb (V2)
+    "Больше мне не пишите и удалите все мои данные.",
+])
+def test_a_negated_send_does_not_negate_the_erasure_beside_it(text):
+    r = classify_text(text)
+    assert r.kind == "data_request" and r.request == "erasure" and r.confidence >= REVIEW_THRESHOLD, r.why
+
+
+@pytest.mark.parametrize("text", ["Don't remove me or delete my data.", "Bitte löschen Sie mich nicht, ich lese gern mit."])
+def test_a_negation_still_reaches_the_removals_it_governs(text):
+    assert not suppresses(classify_text(text))

@@ -148,16 +148,29 @@ class _Found:
         consumed |= {i for a, b, _ in self.spans[part] for i in range(a + 1, b + 1)}  # "no more", "больше не"
         negs = [(a, b) for a, b, _ in self.spans["negation"] if a not in consumed]
         clauses = self.s.clauses
+        # "Don't email me and delete my data": the negation is of the writing, not of the deleting. A verb
+        # of the other kind (writing vs. removing) between the negation and this one, or just before the
+        # negation in a language that negates after the verb ("Schreiben Sie mir nicht mehr und löschen
+        # Sie..."), takes the negation for itself.
+        other = _WRITING if part in _REMOVING else _REMOVING if part in _WRITING else ()
+        verbs = [x for p in other for x, _, _ in self.spans.get(p, ())]
+
+        def taken(a: int, b: int, i: int) -> bool:
+            return any(b < x < i or x < a <= x + self.lex.negation_after for x in verbs)
 
         def neg(i: int) -> bool:
             for a, b in negs:
-                if i - NEG_BEFORE - 1 <= b < i and clauses[b] == clauses[i]:
+                if i - NEG_BEFORE - 1 <= b < i and clauses[b] == clauses[i] and not taken(a, b, i):
                     return True
                 if self.lex.negation_after and i < a <= i + self.lex.negation_after and clauses[a] == clauses[i]:
                     return True
             return False
 
         return all(neg(a) for a, _, _ in spans)
+
+
+_WRITING = ("contact", "stop", "want")  # verbs of writing to someone (and of wanting it)
+_REMOVING = ("action", "erase")  # verbs of taking someone off, or their data away
 
 
 def _label(part: str, found: _Found) -> str:
