@@ -472,3 +472,24 @@ def test_a_negated_send_does_not_negate_the_erasure_beside_it(text):
 @pytest.mark.parametrize("text", ["Don't remove me or delete my data.", "Bitte löschen Sie mich nicht, ich lese gern mit."])
 def test_a_negation_still_reaches_the_removals_it_governs(text):
     assert not suppresses(classify_text(text))
+
+
+@pytest.mark.parametrize("text", ["Please forget this address.", "Vergessen Sie bitte diese Adresse.",
+                                  "Dimenticate questo indirizzo, grazie."])
+def test_a_verb_that_only_destroys_data_on_the_writer_is_an_erasure(text):
+    r = classify_text(text)
+    assert r.kind == "data_request" and r.request == "erasure" and r.confidence >= REVIEW_THRESHOLD, r.why
+
+
+def test_remove_and_delete_from_a_list_stay_opt_outs():
+    for text in ("Please delete me from your list.", "Delete me."):  # "delete" also takes off: not only data
+        r = classify_text(text)
+        assert r.kind == "opt_out", r.why
+
+
+@pytest.mark.parametrize("text", [
+    "Saw you're doing a webinar in January - don't want to miss that, keep me on the list for the invite!",
+    "Das will ich nicht verpassen, bitte lassen Sie mich auf dem Verteiler für die Einladung!",
+])
+def test_a_negated_want_is_about_its_own_clause(text):
+    assert not suppresses(classify_text(text))

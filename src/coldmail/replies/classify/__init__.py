@@ -11,6 +11,7 @@ the person ask for? Pure functions over `email.message.Message`; no database.
       language.py   the reply's candidate languages (lingua; the contact's country only as a prior)
       sentences.py  sentences, words and lemmas (simplemma)
       lexicon.py    the lexicons (lexicons/<lang>.txt: the words of each intent part, as data)
+      parts.py      the parts one sentence holds (lexicon matches), and whether a negation reaches them
       grammar.py    the shared grammar that composes intent from the parts a sentence holds
       model.py      the second opinion: character n-grams and a linear model (model/intent.npz,
                     built by scripts/train_intent_model.py)

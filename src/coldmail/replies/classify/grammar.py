@@ -19,10 +19,10 @@ import re
 from dataclasses import dataclass, field
 
 from coldmail.replies.classify.lexicon import Lexicon, plain, whole_line
-from coldmail.replies.classify.sentences import Sentence, numbered, read
+from coldmail.replies.classify.parts import Found, label, wanted
+from coldmail.replies.classify.sentences import numbered, read
 
 ANAPHOR_WORDS = 8  # "Stop it.", "Please cancel it now.": a short sentence whose object is the one before's
-NEG_BEFORE = 3  # words between a negation and the verb it negates
 # Words quoted from our own footer ('reply "no thanks"') are mentioned, not said.
 _QUOTED = re.compile(r'"[^"\n]{1,60}"|„[^“”"\n]{1,60}[“”"]|«[^»\n]{1,60}»|“[^”\n]{1,60}”|‘[^’\n]{1,60}’|'
                      r"「[^」\n]{1,60}」|『[^』\n]{1,60}』|(?<!\w)'[^'\n]{1,40}'(?!\w)")
@@ -59,137 +59,21 @@ class Reading:
         return "; ".join(self.parts or self.human or self.blocked)
 
 
-class _Found:
-    """The parts of one sentence: for each, the (start, end) word spans and the matched words."""
-
-    def __init__(self, s: Sentence, lex: Lexicon) -> None:
-        self.s = s
-        self.lex = lex
-        self.spans: dict[str, list[tuple[int, int, str]]] = {}
-        # Most parts are absent from most sentences: one `search` says so, far cheaper than `_add`.
-        # Only the parts whose entries can start at one of the sentence's words are searched.
-        surface, padded = s.surface, " " + s.surface
-        maybe = lex.index_surface.parts(surface.split(" ")) if lex.index_surface else lex.quick_surface
-        for part, found in lex.quick_surface.items():
-            if part in maybe and found.search(padded):
-                self._add(part, lex.surface[part], surface)
-        if lemmas := s.lemmas:
-            padded = " " + lemmas
-            maybe = lex.index_lemmas.parts(lemmas.split(" ")) if lex.index_lemmas else lex.quick_lemmas
-            for part, found in lex.quick_lemmas.items():
-                if part in maybe and found.search(padded):
-                    self._add(part, lex.lemmas[part], lemmas, words=surface)
-
-    def _add(self, part: str, pattern, text: str, words: str | None = None) -> None:
-        got = self.spans.setdefault(part, [])
-        split = None
-        for m in pattern.finditer(text):
-            if m.end() == m.start():
-                continue
-            if self.lex.chars:
-                got.append((m.start(), m.end(), m.group(0)))
-                continue
-            a = text.count(" ", 0, m.start())
-            b = a + m.group(0).strip().count(" ")
-            split = split or (words or text).split(" ")
-            if not any(x[0] == a for x in got):
-                got.append((a, b, " ".join(split[a:b + 1])))
-        if not got:
-            del self.spans[part]
-
-    def drop_inside(self, part: str, *containers: str) -> None:
-        """Forget matches of `part` inside matches of the containers ("interest" in "no interest")."""
-        if part not in self.spans:
-            return
-        inside = [(a, b) for c in containers for a, b, _ in self.spans.get(c, ())]
-        kept = [x for x in self.spans[part] if not any(a <= x[0] and x[1] <= b for a, b in inside)]
-        if kept:
-            self.spans[part] = kept
-        else:
-            del self.spans[part]
-
-    def has(self, part: str) -> bool:
-        return part in self.spans
-
-    def within(self, part: str, other: str) -> bool:
-        """Every match of `part` is also a match of `other` (the same words read two ways)."""
-        theirs = {(a, b) for a, b, _ in self.spans.get(other, ())}
-        return part in self.spans and all((a, b) in theirs for a, b, _ in self.spans[part])
-
-    def asks_where(self) -> bool:
-        """A WHERE word that is not also a WHAT word ("which") in the clause of an OBTAIN word: "where
-        did you get it", not "which data do you have, and how long do you keep it"."""
-        if not self.has("where"):
-            return False
-        if self.lex.chars or not self.has("obtain"):
-            return not self.within("where", "what")
-        whats = {(a, b) for a, b, _ in self.spans.get("what", ())}
-        verbs = {self.s.clauses[a] for a, _, _ in self.spans["obtain"]}
-        return any((a, b) not in whats and self.s.clauses[a] in verbs for a, b, _ in self.spans["where"])
-
-    def word(self, part: str) -> str:
-        return self.spans[part][0][2]
-
-    def negated(self, part: str, every: bool = True) -> bool:
-        """Every match of `part` (or, with every=False, its first: "don't send me these emails" negates
-        "send", not "emails") has a negation just before it (or after, in V2 languages), in its clause.
-        A negation inside the match itself ("больше не", "no more") is part of its meaning."""
-        if self.has("negated"):
-            return True
-        spans = self.spans[part] if every else [min(self.spans[part])]
-        if not self.has("negation"):
-            return False
-        if self.lex.chars:  # "不要删除", "削除の必要はありません": a negation just before or after
-            inside = [(a, b) for p in ("notonly", "polite", "refusal", part) for a, b, _ in self.spans.get(p, ())]
-            negs = [(a, b) for a, b, _ in self.spans["negation"] if not any(a < y and x < b for x, y in inside)]  # overlapping: part of it
-            after = 12 if self.lex.negation_after else 0  # "削除の必要はありません"; zh, he, ar negate before
-            return all(any(x - 6 <= b <= x or y <= a <= y + after for a, b in negs) for x, y, _ in spans)
-        consumed = {i for p in ("refusal", "polite", "notonly") for a, b, _ in self.spans.get(p, ()) for i in range(a, b + 1)}
-        consumed |= {i for a, b, _ in self.spans[part] for i in range(a + 1, b + 1)}  # "no more", "больше не"
-        negs = [(a, b) for a, b, _ in self.spans["negation"] if a not in consumed]
-        clauses = self.s.clauses
-        # "Don't email me and delete my data": the negation is of the writing, not of the deleting. A verb
-        # of the other kind (writing vs. removing) between the negation and this one, or just before the
-        # negation in a language that negates after the verb ("Schreiben Sie mir nicht mehr und löschen
-        # Sie..."), takes the negation for itself.
-        other = _WRITING if part in _REMOVING else _REMOVING if part in _WRITING else ()
-        verbs = [x for p in other for x, _, _ in self.spans.get(p, ())]
-
-        def taken(a: int, b: int, i: int) -> bool:
-            return any(b < x < i or x < a <= x + self.lex.negation_after for x in verbs)
-
-        def neg(i: int) -> bool:
-            for a, b in negs:
-                if i - NEG_BEFORE - 1 <= b < i and clauses[b] == clauses[i] and not taken(a, b, i):
-                    return True
-                if self.lex.negation_after and i < a <= i + self.lex.negation_after and clauses[a] == clauses[i]:
-                    return True
-            return False
-
-        return all(neg(a) for a, _, _ in spans)
 
 
-_WRITING = ("contact", "stop", "want")  # verbs of writing to someone (and of wanting it)
-_REMOVING = ("action", "erase")  # verbs of taking someone off, or their data away
-
-
-def _label(part: str, found: _Found) -> str:
-    return f"{part.upper()}={found.word(part)}"
-
-
-def _referred(f: _Found, before: _Found | None) -> tuple[str, str] | None:
+def _referred(f: Found, before: Found | None) -> tuple[str, str] | None:
     """A short sentence whose object is "it"/"this", named by the sentence before: "You keep sending me
     your newsletter. Stop it." (STOP or ACTION on the emails written to the writer), "You have my phone
     number. Delete it." (ERASE on their data). Returns the verb's part and the finding, or None."""
     if before is None or not f.has("anaphor") or f.has("self") or f.has("channel") or len(f.s.clauses) > ANAPHOR_WORDS:
         return None
     if f.has("erase") and before.has("mydata") and not f.negated("erase"):
-        return "erase", f"{_label('erase', f)} + {_label('anaphor', f)} (= {_label('mydata', before)})"
+        return "erase", f"{label('erase', f)} + {label('anaphor', f)} (= {label('mydata', before)})"
     written = before.has("channel") and (before.has("self") or before.has("contact"))
     for verb in ("stop", "action"):
         if f.has(verb) and (written or verb == "stop" and (before.has("contact") or before.has("channel"))) and not f.negated(verb):
             named = "channel" if before.has("channel") else "contact"
-            return verb, f"{_label(verb, f)} + {_label('anaphor', f)} (= {_label(named, before)})"
+            return verb, f"{label(verb, f)} + {label('anaphor', f)} (= {label(named, before)})"
     return None
 
 
@@ -214,9 +98,9 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
     quoted, sentences, paragraph_of, offsets = _prepared(text)
     requests: dict[str, list[str]] = {}
     for s in quoted:  # 'I invoke my right "to be forgotten"': the quotation marks are the reply's own
-        f = _Found(read(s, lex), lex)
+        f = Found(read(s, lex), lex)
         if f.has("forgotten") and not f.has("disclaimer") and not f.has("footer") and not f.negated("forgotten"):
-            requests.setdefault("erasure", []).append(_label("forgotten", f))
+            requests.setdefault("erasure", []).append(label("forgotten", f))
     if quoted:
         r.human.append("QUOTED")
     if sentences and whole_line(sentences[0], lex):  # as the lexicon folds its words: "Não." is "nao"
@@ -234,7 +118,7 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
     if r.parts or requests:
         r.first_at = 0
     counted = findings()
-    last: _Found | None = None  # the sentence before: what an "it" in this one refers to
+    last: Found | None = None  # the sentence before: what an "it" in this one refers to
     for k, raw in enumerate(sentences):
         if r.first_at is None:
             if findings() > counted:
@@ -242,7 +126,7 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
             counted = findings()
         if boilerplate is not None and (paragraph_of[k] == boilerplate or boilerplate > 0):
             continue  # "This message is confidential. ... Any distribution is forbidden." is not the writer's
-        f = _Found(read(raw, lex), lex)
+        f = Found(read(raw, lex), lex)
         before, last = last, f
         asks = any(q in raw for q in _QUESTION_MARKS) or lex.lang == "el" and _GREEK_QUESTION in raw
         f.drop_inside("human", "refusal", "negated", "polite", "negation")
@@ -260,13 +144,13 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
             r.company_wide = True
         if f.has("deferral") and not f.negated("deferral"):  # "nor next year" is not "write again next year"
             deferral = True
-            r.human.append(_label("deferral", f))
+            r.human.append(label("deferral", f))
         if f.has("polite"):
             polite = True
-            r.human.append(_label("polite", f))
+            r.human.append(label("polite", f))
         for part in ("human", "referral"):
             if f.has(part) and not (part == "human" and f.negated("human")):  # "nothing to talk about"
-                r.human.append(_label(part, f))
+                r.human.append(label(part, f))
         if f.has("wherefrom"):  # "откъде?", "nereden?": a source word that lemmatizing would lose
             f.spans.setdefault("source", f.spans["wherefrom"])
         if asks and not any(f.has(p) for p in ("where", "what", "obtain", "hold", "copy", "source")):
@@ -278,19 +162,23 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
             r.human.append("NEGATED removal")
             continue
         if f.has("forgotten"):
-            requests.setdefault("erasure", []).append(_label("forgotten", f))
+            requests.setdefault("erasure", []).append(label("forgotten", f))
         if f.has("erase") and not f.negated("erase"):
             if f.has("mydata"):  # "delete my data"
-                requests.setdefault("erasure", []).append(f"{_label('erase', f)} + {_label('mydata', f)}")
+                requests.setdefault("erasure", []).append(f"{label('erase', f)} + {label('mydata', f)}")
             elif f.has("everything") and (f.has("self") or f.has("hold")):  # "delete everything you have on me"
-                requests.setdefault("erasure", []).append(f"{_label('erase', f)} + {_label('everything', f)}")
+                requests.setdefault("erasure", []).append(f"{label('erase', f)} + {label('everything', f)}")
             elif f.has("self") and f.has("store"):  # "delete me from your CRM", not only from the list
                 requests.setdefault("erasure", []).append(
-                    f"{_label('erase', f)} + {_label('self', f)} + {_label('store', f)}")
+                    f"{label('erase', f)} + {label('self', f)} + {label('store', f)}")
+            elif f.has("self") and not f.has("channel") and not f.within("erase", "action"):
+                # "Forget this address", "vergessen Sie diese Adresse": a verb that only destroys data
+                # (not also "remove from", like "delete"), on the writer, and no list named: erasure
+                requests.setdefault("erasure", []).append(f"{label('erase', f)} + {label('self', f)}")
         elif f.has("action") and f.has("mydata") and f.has("store") and not f.negated("action"):
             # "remove my details from your CRM" (from where data is kept, not from a mailing list)
             requests.setdefault("erasure", []).append(
-                f"{_label('action', f)} + {_label('mydata', f)} + {_label('store', f)}")
+                f"{label('action', f)} + {label('mydata', f)} + {label('store', f)}")
         about = "self" if f.has("self") else "mydata" if f.has("mydata") else None
         on = about or ("channel" if f.has("channel") else None)
         # "where did you get my address?", "from which list do you have me?"
@@ -309,37 +197,37 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
                       and f.within("obtain", "hold") and not f.asks_where())
         if on and got and not copy and not which_have and (f.has("where") or sourced or what_channel):
             asker = "where" if f.has("where") else "source" if sourced else "what"
-            verb = _label("obtain" if f.has("obtain") else "hold", f)
-            requests.setdefault("source", []).append(f"{_label(asker, f)} + {verb} + {_label(on, f)}")
+            verb = label("obtain" if f.has("obtain") else "hold", f)
+            requests.setdefault("source", []).append(f"{label(asker, f)} + {verb} + {label(on, f)}")
         elif sourced:  # "where from?", "the source of my data"
-            requests.setdefault("source", []).append(f"{_label('source', f)}" + (f" + {_label(on, f)}" if on else "?"))
+            requests.setdefault("source", []).append(f"{label('source', f)}" + (f" + {label(on, f)}" if on else "?"))
         if f.has("access"):
-            requests.setdefault("access", []).append(_label("access", f))
+            requests.setdefault("access", []).append(label("access", f))
         # "what do you hold on me?"; not "what price do you have for my company?" (a person's question)
         elif about and f.has("what") and f.has("hold") and (f.has("mydata") or asks and not f.has("human")):
-            requests.setdefault("access", []).append(f"{_label('what', f)} + {_label('hold', f)} + {_label(about, f)}")
+            requests.setdefault("access", []).append(f"{label('what', f)} + {label('hold', f)} + {label(about, f)}")
         elif f.has("copy") and (f.has("mydata") or f.has("self") and (f.has("hold") or f.has("everything"))):
-            requests.setdefault("access", []).append(f"{_label('copy', f)} + {_label(about or 'hold', f)}")
+            requests.setdefault("access", []).append(f"{label('copy', f)} + {label(about or 'hold', f)}")
         elif (f.has("everything") and f.has("hold") and about and f.has("contact") and not f.has("erase")
               and not f.negated("contact")):  # "send me everything you have (stored) on me"
             requests.setdefault("access", []).append(
-                f"{_label('contact', f)} + {_label('everything', f)} + {_label('hold', f)} + {_label(about, f)}")
+                f"{label('contact', f)} + {label('everything', f)} + {label('hold', f)} + {label(about, f)}")
         # opt-outs
         if f.has("negated"):
             r.human.append(f"NEGATED={f.word('negated')}")
         for verb in ("action", "erase"):
             if f.has(verb) and target:
                 if f.negated(verb):
-                    r.human.append(f"NEGATION + {_label(verb, f)}")
-                    r.blocked.append(f"negated {_label(verb, f)}")
+                    r.human.append(f"NEGATION + {label(verb, f)}")
+                    r.blocked.append(f"negated {label(verb, f)}")
                 elif target == "self":
-                    on = _label("self", f) if f.has("self") else f"COMPANY + {_label('channel', f)}"
-                    opt.append(f"{_label(verb, f)} + {on}")
+                    on = label("self", f) if f.has("self") else f"COMPANY + {label('channel', f)}"
+                    opt.append(f"{label(verb, f)} + {on}")
                 else:
-                    weak.append(f"{_label(verb, f)} + {_label(target, f)}")
+                    weak.append(f"{label(verb, f)} + {label(target, f)}")
                 break
         if f.has("stop") and (f.has("contact") or f.has("channel")) and not f.negated("stop"):
-            opt.append(f"{_label('stop', f)} + {_label('contact' if f.has('contact') else 'channel', f)}")
+            opt.append(f"{label('stop', f)} + {label('contact' if f.has('contact') else 'channel', f)}")
         elif it := _referred(f, before):
             if it[0] == "erase":
                 requests.setdefault("erasure", []).append(it[1])
@@ -353,12 +241,12 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
                 f.lex.chars or len(f.s.clauses) - 1 - min(f.spans[verb])[1] <= 1)
             if f.has(verb) and f.negated(verb, every=False) and not f.has("negated") and (
                     f.has("self") or f.has("channel") or short) and (
-                    verb == "contact" or f.has("channel") or f.has("contact")):
-                soft.append(f"NEGATION + {_label(verb, f)}")
+                    verb == "contact" or wanted(f)):
+                soft.append(f"NEGATION + {label(verb, f)}")
         if f.has("negcontact") and not f.has("negated") and (f.has("self") or f.has("channel") or len(f.s.clauses) <= 6):
             opt.append(f"NEGATED CONTACT={f.word('negcontact')}")  # "nebesiųskite", "nepište mi"
         if f.has("refusal"):
-            refusals.append(_label("refusal", f))
+            refusals.append(label("refusal", f))
     if r.first_at is None and findings() > counted:
         r.first_at = offsets[len(sentences) - 1]
     explicit = list(opt)  # said outright: ACTION on SELF, STOP on CONTACT ("remove me", "stop emailing me")
@@ -391,7 +279,7 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
         r.also_opt_out = bool(opt) and not deferral or kind == "erasure"
         r.found = set(requests) | ({"opt_out"} if r.also_opt_out else set())
         if r.also_opt_out and opt:
-            r.parts += opt
+            r.parts = list(dict.fromkeys(r.parts + opt))
         return r
     if opt and (deferral or polite) and not r.parts:
         # "not this year, maybe in spring": a person's answer. But "no budget, remove me from your list"

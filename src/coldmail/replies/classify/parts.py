@@ -1,0 +1,137 @@
+"""The parts one sentence holds (`Found`), as a language's lexicon finds them: for each part, the
+word spans it matched, and whether a negation reaches them. The grammar (grammar.py) composes a
+reply's intent from these."""
+
+from __future__ import annotations
+
+from coldmail.replies.classify.lexicon import Lexicon
+from coldmail.replies.classify.sentences import Sentence
+
+NEG_BEFORE = 3  # words between a negation and the verb it negates
+
+
+class Found:
+    """The parts of one sentence: for each, the (start, end) word spans and the matched words."""
+
+    def __init__(self, s: Sentence, lex: Lexicon) -> None:
+        self.s = s
+        self.lex = lex
+        self.spans: dict[str, list[tuple[int, int, str]]] = {}
+        # Most parts are absent from most sentences: one `search` says so, far cheaper than `_add`.
+        # Only the parts whose entries can start at one of the sentence's words are searched.
+        surface, padded = s.surface, " " + s.surface
+        maybe = lex.index_surface.parts(surface.split(" ")) if lex.index_surface else lex.quick_surface
+        for part, found in lex.quick_surface.items():
+            if part in maybe and found.search(padded):
+                self._add(part, lex.surface[part], surface)
+        if lemmas := s.lemmas:
+            padded = " " + lemmas
+            maybe = lex.index_lemmas.parts(lemmas.split(" ")) if lex.index_lemmas else lex.quick_lemmas
+            for part, found in lex.quick_lemmas.items():
+                if part in maybe and found.search(padded):
+                    self._add(part, lex.lemmas[part], lemmas, words=surface)
+
+    def _add(self, part: str, pattern, text: str, words: str | None = None) -> None:
+        got = self.spans.setdefault(part, [])
+        split = None
+        for m in pattern.finditer(text):
+            if m.end() == m.start():
+                continue
+            if self.lex.chars:
+                got.append((m.start(), m.end(), m.group(0)))
+                continue
+            a = text.count(" ", 0, m.start())
+            b = a + m.group(0).strip().count(" ")
+            split = split or (words or text).split(" ")
+            if not any(x[0] == a for x in got):
+                got.append((a, b, " ".join(split[a:b + 1])))
+        if not got:
+            del self.spans[part]
+
+    def drop_inside(self, part: str, *containers: str) -> None:
+        """Forget matches of `part` inside matches of the containers ("interest" in "no interest")."""
+        if part not in self.spans:
+            return
+        inside = [(a, b) for c in containers for a, b, _ in self.spans.get(c, ())]
+        kept = [x for x in self.spans[part] if not any(a <= x[0] and x[1] <= b for a, b in inside)]
+        if kept:
+            self.spans[part] = kept
+        else:
+            del self.spans[part]
+
+    def has(self, part: str) -> bool:
+        return part in self.spans
+
+    def within(self, part: str, other: str) -> bool:
+        """Every match of `part` is also a match of `other` (the same words read two ways)."""
+        theirs = {(a, b) for a, b, _ in self.spans.get(other, ())}
+        return part in self.spans and all((a, b) in theirs for a, b, _ in self.spans[part])
+
+    def asks_where(self) -> bool:
+        """A WHERE word that is not also a WHAT word ("which") in the clause of an OBTAIN word: "where
+        did you get it", not "which data do you have, and how long do you keep it"."""
+        if not self.has("where"):
+            return False
+        if self.lex.chars or not self.has("obtain"):
+            return not self.within("where", "what")
+        whats = {(a, b) for a, b, _ in self.spans.get("what", ())}
+        verbs = {self.s.clauses[a] for a, _, _ in self.spans["obtain"]}
+        return any((a, b) not in whats and self.s.clauses[a] in verbs for a, b, _ in self.spans["where"])
+
+    def word(self, part: str) -> str:
+        return self.spans[part][0][2]
+
+    def negated(self, part: str, every: bool = True) -> bool:
+        """Every match of `part` (or, with every=False, its first: "don't send me these emails" negates
+        "send", not "emails") has a negation just before it (or after, in V2 languages), in its clause.
+        A negation inside the match itself ("больше не", "no more") is part of its meaning."""
+        if self.has("negated"):
+            return True
+        spans = self.spans[part] if every else [min(self.spans[part])]
+        if not self.has("negation"):
+            return False
+        if self.lex.chars:  # "不要删除", "削除の必要はありません": a negation just before or after
+            inside = [(a, b) for p in ("notonly", "polite", "refusal", part) for a, b, _ in self.spans.get(p, ())]
+            negs = [(a, b) for a, b, _ in self.spans["negation"] if not any(a < y and x < b for x, y in inside)]  # overlapping: part of it
+            after = 12 if self.lex.negation_after else 0  # "削除の必要はありません"; zh, he, ar negate before
+            return all(any(x - 6 <= b <= x or y <= a <= y + after for a, b in negs) for x, y, _ in spans)
+        consumed = {i for p in ("refusal", "polite", "notonly") for a, b, _ in self.spans.get(p, ()) for i in range(a, b + 1)}
+        consumed |= {i for a, b, _ in self.spans[part] for i in range(a + 1, b + 1)}  # "no more", "больше не"
+        negs = [(a, b) for a, b, _ in self.spans["negation"] if a not in consumed]
+        clauses = self.s.clauses
+        # "Don't email me and delete my data": the negation is of the writing, not of the deleting. A verb
+        # of the other kind (writing vs. removing) between the negation and this one, or just before the
+        # negation in a language that negates after the verb ("Schreiben Sie mir nicht mehr und löschen
+        # Sie..."), takes the negation for itself.
+        other = _WRITING if part in _REMOVING else _REMOVING if part in _WRITING else ()
+        verbs = [x for p in other for x, _, _ in self.spans.get(p, ())]
+
+        def taken(a: int, b: int, i: int) -> bool:
+            return any(b < x < i or x < a <= x + self.lex.negation_after for x in verbs)
+
+        def neg(i: int) -> bool:
+            for a, b in negs:
+                if i - NEG_BEFORE - 1 <= b < i and clauses[b] == clauses[i] and not taken(a, b, i):
+                    return True
+                if self.lex.negation_after and i < a <= i + self.lex.negation_after and clauses[a] == clauses[i]:
+                    return True
+            return False
+
+        return all(neg(a) for a, _, _ in spans)
+
+
+_WRITING = ("contact", "stop", "want")  # verbs of writing to someone (and of wanting it)
+_REMOVING = ("action", "erase")  # verbs of taking someone off, or their data away
+
+
+def wanted(f: Found) -> bool:
+    """What a negated WANT is about, in its own clause: "I don't want your emails", not "don't want to
+    miss it, keep me on the list" (the list is in the next clause)."""
+    if f.lex.chars:
+        return f.has("channel") or f.has("contact")
+    clause = f.s.clauses[min(f.spans["want"])[0]]
+    return any(f.s.clauses[a] == clause for p in ("channel", "contact") for a, _, _ in f.spans.get(p, ()))
+
+
+def label(part: str, found: Found) -> str:
+    return f"{part.upper()}={found.word(part)}"
