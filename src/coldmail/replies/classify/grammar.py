@@ -32,8 +32,7 @@ _QUOTED = re.compile(r'"[^"\n]{1,60}"|„[^“”"\n]{1,60}[“”"]|«[^»\n]{1
 _DOMAIN = re.compile(r"(?<![\w.+-])@[\w-]+(?:\.[\w-]+)+")
 
 
-_QUESTION_MARKS = ("?", "？", "؟", "\u037e")  # Latin, full-width (zh, ja), Arabic, Greek (";", its own code point)
-_GREEK_QUESTION = ";"  # Greek writers type the semicolon key: in Greek text it is a question mark
+_QUESTION_MARKS = ("?", "？", "؟", "\u037e")  # Latin, full-width (zh, ja), Arabic, Greek (its own code point)
 
 
 @dataclass
@@ -57,8 +56,6 @@ class Reading:
     @property
     def why(self) -> str:
         return "; ".join(self.parts or self.human or self.blocked)
-
-
 
 
 def _referred(f: Found, before: Found | None) -> tuple[str, str] | None:
@@ -128,7 +125,7 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
             continue  # "This message is confidential. ... Any distribution is forbidden." is not the writer's
         f = Found(read(raw, lex), lex)
         before, last = last, f
-        asks = any(q in raw for q in _QUESTION_MARKS) or lex.lang == "el" and _GREEK_QUESTION in raw
+        asks = any(q in raw for q in _QUESTION_MARKS + lex.question_marks)
         f.drop_inside("human", "refusal", "negated", "polite", "negation")
         if lex.clitics and not f.has("self"):  # "quítame", "toglieteci", "neħħuni": the pronoun is on the verb
             onto = [x for v in ("action", "erase") for x in f.spans.get(v, ())
@@ -288,7 +285,6 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
         r.held = f"{explicit[0]} with {said}" if explicit else ""
         r.blocked.append(r.held or said)
         opt = []
-
     if opt:
         r.intent = "opt_out"
         r.parts = opt

@@ -10,6 +10,7 @@ File format (see lexicons/README.md):
     script = words      # words: entries match whole words; chars: inside words (zh, ja, ar, he)
     split_apostrophe = yes   # French/Italian elision: "m'envoyer" reads as "m' envoyer"
     clitics = mi ci     # object pronouns written onto a verb: "toglieteci" is ACTION + SELF
+    question_marks = ;  # question marks of the language's own, beside "?" (Greek types ";")
     negation_prefix = ne nebe   # verbs negated by a prefix: "nebesiųskite" is a negated [contact] word
     [action]
     entfernen           # a word: also matches every form whose lemma is the same
@@ -53,6 +54,7 @@ class Lexicon:
     split_apostrophe: bool
     negation_after: int
     clitics: tuple[str, ...] = ()  # object pronouns written onto the verb: "toglieteci", "quítame", "neħħuni"
+    question_marks: tuple[str, ...] = ()  # the language's own, beside "?": Greek writers type ";"
     surface: dict[str, re.Pattern] = field(default_factory=dict)
     lemmas: dict[str, re.Pattern] = field(default_factory=dict)
     quick_surface: dict[str, re.Pattern] = field(default_factory=dict)  # `quick` of each, searched in " " + text
@@ -274,6 +276,7 @@ def settings(lang: str, meta: dict[str, str]) -> Lexicon:
         split_apostrophe=meta.get("split_apostrophe", "no") == "yes",
         negation_after=int(meta.get("negation_after", "3")),
         clitics=tuple(_fold_word(c) for c in meta.get("clitics", "").split()),
+        question_marks=tuple(meta.get("question_marks", "").split()),
     )
 
 
@@ -331,5 +334,7 @@ def whole_line(line: str, lex: Lexicon) -> bool:
                            or " ".join(w for w in said if w not in lex.courtesy) in lex.whole)
 
 
-def languages() -> list[str]:
-    return sorted(p.stem for p in LEXICON_DIR.glob("*.txt"))
+@functools.cache
+def languages() -> tuple[str, ...]:
+    """The languages with a lexicon file (read once: the files ship with the package)."""
+    return tuple(sorted(p.stem for p in LEXICON_DIR.glob("*.txt")))

@@ -25,17 +25,19 @@ class Model:
     veto: float  # the "human" probability from which a request the rules found waits for review
     differ: float = 1.01  # the probability of ANOTHER request or opt-out from which the rules' one waits for review
 
+    def __post_init__(self) -> None:
+        from sklearn.feature_extraction import FeatureHasher
+
+        self._analyze = self.vectorizer.build_analyzer()  # type: ignore[attr-defined]
+        self._hasher = FeatureHasher(n_features=self.vectorizer.n_features, input_type="dict",  # type: ignore[attr-defined]
+                                     alternate_sign=False)
+
     def counts(self, texts: list[str]):
         """The hashed n-gram counts, as `vectorizer.transform` gives them: each distinct n-gram is
         hashed once with its count (a reply repeats its n-grams; hashing each one is most of the cost)."""
         from collections import Counter
 
-        from sklearn.feature_extraction import FeatureHasher
-
-        analyze = self.vectorizer.build_analyzer()  # type: ignore[attr-defined]
-        hasher = FeatureHasher(n_features=self.vectorizer.n_features, input_type="dict",  # type: ignore[attr-defined]
-                               alternate_sign=False)
-        return hasher.transform(Counter(analyze(t)) for t in texts)
+        return self._hasher.transform(Counter(self._analyze(t)) for t in texts)
 
     def predict(self, text: str) -> tuple[str, float]:
         """The most likely intent and its probability."""
