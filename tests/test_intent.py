@@ -493,3 +493,30 @@ def test_remove_and_delete_from_a_list_stay_opt_outs():
 ])
 def test_a_negated_want_is_about_its_own_clause(text):
     assert not suppresses(classify_text(text))
+
+
+@pytest.mark.parametrize("text", [
+    "Uit welke campagne deze berichten ook komen: haal mijn adres er alsjeblieft uit.",
+    "Kérem, hogy a nevemet vegyék ki a nyilvántartásukból.",  # "ki" is both "who" and the verb's "out"
+])
+def test_the_verb_that_takes_the_writer_off_is_not_also_where_the_address_came_from(text):
+    r = classify_text(text)
+    assert r.kind == "opt_out" and r.confidence >= REVIEW_THRESHOLD, r.why
+    assert "WHERE=" not in r.why, r.why
+
+
+def test_which_categories_and_to_which_recipients_is_access():
+    r = classify_text("Milliseid andmeid te minu kohta töötlete ja kellele olete neid edastanud?")
+    assert r.kind == "data_request" and r.request == "access", r.why
+    r = classify_text("From which list do you have my address?")  # WHICH with a list named stays a source question
+    assert r.kind == "data_request" and r.request == "source", r.why
+
+
+@pytest.mark.parametrize("text, erasure", [
+    ("Please delete that, and anything else you have about me.", True),
+    ("Please delete me from the list you have.", False),  # a list named: an opt-out
+])
+def test_erasing_what_is_held_about_the_writer_is_an_erasure(text, erasure):
+    r = classify_text(text)
+    assert r.confidence >= REVIEW_THRESHOLD, r.why
+    assert (r.request == "erasure") is erasure, r.why

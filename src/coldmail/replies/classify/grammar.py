@@ -165,6 +165,10 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
                 requests.setdefault("erasure", []).append(f"{label('erase', f)} + {label('mydata', f)}")
             elif f.has("everything") and (f.has("self") or f.has("hold")):  # "delete everything you have on me"
                 requests.setdefault("erasure", []).append(f"{label('erase', f)} + {label('everything', f)}")
+            elif f.has("self") and f.has("hold") and not f.has("channel") and f.ordered("erase", "hold", "self"):
+                # "delete both, and anything else you have about me": what is held about the writer
+                requests.setdefault("erasure", []).append(
+                    f"{label('erase', f)} + {label('hold', f)} + {label('self', f)}")
             elif f.has("self") and f.has("store"):  # "delete me from your CRM", not only from the list
                 requests.setdefault("erasure", []).append(
                     f"{label('erase', f)} + {label('self', f)} + {label('store', f)}")
@@ -192,6 +196,9 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
         # without a WHERE of its own, it asks what is held.
         which_have = (f.has("what") and not f.has("channel") and not sourced
                       and f.within("obtain", "hold") and not f.asks_where())
+        before_source, before_access = len(requests.get("source", ())), len(requests.get("access", ()))
+        # "nehmen Sie meine Adresse raus": the verb that takes the writer off is not also where it came from
+        got = got and not (not asks and f.has("obtain") and f.overlaps("obtain", "action", "erase"))
         if on and got and not copy and not which_have and (f.has("where") or sourced or what_channel):
             asker = "where" if f.has("where") else "source" if sourced else "what"
             verb = label("obtain" if f.has("obtain") else "hold", f)
@@ -209,6 +216,15 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
               and not f.negated("contact")):  # "send me everything you have (stored) on me"
             requests.setdefault("access", []).append(
                 f"{label('contact', f)} + {label('everything', f)} + {label('hold', f)} + {label(about, f)}")
+        if (len(requests.get("source", ())) > before_source and len(requests.get("access", ())) > before_access
+                and (f.within("where", "what") or not f.has("where")) and not what_channel and not sourced
+                and f.has("obtain") and not f.within("obtain", "hold")):
+            # "which categories do you process, and to which recipients did you give them?": one WHICH
+            # read as WHERE and WHAT, a verb of its own for holding, and no list or source asked for:
+            # beside what is held, the sentence asks what is held (Art. 15)
+            del requests["source"][before_source:]
+            if not requests["source"]:
+                del requests["source"]
         # opt-outs
         if f.has("negated"):
             r.human.append(f"NEGATED={f.word('negated')}")

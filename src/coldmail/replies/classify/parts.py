@@ -67,6 +67,21 @@ class Found:
         theirs = {(a, b) for a, b, _ in self.spans.get(other, ())}
         return part in self.spans and all((a, b) in theirs for a, b, _ in self.spans[part])
 
+    def overlaps(self, part: str, *others: str) -> bool:
+        """A match of `part` shares a word with a match of one of the others (one verb read two ways)."""
+        theirs = [(a, b) for o in others for a, b, _ in self.spans.get(o, ())]
+        return any(a <= y and x <= b for x, y, _ in self.spans.get(part, ()) for a, b in theirs)
+
+    def ordered(self, *parts: str) -> bool:
+        """Some match of each part follows some match of the one before, in word order."""
+        at = -1
+        for part in parts:
+            later = [a for a, _, _ in self.spans.get(part, ()) if a > at]
+            if not later:
+                return False
+            at = min(later)
+        return True
+
     def asks_where(self) -> bool:
         """A WHERE word that is not also a WHAT word ("which") in the clause of an OBTAIN word: "where
         did you get it", not "which data do you have, and how long do you keep it"."""
