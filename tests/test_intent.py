@@ -520,3 +520,20 @@ def test_erasing_what_is_held_about_the_writer_is_an_erasure(text, erasure):
     r = classify_text(text)
     assert r.confidence >= REVIEW_THRESHOLD, r.why
     assert (r.request == "erasure") is erasure, r.why
+
+
+@pytest.mark.parametrize("text", [
+    "Please take Kevin off the invite for Thursday, he is away that week, and add me instead.",
+    "Отключите, пожалуйста, автопродление — ещё месяц теста нам не нужен, хотим платный тариф.",
+])
+def test_the_writer_named_clauses_away_is_not_what_the_verb_takes_off(text):
+    assert not suppresses(classify_text(text))
+
+
+@pytest.mark.parametrize("text", [
+    "Удалите, пожалуйста, меня из списка.",  # a clause of courtesy words only does not count
+    "Please remove, from every list you keep, all addresses @acme.example, not only me.",  # the company still
+])
+def test_the_writer_beside_the_verb_is_still_taken_off(text):
+    r = classify_text(text)
+    assert suppresses(r) and r.confidence >= REVIEW_THRESHOLD, r.why

@@ -229,6 +229,11 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
         if f.has("negated"):
             r.human.append(f"NEGATED={f.word('negated')}")
         for verb in ("action", "erase"):
+            if f.has(verb) and target == "self" and f.has("self") and not f.near(verb, "self", 1):
+                # "Switch off the auto-renewal — another month of testing we don't need", "take Kevin off
+                # the invite, he's away, and add me instead": the writer named clauses away from the verb
+                # is not what it takes off (a list or the whole company beside it may still be)
+                target = "self" if company and f.has("channel") else "channel" if f.has("channel") else None
             if f.has(verb) and target:
                 if f.negated(verb):
                     r.human.append(f"NEGATION + {label(verb, f)}")

@@ -72,6 +72,20 @@ class Found:
         theirs = [(a, b) for o in others for a, b, _ in self.spans.get(o, ())]
         return any(a <= y and x <= b for x, y, _ in self.spans.get(part, ()) for a, b in theirs)
 
+    def near(self, part: str, other: str, clauses: int = 1) -> bool:
+        """Some match of `part` is within `clauses` clauses of some match of `other`; a clause of courtesy
+        words only ("Удалите, пожалуйста, меня") does not count. `chars` scripts have no clauses."""
+        if self.lex.chars:
+            return self.has(part) and self.has(other)
+        words, of = self.s.surface.split(" "), self.s.clauses
+        empty = {c for c in set(of) if all(w in self.lex.courtesy for w, k in zip(words, of) if k == c)}
+
+        def apart(i: int, j: int) -> int:
+            lo, hi = sorted((of[i], of[j]))
+            return sum(1 for c in range(lo + 1, hi + 1) if c not in empty)
+
+        return any(apart(a, x) <= clauses for a, _, _ in self.spans.get(part, ()) for x, _, _ in self.spans.get(other, ()))
+
     def ordered(self, *parts: str) -> bool:
         """Some match of each part follows some match of the one before, in word order."""
         at = -1
