@@ -537,3 +537,9 @@ def test_the_writer_named_clauses_away_is_not_what_the_verb_takes_off(text):
 def test_the_writer_beside_the_verb_is_still_taken_off(text):
     r = classify_text(text)
     assert suppresses(r) and r.confidence >= REVIEW_THRESHOLD, r.why
+
+
+def test_a_japanese_negation_after_a_comma_is_of_the_later_verb():
+    r = classify_text("私の個人データをすべて消去し、二度と使わないでください。")  # erase it all, and never use it again
+    assert r.kind == "data_request" and r.request == "erasure", r.why
+    assert not suppresses(classify_text("私のデータを削除しないでください。"))  # do not delete my data

@@ -106,7 +106,7 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
     weak: list[str] = []  # ACTION on a CHANNEL without SELF: a signature's newsletter line reads so too
     refusals: list[str] = []  # "no thanks": an answer to something, which other words may qualify
     soft: list[str] = []  # a negated CONTACT ("I don't read mails until...") which an away notice may explain
-    deferral = polite = False
+    deferral = polite = instead = False
     boilerplate = None  # from a disclaimer or newsletter line on: its paragraph, and below a first paragraph, the rest
 
     def findings() -> int:
@@ -145,6 +145,9 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
         if f.has("polite"):
             polite = True
             r.human.append(label("polite", f))
+        if f.has("instead"):  # "take Dan off Tuesday's invite and put me in his place": not the writer off
+            instead = True
+            r.human.append(label("instead", f))
         for part in ("human", "referral"):
             if f.has(part) and not (part == "human" and f.negated("human")):  # "nothing to talk about"
                 r.human.append(label(part, f))
@@ -299,10 +302,10 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
         if r.also_opt_out and opt:
             r.parts = list(dict.fromkeys(r.parts + opt))
         return r
-    if opt and (deferral or polite) and not r.parts:
+    if opt and (deferral or polite or instead) and not r.parts:
         # "not this year, maybe in spring": a person's answer. But "no budget, remove me from your list"
         # says the opt-out outright beside it: neither wins, and a person looks.
-        said = "DEFERRAL" if deferral else "POLITE"
+        said = "DEFERRAL" if deferral else "POLITE" if polite else "INSTEAD"
         r.held = f"{explicit[0]} with {said}" if explicit else ""
         r.blocked.append(r.held or said)
         opt = []
@@ -313,6 +316,6 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
         r.found = {"opt_out"}
         return r
     r.parts = []
-    if r.human and not r.blocked or any(b.startswith("negated") or b in ("DEFERRAL", "POLITE") for b in r.blocked):
+    if r.human and not r.blocked or any(b.startswith("negated") or b in ("DEFERRAL", "POLITE", "INSTEAD") for b in r.blocked):
         r.intent = "human"
     return r

@@ -123,7 +123,16 @@ class Found:
             inside = [(a, b) for p in ("notonly", "polite", "refusal", part) for a, b, _ in self.spans.get(p, ())]
             negs = [(a, b) for a, b, _ in self.spans["negation"] if not any(a < y and x < b for x, y in inside)]  # overlapping: part of it
             after = 12 if self.lex.negation_after else 0  # "削除の必要はありません"; zh, he, ar negate before
-            return all(any(x - 6 <= b <= x or y <= a <= y + after for a, b in negs) for x, y, _ in spans)
+            other = _WRITING if part in _REMOVING else _REMOVING if part in _WRITING else ()
+            verbs = [x for p in other for x, _, _ in self.spans.get(p, ())]
+            text = self.s.surface
+
+            def reaches(y: int, a: int) -> bool:  # "消去し、二度と使わないで": the negation is of the later verb
+                # (folding turns the reply's commas into spaces, which these scripts do not put between words)
+                return " " not in text[y:a] and not any(y <= v < a for v in verbs)
+
+            return all(any(x - 6 <= b <= x or y <= a <= y + after and reaches(y, a) for a, b in negs)
+                       for x, y, _ in spans)
         consumed = {i for p in ("refusal", "polite", "notonly") for a, b, _ in self.spans.get(p, ()) for i in range(a, b + 1)}
         consumed |= {i for a, b, _ in self.spans[part] for i in range(a + 1, b + 1)}  # "no more", "больше не"
         negs = [(a, b) for a, b, _ in self.spans["negation"] if a not in consumed]
