@@ -7,7 +7,8 @@ lexicon finds in each sentence.
 - source: WHERE/HOW/WHO (or a SOURCE noun) with OBTAIN, about SELF or MY DATA.
 - access: WHAT data is HELD about SELF, or a COPY of MY DATA, or the right of ACCESS.
 - blocks: a NEGATED removal ("don't remove me"), DEFERRAL ("write again in spring"), a POLITE
-  positive ("no problem"), confidentiality DISCLAIMERS and newsletter FOOTERS are not requests.
+  positive ("no problem"), a substitution (INSTEAD: "take Dan off the invite, add me instead"),
+  confidentiality DISCLAIMERS and newsletter FOOTERS are not requests.
 - human: positive evidence that a person wants something else (interest, a question, a referral,
   a deferral, a negated removal). "Nothing found" is not human; it is "unsure".
 """
