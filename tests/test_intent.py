@@ -543,3 +543,13 @@ def test_a_japanese_negation_after_a_comma_is_of_the_later_verb():
     r = classify_text("私の個人データをすべて消去し、二度と使わないでください。")  # erase it all, and never use it again
     assert r.kind == "data_request" and r.request == "erasure", r.why
     assert not suppresses(classify_text("私のデータを削除しないでください。"))  # do not delete my data
+
+
+@pytest.mark.parametrize("p, acted", [(0.45, False), (0.55, True)])
+def test_a_person_read_by_the_rules_needs_the_model_to_lean_the_same_way(monkeypatch, p, acted):
+    from coldmail.replies.classify import intent
+
+    monkeypatch.setattr(intent, "load_model", lambda: _Sure("human", p))
+    r = classify_text("Sounds interesting, can you send me the pricing?")
+    assert r.kind == "human", r.why
+    assert (r.confidence >= REVIEW_THRESHOLD) == acted, r.why
