@@ -493,3 +493,63 @@ def test_remove_and_delete_from_a_list_stay_opt_outs():
 ])
 def test_a_negated_want_is_about_its_own_clause(text):
     assert not suppresses(classify_text(text))
+
+
+@pytest.mark.parametrize("text", [
+    "Uit welke campagne deze berichten ook komen: haal mijn adres er alsjeblieft uit.",
+    "Kérem, hogy a nevemet vegyék ki a nyilvántartásukból.",  # "ki" is both "who" and the verb's "out"
+])
+def test_the_verb_that_takes_the_writer_off_is_not_also_where_the_address_came_from(text):
+    r = classify_text(text)
+    assert r.kind == "opt_out" and r.confidence >= REVIEW_THRESHOLD, r.why
+    assert "WHERE=" not in r.why, r.why
+
+
+def test_which_categories_and_to_which_recipients_is_access():
+    r = classify_text("Milliseid andmeid te minu kohta töötlete ja kellele olete neid edastanud?")
+    assert r.kind == "data_request" and r.request == "access", r.why
+    r = classify_text("From which list do you have my address?")  # WHICH with a list named stays a source question
+    assert r.kind == "data_request" and r.request == "source", r.why
+
+
+@pytest.mark.parametrize("text, erasure", [
+    ("Please delete that, and anything else you have about me.", True),
+    ("Please delete me from the list you have.", False),  # a list named: an opt-out
+])
+def test_erasing_what_is_held_about_the_writer_is_an_erasure(text, erasure):
+    r = classify_text(text)
+    assert r.confidence >= REVIEW_THRESHOLD, r.why
+    assert (r.request == "erasure") is erasure, r.why
+
+
+@pytest.mark.parametrize("text", [
+    "Please take Kevin off the invite for Thursday, he is away that week, and add me instead.",
+    "Отключите, пожалуйста, автопродление — ещё месяц теста нам не нужен, хотим платный тариф.",
+])
+def test_the_writer_named_clauses_away_is_not_what_the_verb_takes_off(text):
+    assert not suppresses(classify_text(text))
+
+
+@pytest.mark.parametrize("text", [
+    "Удалите, пожалуйста, меня из списка.",  # a clause of courtesy words only does not count
+    "Please remove, from every list you keep, all addresses @acme.example, not only me.",  # the company still
+])
+def test_the_writer_beside_the_verb_is_still_taken_off(text):
+    r = classify_text(text)
+    assert suppresses(r) and r.confidence >= REVIEW_THRESHOLD, r.why
+
+
+def test_a_japanese_negation_after_a_comma_is_of_the_later_verb():
+    r = classify_text("私の個人データをすべて消去し、二度と使わないでください。")  # erase it all, and never use it again
+    assert r.kind == "data_request" and r.request == "erasure", r.why
+    assert not suppresses(classify_text("私のデータを削除しないでください。"))  # do not delete my data
+
+
+@pytest.mark.parametrize("p, acted", [(0.45, False), (0.55, True)])
+def test_a_person_read_by_the_rules_needs_the_model_to_lean_the_same_way(monkeypatch, p, acted):
+    from coldmail.replies.classify import intent
+
+    monkeypatch.setattr(intent, "load_model", lambda: _Sure("human", p))
+    r = classify_text("Sounds interesting, can you send me the pricing?")
+    assert r.kind == "human", r.why
+    assert (r.confidence >= REVIEW_THRESHOLD) == acted, r.why

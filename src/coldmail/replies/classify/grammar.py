@@ -7,7 +7,8 @@ lexicon finds in each sentence.
 - source: WHERE/HOW/WHO (or a SOURCE noun) with OBTAIN, about SELF or MY DATA.
 - access: WHAT data is HELD about SELF, or a COPY of MY DATA, or the right of ACCESS.
 - blocks: a NEGATED removal ("don't remove me"), DEFERRAL ("write again in spring"), a POLITE
-  positive ("no problem"), confidentiality DISCLAIMERS and newsletter FOOTERS are not requests.
+  positive ("no problem"), a substitution (INSTEAD: "take Dan off the invite, add me instead"),
+  confidentiality DISCLAIMERS and newsletter FOOTERS are not requests.
 - human: positive evidence that a person wants something else (interest, a question, a referral,
   a deferral, a negated removal). "Nothing found" is not human; it is "unsure".
 """
@@ -106,7 +107,7 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
     weak: list[str] = []  # ACTION on a CHANNEL without SELF: a signature's newsletter line reads so too
     refusals: list[str] = []  # "no thanks": an answer to something, which other words may qualify
     soft: list[str] = []  # a negated CONTACT ("I don't read mails until...") which an away notice may explain
-    deferral = polite = False
+    deferral = polite = instead = False
     boilerplate = None  # from a disclaimer or newsletter line on: its paragraph, and below a first paragraph, the rest
 
     def findings() -> int:
@@ -145,6 +146,9 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
         if f.has("polite"):
             polite = True
             r.human.append(label("polite", f))
+        if f.has("instead"):  # "take Dan off Tuesday's invite and put me in his place": not the writer off
+            instead = True
+            r.human.append(label("instead", f))
         for part in ("human", "referral"):
             if f.has(part) and not (part == "human" and f.negated("human")):  # "nothing to talk about"
                 r.human.append(label(part, f))
@@ -165,6 +169,10 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
                 requests.setdefault("erasure", []).append(f"{label('erase', f)} + {label('mydata', f)}")
             elif f.has("everything") and (f.has("self") or f.has("hold")):  # "delete everything you have on me"
                 requests.setdefault("erasure", []).append(f"{label('erase', f)} + {label('everything', f)}")
+            elif f.has("self") and f.has("hold") and not f.has("channel") and f.ordered("erase", "hold", "self"):
+                # "delete both, and anything else you have about me": what is held about the writer
+                requests.setdefault("erasure", []).append(
+                    f"{label('erase', f)} + {label('hold', f)} + {label('self', f)}")
             elif f.has("self") and f.has("store"):  # "delete me from your CRM", not only from the list
                 requests.setdefault("erasure", []).append(
                     f"{label('erase', f)} + {label('self', f)} + {label('store', f)}")
@@ -192,6 +200,9 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
         # without a WHERE of its own, it asks what is held.
         which_have = (f.has("what") and not f.has("channel") and not sourced
                       and f.within("obtain", "hold") and not f.asks_where())
+        before_source, before_access = len(requests.get("source", ())), len(requests.get("access", ()))
+        # "nehmen Sie meine Adresse raus": the verb that takes the writer off is not also where it came from
+        got = got and not (not asks and f.has("obtain") and f.overlaps("obtain", "action", "erase"))
         if on and got and not copy and not which_have and (f.has("where") or sourced or what_channel):
             asker = "where" if f.has("where") else "source" if sourced else "what"
             verb = label("obtain" if f.has("obtain") else "hold", f)
@@ -209,10 +220,24 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
               and not f.negated("contact")):  # "send me everything you have (stored) on me"
             requests.setdefault("access", []).append(
                 f"{label('contact', f)} + {label('everything', f)} + {label('hold', f)} + {label(about, f)}")
+        if (len(requests.get("source", ())) > before_source and len(requests.get("access", ())) > before_access
+                and (f.within("where", "what") or not f.has("where")) and not what_channel and not sourced
+                and f.has("obtain") and not f.within("obtain", "hold")):
+            # "which categories do you process, and to which recipients did you give them?": one WHICH
+            # read as WHERE and WHAT, a verb of its own for holding, and no list or source asked for:
+            # beside what is held, the sentence asks what is held (Art. 15)
+            del requests["source"][before_source:]
+            if not requests["source"]:
+                del requests["source"]
         # opt-outs
         if f.has("negated"):
             r.human.append(f"NEGATED={f.word('negated')}")
         for verb in ("action", "erase"):
+            if f.has(verb) and target == "self" and f.has("self") and not f.near(verb, "self", 1):
+                # "Switch off the auto-renewal — another month of testing we don't need", "take Kevin off
+                # the invite, he's away, and add me instead": the writer named clauses away from the verb
+                # is not what it takes off (a list or the whole company beside it may still be)
+                target = "self" if company and f.has("channel") else "channel" if f.has("channel") else None
             if f.has(verb) and target:
                 if f.negated(verb):
                     r.human.append(f"NEGATION + {label(verb, f)}")
@@ -278,10 +303,10 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
         if r.also_opt_out and opt:
             r.parts = list(dict.fromkeys(r.parts + opt))
         return r
-    if opt and (deferral or polite) and not r.parts:
+    if opt and (deferral or polite or instead) and not r.parts:
         # "not this year, maybe in spring": a person's answer. But "no budget, remove me from your list"
         # says the opt-out outright beside it: neither wins, and a person looks.
-        said = "DEFERRAL" if deferral else "POLITE"
+        said = "DEFERRAL" if deferral else "POLITE" if polite else "INSTEAD"
         r.held = f"{explicit[0]} with {said}" if explicit else ""
         r.blocked.append(r.held or said)
         opt = []
@@ -292,6 +317,6 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
         r.found = {"opt_out"}
         return r
     r.parts = []
-    if r.human and not r.blocked or any(b.startswith("negated") or b in ("DEFERRAL", "POLITE") for b in r.blocked):
+    if r.human and not r.blocked or any(b.startswith("negated") or b in ("DEFERRAL", "POLITE", "INSTEAD") for b in r.blocked):
         r.intent = "human"
     return r

@@ -39,11 +39,12 @@ PARTS = (
     "wherefrom",  # "whence", "откъде", "nereden": a SOURCE question word (as written: its lemma is "where")
     "courtesy",  # "thanks", "but", "sorry": left out when a first line is compared with the whole-line refusals
     "anaphor",  # "it", "this", "them": what an earlier sentence named ("You send me a newsletter. Cancel it.")
+    "instead",  # "instead", "in his place": someone else is taken off and the writer put in
 )
 # Function words and fixed phrases are matched as written: lemmatizing "don't" gives "do".
 AS_WRITTEN = frozenset({"negation", "negated", "deferral", "refusal", "polite", "disclaimer", "footer", "self",
                         "where", "what", "company", "referral", "everything",
-                        "notonly", "wherefrom", "courtesy", "anaphor"})
+                        "notonly", "wherefrom", "courtesy", "anaphor", "instead"})
 
 
 @dataclass

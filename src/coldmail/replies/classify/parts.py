@@ -67,6 +67,35 @@ class Found:
         theirs = {(a, b) for a, b, _ in self.spans.get(other, ())}
         return part in self.spans and all((a, b) in theirs for a, b, _ in self.spans[part])
 
+    def overlaps(self, part: str, *others: str) -> bool:
+        """A match of `part` shares a word with a match of one of the others (one verb read two ways)."""
+        theirs = [(a, b) for o in others for a, b, _ in self.spans.get(o, ())]
+        return any(a <= y and x <= b for x, y, _ in self.spans.get(part, ()) for a, b in theirs)
+
+    def near(self, part: str, other: str, clauses: int = 1) -> bool:
+        """Some match of `part` is within `clauses` clauses of some match of `other`; a clause of courtesy
+        words only ("Удалите, пожалуйста, меня") does not count. `chars` scripts have no clauses."""
+        if self.lex.chars:
+            return self.has(part) and self.has(other)
+        words, of = self.s.surface.split(" "), self.s.clauses
+        empty = {c for c in set(of) if all(w in self.lex.courtesy for w, k in zip(words, of) if k == c)}
+
+        def apart(i: int, j: int) -> int:
+            lo, hi = sorted((of[i], of[j]))
+            return sum(1 for c in range(lo + 1, hi + 1) if c not in empty)
+
+        return any(apart(a, x) <= clauses for a, _, _ in self.spans.get(part, ()) for x, _, _ in self.spans.get(other, ()))
+
+    def ordered(self, *parts: str) -> bool:
+        """Some match of each part follows some match of the one before, in word order."""
+        at = -1
+        for part in parts:
+            later = [a for a, _, _ in self.spans.get(part, ()) if a > at]
+            if not later:
+                return False
+            at = min(later)
+        return True
+
     def asks_where(self) -> bool:
         """A WHERE word that is not also a WHAT word ("which") in the clause of an OBTAIN word: "where
         did you get it", not "which data do you have, and how long do you keep it"."""
@@ -94,7 +123,16 @@ class Found:
             inside = [(a, b) for p in ("notonly", "polite", "refusal", part) for a, b, _ in self.spans.get(p, ())]
             negs = [(a, b) for a, b, _ in self.spans["negation"] if not any(a < y and x < b for x, y in inside)]  # overlapping: part of it
             after = 12 if self.lex.negation_after else 0  # "削除の必要はありません"; zh, he, ar negate before
-            return all(any(x - 6 <= b <= x or y <= a <= y + after for a, b in negs) for x, y, _ in spans)
+            other = _WRITING if part in _REMOVING else _REMOVING if part in _WRITING else ()
+            verbs = [x for p in other for x, _, _ in self.spans.get(p, ())]
+            text = self.s.surface
+
+            def reaches(y: int, a: int) -> bool:  # "消去し、二度と使わないで": the negation is of the later verb
+                # (folding turns the reply's commas into spaces, which these scripts do not put between words)
+                return " " not in text[y:a] and not any(y <= v < a for v in verbs)
+
+            return all(any(x - 6 <= b <= x or y <= a <= y + after and reaches(y, a) for a, b in negs)
+                       for x, y, _ in spans)
         consumed = {i for p in ("refusal", "polite", "notonly") for a, b, _ in self.spans.get(p, ()) for i in range(a, b + 1)}
         consumed |= {i for a, b, _ in self.spans[part] for i in range(a + 1, b + 1)}  # "no more", "больше не"
         negs = [(a, b) for a, b, _ in self.spans["negation"] if a not in consumed]
