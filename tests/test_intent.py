@@ -553,3 +553,17 @@ def test_a_person_read_by_the_rules_needs_the_model_to_lean_the_same_way(monkeyp
     r = classify_text("Sounds interesting, can you send me the pricing?")
     assert r.kind == "human", r.why
     assert (r.confidence >= REVIEW_THRESHOLD) == acted, r.why
+
+
+@pytest.mark.parametrize("text", [
+    "Please remove Dan from Tuesday's invite and put me in his place.",
+    "Bitte nehmen Sie Herrn Kühn aus der Einladung und laden Sie stattdessen mich ein.",
+])
+def test_someone_else_taken_off_and_the_writer_put_in_is_not_an_opt_out(text):
+    assert not suppresses(classify_text(text))
+
+
+def test_not_enough_is_not_a_negated_removal():
+    # "Forget this address. Unsubscribing me is not enough." asks for more than a removal, not for none
+    r = classify_text("Proszę zapomnieć ten adres. Nie wystarczy mi wypisanie z listy mailingowej.")
+    assert r.kind == "data_request" and r.request == "erasure" and r.confidence >= REVIEW_THRESHOLD, r.why
