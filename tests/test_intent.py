@@ -131,13 +131,11 @@ def test_held_out_evaluation_meets_what_it_reaches():
     assert bench_intent.SUPPRESS == {"opt_out", "erasure"}
 
 
-# What the held-out evaluation reaches today (session 11, benchmarks/RESULTS.md).
-OPT_OUT_RECALL = 0.85  # reached: 85.2% (413 of 485)
-DATA_RECALL = 0.85  # reached: 85.3% (318 of 373)
-# reached: 1 of 312. It was 0 (the target) until session 11's fourth-set tuning; which genuine reply it is
-# has not been looked at (it is held out). Not a floor to keep: the next change must bring it back to 0.
-GENUINE_SUPPRESSED = 1
-MISSES_ACTED = 11  # reached: 11 (the target is 0: every miss in review)
+# What the held-out evaluation reaches today (session 12, benchmarks/RESULTS.md).
+OPT_OUT_RECALL = 0.85  # reached: 85.8% (416 of 485)
+DATA_RECALL = 0.845  # reached: 85.0% (317 of 373)
+GENUINE_SUPPRESSED = 0  # reached: 0 of 312 (back to the target; session 11 had let 1 through)
+MISSES_ACTED = 5  # reached: 5 (the target is 0: every miss in review)
 
 
 @settings(max_examples=300, deadline=None)
