@@ -57,10 +57,11 @@ def test_talon_replies_are_human_and_their_new_text_is_found(path):
 
 
 CRISP = sorted((CORPORA / "replies-crisp").glob("*.txt"))
-# Known misreading, kept visible: "The data comes From: our database, not From: external sources" is
-# read as a source request (SOURCE + OBTAIN + SELF=our, in a statement, not a question). It opens a
-# request a person answers; it suppresses no one (the test above holds that).
-CRISP_MISREAD = {"email_tricky_4_from_in_body.txt"}
+# Known misreadings, kept visible (strict: a fixed one fails until it is taken off this set). Since
+# session 12, "The data comes From: our database, not From: external sources" (email_tricky_4) is still
+# read as a source request (SOURCE + OBTAIN + SELF=our, in a statement), but the retrained model's
+# "human" veto sends it to review, so it is off the set.
+CRISP_MISREAD: set[str] = set()
 
 
 @pytest.mark.parametrize("path", CRISP, ids=lambda p: p.name)
