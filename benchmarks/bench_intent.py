@@ -163,7 +163,7 @@ def main() -> None:
 
     from coldmail.replies.classify import REVIEW_THRESHOLD, classify
 
-    items = split.load() + split.load_dev()  # the later sets are training data (evals/replies-dev, -d3, -d4)
+    items = split.load() + split.load_dev()  # the later sets (split.LATER) are training data
     raws = [as_message(i) for i in items]
     # Parsed as `replies import` parses them (ingest.py: the classic policy, headers stay text).
     msgs = [email.message_from_bytes(raw) for raw in raws]

@@ -200,15 +200,16 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
         # without a WHERE of its own, it asks what is held.
         which_have = (f.has("what") and not f.has("channel") and not sourced
                       and f.within("obtain", "hold") and not f.asks_where())
-        before_source, before_access = len(requests.get("source", ())), len(requests.get("access", ()))
         # "nehmen Sie meine Adresse raus": the verb that takes the writer off is not also where it came from
-        got = got and not (not asks and f.has("obtain") and f.overlaps("obtain", "action", "erase"))
+        got = got and not (not asks and f.overlaps("obtain", "action", "erase"))
+        source = None
         if on and got and not copy and not which_have and (f.has("where") or sourced or what_channel):
             asker = "where" if f.has("where") else "source" if sourced else "what"
             verb = label("obtain" if f.has("obtain") else "hold", f)
-            requests.setdefault("source", []).append(f"{label(asker, f)} + {verb} + {label(on, f)}")
+            source = f"{label(asker, f)} + {verb} + {label(on, f)}"
         elif sourced:  # "where from?", "the source of my data"
-            requests.setdefault("source", []).append(f"{label('source', f)}" + (f" + {label(on, f)}" if on else "?"))
+            source = f"{label('source', f)}" + (f" + {label(on, f)}" if on else "?")
+        before_access = len(requests.get("access", ()))
         if f.has("access"):
             requests.setdefault("access", []).append(label("access", f))
         # "what do you hold on me?"; not "what price do you have for my company?" (a person's question)
@@ -220,15 +221,14 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
               and not f.negated("contact")):  # "send me everything you have (stored) on me"
             requests.setdefault("access", []).append(
                 f"{label('contact', f)} + {label('everything', f)} + {label('hold', f)} + {label(about, f)}")
-        if (len(requests.get("source", ())) > before_source and len(requests.get("access", ())) > before_access
-                and (f.within("where", "what") or not f.has("where")) and not what_channel and not sourced
-                and f.has("obtain") and not f.within("obtain", "hold")):
-            # "which categories do you process, and to which recipients did you give them?": one WHICH
-            # read as WHERE and WHAT, a verb of its own for holding, and no list or source asked for:
-            # beside what is held, the sentence asks what is held (Art. 15)
-            del requests["source"][before_source:]
-            if not requests["source"]:
-                del requests["source"]
+        # "which categories do you process, and to which recipients did you give them?": one WHICH read as
+        # WHERE and WHAT, a verb of its own for holding, and no list or source asked for: beside what is
+        # held, the sentence asks what is held (Art. 15), not where the data came from
+        which_held = (len(requests.get("access", ())) > before_access and not what_channel and not sourced
+                      and (f.within("where", "what") or not f.has("where"))
+                      and f.has("obtain") and not f.within("obtain", "hold"))
+        if source and not which_held:
+            requests.setdefault("source", []).append(source)
         # opt-outs
         if f.has("negated"):
             r.human.append(f"NEGATED={f.word('negated')}")

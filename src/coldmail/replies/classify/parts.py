@@ -78,7 +78,7 @@ class Found:
         if self.lex.chars:
             return self.has(part) and self.has(other)
         words, of = self.s.surface.split(" "), self.s.clauses
-        empty = {c for c in set(of) if all(w in self.lex.courtesy for w, k in zip(words, of) if k == c)}
+        empty = {c for c in set(of) if all(w in self.lex.courtesy for w, k in zip(words, of, strict=True) if k == c)}
 
         def apart(i: int, j: int) -> int:
             lo, hi = sorted((of[i], of[j]))
@@ -119,12 +119,16 @@ class Found:
         spans = self.spans[part] if every else [min(self.spans[part])]
         if not self.has("negation"):
             return False
+        # "Don't email me and delete my data": the negation is of the writing, not of the deleting. A verb
+        # of the other kind (writing vs. removing) between the negation and this one, or just before the
+        # negation in a language that negates after the verb ("Schreiben Sie mir nicht mehr und löschen
+        # Sie...", "消去し、二度と使わないで"), takes the negation for itself.
+        other = _WRITING if part in _REMOVING else _REMOVING if part in _WRITING else ()
+        verbs = [x for p in other for x, _, _ in self.spans.get(p, ())]
         if self.lex.chars:  # "不要删除", "削除の必要はありません": a negation just before or after
             inside = [(a, b) for p in ("notonly", "polite", "refusal", part) for a, b, _ in self.spans.get(p, ())]
             negs = [(a, b) for a, b, _ in self.spans["negation"] if not any(a < y and x < b for x, y in inside)]  # overlapping: part of it
             after = 12 if self.lex.negation_after else 0  # "削除の必要はありません"; zh, he, ar negate before
-            other = _WRITING if part in _REMOVING else _REMOVING if part in _WRITING else ()
-            verbs = [x for p in other for x, _, _ in self.spans.get(p, ())]
             text = self.s.surface
 
             def reaches(y: int, a: int) -> bool:  # "消去し、二度と使わないで": the negation is of the later verb
@@ -137,12 +141,6 @@ class Found:
         consumed |= {i for a, b, _ in self.spans[part] for i in range(a + 1, b + 1)}  # "no more", "больше не"
         negs = [(a, b) for a, b, _ in self.spans["negation"] if a not in consumed]
         clauses = self.s.clauses
-        # "Don't email me and delete my data": the negation is of the writing, not of the deleting. A verb
-        # of the other kind (writing vs. removing) between the negation and this one, or just before the
-        # negation in a language that negates after the verb ("Schreiben Sie mir nicht mehr und löschen
-        # Sie..."), takes the negation for itself.
-        other = _WRITING if part in _REMOVING else _REMOVING if part in _WRITING else ()
-        verbs = [x for p in other for x, _, _ in self.spans.get(p, ())]
 
         def taken(a: int, b: int, i: int) -> bool:
             return any(b < x < i or x < a <= x + self.lex.negation_after for x in verbs)
