@@ -565,3 +565,23 @@ def test_not_enough_is_not_a_negated_removal():
     # "Forget this address. Unsubscribing me is not enough." asks for more than a removal, not for none
     r = classify_text("Proszę zapomnieć ten adres. Nie wystarczy mi wypisanie z listy mailingowej.")
     assert r.kind == "data_request" and r.request == "erasure" and r.confidence >= REVIEW_THRESHOLD, r.why
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("no thnaks", "en"),
+    ("Nein dnake.", "de"),
+    ("ei kitos", "fi"),
+    ("nejtak", "da"),
+    ("Unsubscibe", "en"),
+])
+def test_a_refusal_typed_with_one_typo_is_the_refusal(text, lang):
+    # Our own "just reply 'no thanks'", typed in a hurry: one typo from a whole-line refusal.
+    r = classify_text(text)
+    assert r.kind == "opt_out" and r.confidence >= REVIEW_THRESHOLD and r.language == lang, r.why
+    assert "one typo from" in r.why
+
+
+@pytest.mark.parametrize("text", ["ok thanks", "Pasta", "Removed.", "yes thanks", "Ja, danke!", "si grazie"])
+def test_a_word_one_letter_from_a_short_refusal_is_not_one(text):
+    # Only refusals long enough that one letter does not make another word are matched one typo away.
+    assert not suppresses(classify_text(text))

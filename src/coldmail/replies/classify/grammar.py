@@ -90,8 +90,15 @@ def _prepared(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[int, .
     return quoted, sentences, tuple(p for p, _ in found), tuple(offsets)
 
 
-def read_reply(text: str, lex: Lexicon) -> Reading:
-    """The rules' reading of a reply's new text in one language."""
+def first_sentence(text: str) -> str:
+    """The reply's first sentence as `read_reply` compares it with the whole-line refusals."""
+    sentences = _prepared(text)[1]
+    return sentences[0] if sentences else ""
+
+
+def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
+    """The rules' reading of a reply's new text in one language; with `near`, a first line one typo
+    away from a whole-line refusal is that refusal (`whole_line`)."""
     r = Reading(lang=lex.lang)
     quoted, sentences, paragraph_of, offsets = _prepared(text)
     requests: dict[str, list[str]] = {}
@@ -101,8 +108,10 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
             requests.setdefault("erasure", []).append(label("forgotten", f))
     if quoted:
         r.human.append("QUOTED")
-    if sentences and whole_line(sentences[0], lex):  # as the lexicon folds its words: "Não." is "nao"
-        r.parts.append(f"REFUSAL={plain(sentences[0])!r} (whole line)")
+    exact = bool(sentences) and whole_line(sentences[0], lex) is not None  # folded: "Não." is "nao"
+    typo = not exact and near and bool(sentences) and whole_line(sentences[0], lex, near=True)
+    if exact or typo:
+        r.parts.append(f"REFUSAL={plain(sentences[0])!r} (whole line" + (f", one typo from {typo!r})" if typo else ")"))
     opt: list[str] = []
     weak: list[str] = []  # ACTION on a CHANNEL without SELF: a signature's newsletter line reads so too
     refusals: list[str] = []  # "no thanks": an answer to something, which other words may qualify

@@ -27,6 +27,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
 LEXICON_DIR = Path(__file__).parent / "lexicons"
 
 PARTS = (
@@ -328,11 +331,30 @@ def words(line: str) -> list[str]:
     return _WORD.findall(plain(line))
 
 
-def whole_line(line: str, lex: Lexicon) -> bool:
-    """Is `line` one of the lexicon's whole-line refusals ("Nein.", "No, thanks!", "Ne, díky.")?"""
+def whole_line(line: str, lex: Lexicon, *, near: bool = False) -> str | None:
+    """The lexicon's whole-line refusal that `line` is ("Nein.", "No, thanks!", "Ne, díky."), or None.
+
+    With `near`, a refusal one typo away counts too ("no thnaks", "nein dnake", "ei kitos", "nejtak": our
+    own "just reply 'no thanks'", typed in a hurry), if it is long enough that one letter does not make
+    another word: two words of five letters or more, or one word of eight ("unsubscibe", not "basta" or "remover").
+    """
     said = words(line)
-    return bool(said) and (" ".join(said) in lex.whole
-                           or " ".join(w for w in said if w not in lex.courtesy) in lex.whole)
+    if not said:
+        return None
+    forms = dict.fromkeys((" ".join(said), " ".join(w for w in said if w not in lex.courtesy)))
+    exact = next((f for f in forms if f in lex.whole), None)
+    if exact is not None or not near:
+        return exact
+    for form in forms:
+        if form and (match := process.extractOne(form, _near(lex.whole), scorer=OSA.distance, score_cutoff=1)):
+            return match[0]
+    return None
+
+
+@functools.cache
+def _near(whole: frozenset[str]) -> tuple[str, ...]:
+    """The whole-line refusals long enough to be matched one typo away."""
+    return tuple(w for w in sorted(whole) if len(w.replace(" ", "")) >= (5 if " " in w else 8))
 
 
 @functools.cache
