@@ -585,3 +585,14 @@ def test_a_refusal_typed_with_one_typo_is_the_refusal(text, lang):
 def test_a_word_one_letter_from_a_short_refusal_is_not_one(text):
     # Only refusals long enough that one letter does not make another word are matched one typo away.
     assert not suppresses(classify_text(text))
+
+
+def test_a_refusal_said_as_a_sentence_of_its_own_later_in_the_reply_is_one():
+    r = classify_text("Your fourth email this month, and my answer is the same as in March. Stop.")
+    assert r.kind == "opt_out" and r.confidence >= REVIEW_THRESHOLD, r.why
+    assert "a sentence of its own" in r.why
+
+
+def test_an_unsubscribe_link_line_of_its_own_in_a_signature_is_not_a_refusal():
+    r = classify_text("Sounds interesting, send me the pricing please.\n\nAcme Weekly\n\nUnsubscribe")
+    assert not suppresses(r), r.why

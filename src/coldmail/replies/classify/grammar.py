@@ -278,6 +278,10 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
             opt.append(f"NEGATED CONTACT={f.word('negcontact')}")  # "nebesiųskite", "nepište mi"
         if f.has("refusal"):
             refusals.append(label("refusal", f))
+        elif k > 0 and not f.has("action") and whole_line(raw, lex):
+            # "How many times do I have to say no? ... Stop.": a refusal said as a sentence of its own. (An
+            # "Unsubscribe" line of its own is a signature's newsletter link as often: ACTION on nothing.)
+            refusals.append(f"REFUSAL={plain(raw)!r} (a sentence of its own)")
     if r.first_at is None and findings() > counted:
         r.first_at = offsets[len(sentences) - 1]
     explicit = list(opt)  # said outright: ACTION on SELF, STOP on CONTACT ("remove me", "stop emailing me")
