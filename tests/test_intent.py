@@ -596,3 +596,29 @@ def test_a_refusal_said_as_a_sentence_of_its_own_later_in_the_reply_is_one():
 def test_an_unsubscribe_link_line_of_its_own_in_a_signature_is_not_a_refusal():
     r = classify_text("Sounds interesting, send me the pricing please.\n\nAcme Weekly\n\nUnsubscribe")
     assert not suppresses(r), r.why
+
+
+@pytest.mark.parametrize("text", [
+    "Delete my earlier question, I found the answer.",
+    "Please remove our logo from the proposal.",
+    "Supprimez notre ancien devis, svp.",
+    "How do you handle deletion requests from our customers?",
+])
+def test_a_possessive_that_owns_something_else_is_not_the_writer(text):
+    # "my" names the writer only where it owns an address, data, a list: not a question, a logo, customers
+    assert not suppresses(classify_text(text))
+
+
+@pytest.mark.parametrize("text, kind, asked", [
+    ("Please remove my old work email from your CRM.", "opt_out", None),
+    ("Borrad mis datos.", "data_request", "erasure"),
+    ("Удалите мои данные.", "data_request", "erasure"),
+])
+def test_a_possessive_that_owns_an_address_or_data_is_the_writer(text, kind, asked):
+    r = classify_text(text)
+    assert r.kind == kind and r.request == asked and r.confidence >= REVIEW_THRESHOLD, r.why
+
+
+def test_where_did_you_get_it_refers_to_the_address_named_before():
+    r = classify_text("I never put this address on any website. Where did you get it?")
+    assert r.kind == "data_request" and r.request == "source" and r.confidence >= REVIEW_THRESHOLD, r.why

@@ -142,6 +142,8 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
                     if any(w.endswith(c) and len(w) > len(c) + 2 for w in x[2].split()[:1] for c in lex.clitics)]
             if onto:
                 f.spans["self"] = onto
+        if lex.possessives:
+            f.owned()  # "delete my earlier question": "my" owns a question, not the writer's address
         r.hits += len(f.spans)
         if f.has("disclaimer") or f.has("footer"):
             boilerplate = paragraph_of[k]
@@ -195,6 +197,9 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
                 f"{label('action', f)} + {label('mydata', f)} + {label('store', f)}")
         about = "self" if f.has("self") else "mydata" if f.has("mydata") else None
         on = about or ("channel" if f.has("channel") else None)
+        if (on is None and before is not None and f.has("anaphor") and (before.has("self") or before.has("mydata"))
+                and len(f.s.clauses) <= ANAPHOR_WORDS):
+            on = "anaphor"  # "I never gave you my address. Where did you get it?"
         # "where did you get my address?", "from which list do you have me?"
         # "what list do you have me from?": WHAT asks about the CHANNEL (just before it), unlike "what do
         # you have about me in your CRM?", which asks what is held
