@@ -622,3 +622,13 @@ def test_a_possessive_that_owns_an_address_or_data_is_the_writer(text, kind, ask
 def test_where_did_you_get_it_refers_to_the_address_named_before():
     r = classify_text("I never put this address on any website. Where did you get it?")
     assert r.kind == "data_request" and r.request == "source" and r.confidence >= REVIEW_THRESHOLD, r.why
+
+
+@pytest.mark.parametrize("text", [
+    "Sinceramente: isso veio de lista comprada? Porque meu e-mail não está no site da empresa.",
+    "My email is not on our website, so how did you find it?",
+])
+def test_a_negation_of_the_writers_own_address_is_not_a_negated_contact(text):
+    # "meu e-mail não está no site": the address, not "don't email me"
+    r = classify_text(text)
+    assert r.kind != "opt_out" or r.confidence < REVIEW_THRESHOLD, r.why

@@ -74,6 +74,15 @@ class Found:
         else:
             del self.spans["self"]
 
+    def named(self, part: str) -> bool:
+        """The first match of `part` is a noun the writer owns or points at ("meu e-mail não está no site",
+        "I never published this email"): a possessive just before it, or inside a SELF phrase."""
+        if self.lex.chars or part not in self.spans:
+            return False
+        c = min(self.spans[part])[0]
+        return any(a < c <= a + 2 and w in self.lex.possessives or a <= c <= b and b > a
+                   for a, b, w in self.spans.get("self", ()))
+
     def has(self, part: str) -> bool:
         return part in self.spans
 
