@@ -626,7 +626,7 @@ def test_where_did_you_get_it_refers_to_the_address_named_before():
 
 @pytest.mark.parametrize("text", [
     "Sinceramente: isso veio de lista comprada? Porque meu e-mail não está no site da empresa.",
-    "My email is not on our website, so how did you find it?",
+    "My email is not on our website. Was it a bought list?",
 ])
 def test_a_negation_of_the_writers_own_address_is_not_a_negated_contact(text):
     # "meu e-mail não está no site": the address, not "don't email me"
