@@ -165,8 +165,8 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
                 r.human.append(label(part, f))
         if f.has("wherefrom"):  # "откъде?", "nereden?": a source word that lemmatizing would lose
             f.spans.setdefault("source", f.spans["wherefrom"])
-        if asks and not any(f.has(p) for p in ("where", "what", "obtain", "hold", "copy", "source")):
-            r.human.append("QUESTION")
+        if asks and not f.has("refusal") and not any(f.has(p) for p in ("where", "what", "obtain", "hold", "copy", "source")):
+            r.human.append("QUESTION")  # (not "how many times do I have to say 'not interested'?": rhetorical)
         # "remove all addresses @ourfirm.example": the writer's company is SELF
         target = "self" if f.has("self") or company and f.has("channel") else "channel" if f.has("channel") else None
         # data requests (none in a sentence that asks not to be removed: "don't take me off, I want...")
@@ -283,7 +283,7 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
             opt.append(f"NEGATED CONTACT={f.word('negcontact')}")  # "nebesiųskite", "nepište mi"
         if f.has("refusal"):
             refusals.append(label("refusal", f))
-        elif k > 0 and not f.has("action") and whole_line(raw, lex):
+        elif k > 0 and len(raw) <= 80 and not f.has("action") and whole_line(raw, lex):
             # "How many times do I have to say no? ... Stop.": a refusal said as a sentence of its own. (An
             # "Unsubscribe" line of its own is a signature's newsletter link as often: ACTION on nothing.)
             refusals.append(f"REFUSAL={plain(raw)!r} (a sentence of its own)")
