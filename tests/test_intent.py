@@ -565,3 +565,70 @@ def test_not_enough_is_not_a_negated_removal():
     # "Forget this address. Unsubscribing me is not enough." asks for more than a removal, not for none
     r = classify_text("Proszę zapomnieć ten adres. Nie wystarczy mi wypisanie z listy mailingowej.")
     assert r.kind == "data_request" and r.request == "erasure" and r.confidence >= REVIEW_THRESHOLD, r.why
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("no thnaks", "en"),
+    ("Nein dnake.", "de"),
+    ("ei kitos", "fi"),
+    ("nejtak", "da"),
+    ("Unsubscibe", "en"),
+])
+def test_a_refusal_typed_with_one_typo_is_the_refusal(text, lang):
+    # Our own "just reply 'no thanks'", typed in a hurry: one typo from a whole-line refusal.
+    r = classify_text(text)
+    assert r.kind == "opt_out" and r.confidence >= REVIEW_THRESHOLD and r.language == lang, r.why
+    assert "one typo from" in r.why
+
+
+@pytest.mark.parametrize("text", ["ok thanks", "Pasta", "Removed.", "yes thanks", "Ja, danke!", "si grazie"])
+def test_a_word_one_letter_from_a_short_refusal_is_not_one(text):
+    # Only refusals long enough that one letter does not make another word are matched one typo away.
+    assert not suppresses(classify_text(text))
+
+
+def test_a_refusal_said_as_a_sentence_of_its_own_later_in_the_reply_is_one():
+    r = classify_text("Your fourth email this month, and my answer is the same as in March. Stop.")
+    assert r.kind == "opt_out" and r.confidence >= REVIEW_THRESHOLD, r.why
+    assert "a sentence of its own" in r.why
+
+
+def test_an_unsubscribe_link_line_of_its_own_in_a_signature_is_not_a_refusal():
+    r = classify_text("Sounds interesting, send me the pricing please.\n\nAcme Weekly\n\nUnsubscribe")
+    assert not suppresses(r), r.why
+
+
+@pytest.mark.parametrize("text", [
+    "Delete my earlier question, I found the answer.",
+    "Please remove our logo from the proposal.",
+    "Supprimez notre ancien devis, svp.",
+    "How do you handle deletion requests from our customers?",
+])
+def test_a_possessive_that_owns_something_else_is_not_the_writer(text):
+    # "my" names the writer only where it owns an address, data, a list: not a question, a logo, customers
+    assert not suppresses(classify_text(text))
+
+
+@pytest.mark.parametrize("text, kind, asked", [
+    ("Please remove my old work email from your CRM.", "opt_out", None),
+    ("Borrad mis datos.", "data_request", "erasure"),
+    ("Удалите мои данные.", "data_request", "erasure"),
+])
+def test_a_possessive_that_owns_an_address_or_data_is_the_writer(text, kind, asked):
+    r = classify_text(text)
+    assert r.kind == kind and r.request == asked and r.confidence >= REVIEW_THRESHOLD, r.why
+
+
+def test_where_did_you_get_it_refers_to_the_address_named_before():
+    r = classify_text("I never put this address on any website. Where did you get it?")
+    assert r.kind == "data_request" and r.request == "source" and r.confidence >= REVIEW_THRESHOLD, r.why
+
+
+@pytest.mark.parametrize("text", [
+    "Sinceramente: isso veio de lista comprada? Porque meu e-mail não está no site da empresa.",
+    "My email is not on our website. Was it a bought list?",
+])
+def test_a_negation_of_the_writers_own_address_is_not_a_negated_contact(text):
+    # "meu e-mail não está no site": the address, not "don't email me"
+    r = classify_text(text)
+    assert r.kind != "opt_out" or r.confidence < REVIEW_THRESHOLD, r.why

@@ -90,8 +90,15 @@ def _prepared(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[int, .
     return quoted, sentences, tuple(p for p, _ in found), tuple(offsets)
 
 
-def read_reply(text: str, lex: Lexicon) -> Reading:
-    """The rules' reading of a reply's new text in one language."""
+def first_sentence(text: str) -> str:
+    """The reply's first sentence as `read_reply` compares it with the whole-line refusals."""
+    sentences = _prepared(text)[1]
+    return sentences[0] if sentences else ""
+
+
+def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
+    """The rules' reading of a reply's new text in one language; with `near`, a first line one typo
+    away from a whole-line refusal is that refusal (`whole_line`)."""
     r = Reading(lang=lex.lang)
     quoted, sentences, paragraph_of, offsets = _prepared(text)
     requests: dict[str, list[str]] = {}
@@ -101,8 +108,10 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
             requests.setdefault("erasure", []).append(label("forgotten", f))
     if quoted:
         r.human.append("QUOTED")
-    if sentences and whole_line(sentences[0], lex):  # as the lexicon folds its words: "Não." is "nao"
-        r.parts.append(f"REFUSAL={plain(sentences[0])!r} (whole line)")
+    exact = bool(sentences) and whole_line(sentences[0], lex) is not None  # folded: "Não." is "nao"
+    typo = not exact and near and bool(sentences) and whole_line(sentences[0], lex, near=True)
+    if exact or typo:
+        r.parts.append(f"REFUSAL={plain(sentences[0])!r} (whole line" + (f", one typo from {typo!r})" if typo else ")"))
     opt: list[str] = []
     weak: list[str] = []  # ACTION on a CHANNEL without SELF: a signature's newsletter line reads so too
     refusals: list[str] = []  # "no thanks": an answer to something, which other words may qualify
@@ -133,6 +142,8 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
                     if any(w.endswith(c) and len(w) > len(c) + 2 for w in x[2].split()[:1] for c in lex.clitics)]
             if onto:
                 f.spans["self"] = onto
+        if lex.possessives:
+            f.owned()  # "delete my earlier question": "my" owns a question, not the writer's address
         r.hits += len(f.spans)
         if f.has("disclaimer") or f.has("footer"):
             boilerplate = paragraph_of[k]
@@ -154,8 +165,8 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
                 r.human.append(label(part, f))
         if f.has("wherefrom"):  # "откъде?", "nereden?": a source word that lemmatizing would lose
             f.spans.setdefault("source", f.spans["wherefrom"])
-        if asks and not any(f.has(p) for p in ("where", "what", "obtain", "hold", "copy", "source")):
-            r.human.append("QUESTION")
+        if asks and not f.has("refusal") and not any(f.has(p) for p in ("where", "what", "obtain", "hold", "copy", "source")):
+            r.human.append("QUESTION")  # (not "how many times do I have to say 'not interested'?": rhetorical)
         # "remove all addresses @ourfirm.example": the writer's company is SELF
         target = "self" if f.has("self") or company and f.has("channel") else "channel" if f.has("channel") else None
         # data requests (none in a sentence that asks not to be removed: "don't take me off, I want...")
@@ -186,6 +197,9 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
                 f"{label('action', f)} + {label('mydata', f)} + {label('store', f)}")
         about = "self" if f.has("self") else "mydata" if f.has("mydata") else None
         on = about or ("channel" if f.has("channel") else None)
+        if (on is None and before is not None and f.has("anaphor") and (before.has("self") or before.has("mydata"))
+                and len(f.s.clauses) <= ANAPHOR_WORDS):
+            on = "anaphor"  # "I never gave you my address. Where did you get it?"
         # "where did you get my address?", "from which list do you have me?"
         # "what list do you have me from?": WHAT asks about the CHANNEL (just before it), unlike "what do
         # you have about me in your CRM?", which asks what is held
@@ -263,12 +277,16 @@ def read_reply(text: str, lex: Lexicon) -> Reading:
                 f.lex.chars or len(f.s.clauses) - 1 - min(f.spans[verb])[1] <= 1)
             if f.has(verb) and f.negated(verb, every=False) and not f.has("negated") and (
                     f.has("self") or f.has("channel") or short) and (
-                    verb == "contact" or wanted(f)):
+                    (not f.named("contact") if verb == "contact" else wanted(f))):
                 soft.append(f"NEGATION + {label(verb, f)}")
         if f.has("negcontact") and not f.has("negated") and (f.has("self") or f.has("channel") or len(f.s.clauses) <= 6):
             opt.append(f"NEGATED CONTACT={f.word('negcontact')}")  # "nebesiųskite", "nepište mi"
         if f.has("refusal"):
             refusals.append(label("refusal", f))
+        elif k > 0 and len(raw) <= 80 and not f.has("action") and whole_line(raw, lex):
+            # "How many times do I have to say no? ... Stop.": a refusal said as a sentence of its own. (An
+            # "Unsubscribe" line of its own is a signature's newsletter link as often: ACTION on nothing.)
+            refusals.append(f"REFUSAL={plain(raw)!r} (a sentence of its own)")
     if r.first_at is None and findings() > counted:
         r.first_at = offsets[len(sentences) - 1]
     explicit = list(opt)  # said outright: ACTION on SELF, STOP on CONTACT ("remove me", "stop emailing me")

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import re
 
-from coldmail.replies.classify.grammar import Reading, read_reply
+from coldmail.replies.classify.grammar import Reading, first_sentence, read_reply
 from coldmail.replies.classify.language import SHORT, candidates
-from coldmail.replies.classify.lexicon import languages, lexicon
+from coldmail.replies.classify.lexicon import languages, lexicon, whole_line
 from coldmail.replies.classify.model import load as load_model
 from coldmail.replies.classify.result import REVIEW_THRESHOLD, Classification
 from coldmail.store.states import ReplyKind, RequestKind
@@ -80,6 +80,17 @@ def read(text: str, prior: str | None = None) -> Reading:
             best = next(r for r in others if r.intent in kinds)
             best.parts = [*best.parts, f"(a reply of {len(text.split())} word(s), read in every language)"]
             readings.append(best)
+    if all(r.intent is None for r in readings) and (first := first_sentence(text)):
+        # "no thnaks", "nein dnake", "ei kitos": our own opt-out words typed in a hurry. A first line one
+        # typo from some language's whole-line refusal is read as that refusal, in that language.
+        for lang in [*langs, *(x for x in languages() if x not in langs)]:
+            lex = lexicon(lang)
+            if lex is not None and whole_line(first, lex, near=True):
+                typo = read_reply(text, lex, near=True)
+                if typo.intent is not None:
+                    best = typo
+                    readings.append(best)
+                    break
     if (best is not None and best.intent == "human" and readings and best is not readings[0]
             and readings[0].intent is None and len(text) >= SHORT):
         # The detected language finds nothing, and a runner-up's words read as a person's ("Koppel", a

@@ -27,6 +27,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
 LEXICON_DIR = Path(__file__).parent / "lexicons"
 
 PARTS = (
@@ -40,6 +43,7 @@ PARTS = (
     "courtesy",  # "thanks", "but", "sorry": left out when a first line is compared with the whole-line refusals
     "anaphor",  # "it", "this", "them": what an earlier sentence named ("You send me a newsletter. Cancel it.")
     "instead",  # "instead", "in his place": someone else is taken off and the writer put in
+    "owned",  # "address", "name", "profile": what a possessive SELF ([meta] possessives) owns when it is the writer
 )
 # Function words and fixed phrases are matched as written: lemmatizing "don't" gives "do".
 AS_WRITTEN = frozenset({"negation", "negated", "deferral", "refusal", "polite", "disclaimer", "footer", "self",
@@ -55,6 +59,7 @@ class Lexicon:
     split_apostrophe: bool
     negation_after: int
     clitics: tuple[str, ...] = ()  # object pronouns written onto the verb: "toglieteci", "quítame", "neħħuni"
+    possessives: frozenset[str] = frozenset()  # SELF words that own a noun: "my", "unsere" (`Found.owned`)
     question_marks: tuple[str, ...] = ()  # the language's own, beside "?": Greek writers type ";"
     surface: dict[str, re.Pattern] = field(default_factory=dict)
     lemmas: dict[str, re.Pattern] = field(default_factory=dict)
@@ -277,6 +282,7 @@ def settings(lang: str, meta: dict[str, str]) -> Lexicon:
         split_apostrophe=meta.get("split_apostrophe", "no") == "yes",
         negation_after=int(meta.get("negation_after", "3")),
         clitics=tuple(_fold_word(c) for c in meta.get("clitics", "").split()),
+        possessives=frozenset(_fold_word(c) for c in meta.get("possessives", "").split()),
         question_marks=tuple(meta.get("question_marks", "").split()),
     )
 
@@ -328,11 +334,30 @@ def words(line: str) -> list[str]:
     return _WORD.findall(plain(line))
 
 
-def whole_line(line: str, lex: Lexicon) -> bool:
-    """Is `line` one of the lexicon's whole-line refusals ("Nein.", "No, thanks!", "Ne, díky.")?"""
+def whole_line(line: str, lex: Lexicon, *, near: bool = False) -> str | None:
+    """The lexicon's whole-line refusal that `line` is ("Nein.", "No, thanks!", "Ne, díky."), or None.
+
+    With `near`, a refusal one typo away counts too ("no thnaks", "nein dnake", "ei kitos", "nejtak": our
+    own "just reply 'no thanks'", typed in a hurry), if it is long enough that one letter does not make
+    another word: two words of five letters or more, or one word of eight ("unsubscibe", not "basta" or "remover").
+    """
     said = words(line)
-    return bool(said) and (" ".join(said) in lex.whole
-                           or " ".join(w for w in said if w not in lex.courtesy) in lex.whole)
+    if not said or len(said) > 12:  # the longest refusal is five words; courtesy may add a few
+        return None
+    forms = dict.fromkeys((" ".join(said), " ".join(w for w in said if w not in lex.courtesy)))
+    exact = next((f for f in forms if f in lex.whole), None)
+    if exact is not None or not near:
+        return exact
+    for form in forms:
+        if form and (match := process.extractOne(form, _near(lex.whole), scorer=OSA.distance, score_cutoff=1)):
+            return match[0]
+    return None
+
+
+@functools.cache
+def _near(whole: frozenset[str]) -> tuple[str, ...]:
+    """The whole-line refusals long enough to be matched one typo away."""
+    return tuple(w for w in sorted(whole) if len(w.replace(" ", "")) >= (5 if " " in w else 8))
 
 
 @functools.cache

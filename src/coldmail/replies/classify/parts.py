@@ -59,6 +59,30 @@ class Found:
         else:
             del self.spans[part]
 
+    def owned(self) -> None:
+        """A possessive SELF word ("my", "unsere") names the writer only where it owns what a request is
+        about, within the next three words or the two before: the address, the data, a list, the company ("delete my personal
+        data", "remove our company"). Not "delete my earlier question" or "what do you store on our drivers"."""
+        if self.lex.chars or "self" not in self.spans:
+            return
+        what = [a for p in ("owned", "self", "channel", "mydata", "company", "contact", "store", "everything")
+                for a, b, _ in self.spans.get(p, ()) if b > a or p != "self"]
+        kept = [x for x in self.spans["self"]  # "my old work email", and after the noun: "qualquer rasto meu"
+                if x[0] < x[1] or x[2] not in self.lex.possessives or any(-2 <= a - x[0] <= 3 and a != x[0] for a in what)]
+        if kept:
+            self.spans["self"] = kept
+        else:
+            del self.spans["self"]
+
+    def named(self, part: str) -> bool:
+        """The first match of `part` is a noun the writer owns or points at ("meu e-mail não está no site",
+        "I never published this email"): a possessive just before it, or inside a SELF phrase."""
+        if self.lex.chars or part not in self.spans:
+            return False
+        c = min(self.spans[part])[0]
+        return any(a < c <= a + 2 and w in self.lex.possessives or a <= c <= b and b > a
+                   for a, b, w in self.spans.get("self", ()))
+
     def has(self, part: str) -> bool:
         return part in self.spans
 
