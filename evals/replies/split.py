@@ -47,7 +47,7 @@ def load(split: str | None = None) -> list[dict]:
 
 DEV = HERE.parent / "replies-dev"
 # The sets written after the rules, in the order they came.
-LATER = (DEV, HERE.parent / "replies-d3", HERE.parent / "replies-d4", HERE.parent / "replies-d5")
+LATER = (DEV, HERE.parent / "replies-d3", HERE.parent / "replies-d4", HERE.parent / "replies-d5", HERE.parent / "replies-d6")
 
 
 def load_dev() -> list[dict]:

@@ -277,7 +277,7 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
                 f.lex.chars or len(f.s.clauses) - 1 - min(f.spans[verb])[1] <= 1)
             if f.has(verb) and f.negated(verb, every=False) and not f.has("negated") and (
                     f.has("self") or f.has("channel") or short) and (
-                    (not f.named("contact") if verb == "contact" else wanted(f))):
+                    not f.named("contact") if verb == "contact" else wanted(f)):
                 soft.append(f"NEGATION + {label(verb, f)}")
         if f.has("negcontact") and not f.has("negated") and (f.has("self") or f.has("channel") or len(f.s.clauses) <= 6):
             opt.append(f"NEGATED CONTACT={f.word('negcontact')}")  # "nebesiųskite", "nepište mi"
