@@ -375,3 +375,15 @@ def test_imap_reads_only_new_messages(ws, tmp_path, sent, monkeypatch):
         monkeypatch.setenv("TEST_IMAP_PASSWORD", "wrong")
         with pytest.raises(ValueError, match="IMAP"):
             import_imap(ws, "sales")
+
+
+def test_a_raw_utf8_subject_is_read_as_utf8():
+    # RFC 6532 allows UTF-8 in headers, and many clients send it unencoded: the Inbox shows "tournées",
+    # not replacement marks; a stray Latin-1 byte becomes one replacement mark, not a crash.
+    import email
+
+    from coldmail.replies.classify.text import header
+
+    msg = email.message_from_bytes("Subject: Re: Planification de tournées\n\nnon merci\n".encode())
+    assert header(msg, "Subject") == "Re: Planification de tournées"
+    assert header(email.message_from_bytes(b"Subject: caf\xe9\n\nx"), "Subject") == "caf\ufffd"

@@ -61,7 +61,16 @@ def header(msg, name: str) -> str:
     value = msg.get(name)
     if value is None:
         return ""
+    if type(value) is not str and hasattr(msg, "raw_items"):
+        # The classic parser wraps a header holding raw 8-bit bytes in a Header object, whose str() has
+        # already replaced them: take the header as it came.
+        raw = next((v for k, v in msg.raw_items() if k.lower() == name.lower()), None)
+        value = raw if isinstance(raw, str) else value
     value = str(value)
+    if any("\udc80" <= ch <= "\udcff" for ch in value):
+        # Raw UTF-8 in a header (RFC 6532 allows it; many clients send it), which the classic parser
+        # keeps as escaped bytes: read as UTF-8, a stray byte as a replacement mark.
+        value = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     if "=?" in value:
         try:
             from email.header import decode_header, make_header
