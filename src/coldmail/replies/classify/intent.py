@@ -25,7 +25,7 @@ import re
 
 from coldmail.replies.classify.grammar import Reading, first_sentence, read_reply
 from coldmail.replies.classify.language import SHORT, candidates
-from coldmail.replies.classify.lexicon import languages, lexicon, whole_line
+from coldmail.replies.classify.lexicon import WHOLE_WORDS, languages, lexicon, whole_line
 from coldmail.replies.classify.model import load as load_model
 from coldmail.replies.classify.result import REVIEW_THRESHOLD, Classification
 from coldmail.store.states import ReplyKind, RequestKind
@@ -80,7 +80,8 @@ def read(text: str, prior: str | None = None) -> Reading:
             best = next(r for r in others if r.intent in kinds)
             best.parts = [*best.parts, f"(a reply of {len(text.split())} word(s), read in every language)"]
             readings.append(best)
-    if all(r.intent is None for r in readings) and (first := first_sentence(text)):
+    first = first_sentence(text) if all(r.intent is None for r in readings) else ""
+    if first and len(first.split()) <= WHOLE_WORDS:  # (a longer first line is never a whole-line refusal)
         # "no thnaks", "nein dnake", "ei kitos": our own opt-out words typed in a hurry. A first line one
         # typo from some language's whole-line refusal is read as that refusal, in that language.
         for lang in [*langs, *(x for x in languages() if x not in langs)]:

@@ -31,6 +31,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 LEXICON_DIR = Path(__file__).parent / "lexicons"
+WHOLE_WORDS = 12  # a line of more words is never a whole-line refusal (`whole_line`)
 
 PARTS = (
     "action", "erase", "stop", "contact", "want", "self", "channel", "mydata", "forgotten", "where",
@@ -342,7 +343,7 @@ def whole_line(line: str, lex: Lexicon, *, near: bool = False) -> str | None:
     another word: two words of five letters or more, or one word of eight ("unsubscibe", not "basta" or "remover").
     """
     said = words(line)
-    if not said or len(said) > 12:  # the longest refusal is five words; courtesy may add a few
+    if not said or len(said) > WHOLE_WORDS:  # the longest refusal is five words; courtesy may add a few
         return None
     forms = dict.fromkeys((" ".join(said), " ".join(w for w in said if w not in lex.courtesy)))
     exact = next((f for f in forms if f in lex.whole), None)

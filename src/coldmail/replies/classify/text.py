@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from email.header import Header, decode_header, make_header
 from email.message import Message
 
 # ---------------------------------------------------------------------------- folding and patterns
@@ -61,7 +62,7 @@ def header(msg, name: str) -> str:
     value = msg.get(name)
     if value is None:
         return ""
-    if type(value) is not str and hasattr(msg, "raw_items"):
+    if isinstance(value, Header):
         # The classic parser wraps a header holding raw 8-bit bytes in a Header object, whose str() has
         # already replaced them: take the header as it came.
         raw = next((v for k, v in msg.raw_items() if k.lower() == name.lower()), None)
@@ -73,8 +74,6 @@ def header(msg, name: str) -> str:
         value = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     if "=?" in value:
         try:
-            from email.header import decode_header, make_header
-
             value = str(make_header(decode_header(value)))
         except Exception:  # noqa: BLE001 - a broken encoded word reads as it stands
             pass
