@@ -144,6 +144,8 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
                 f.spans["self"] = onto
         if lex.possessives:
             f.owned()  # "delete my earlier question": "my" owns a question, not the writer's address
+        f.others()  # "delete our customers' data": theirs, not the writer's
+        f.yours(asks)  # "I told your colleague", "your traffic data": the reader's, not the writer's
         r.hits += len(f.spans)
         if f.has("disclaimer") or f.has("footer"):
             boilerplate = paragraph_of[k]
@@ -208,7 +210,7 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
         got = f.has("obtain") or f.has("hold") and what_channel and asks
         copy = f.has("copy") or f.has("access")  # "send me a copy of the data (which) you have": access
         # a SOURCE noun asks in a question, or about the writer or their data ("the source of my address")
-        sourced = f.has("source") and (asks or f.has("mydata") or f.has("self"))
+        sourced = f.has("source") and (asks or f.has("mydata") or f.has("self")) and not f.readers
         # "which data do you have on me?" reads WHICH as WHERE and HAVE as OBTAIN too ("welche ... haben",
         # "koje ... imate", "co macie o mnie"): without a place it came from (a list, a database) and
         # without a WHERE of its own, it asks what is held.
