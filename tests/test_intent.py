@@ -682,3 +682,14 @@ def test_the_data_of_the_writers_customers_is_not_the_writers(text):
 def test_the_writers_own_data_beside_customers_is_still_theirs(text):
     r = classify_text(text)
     assert r.request == "erasure" and r.confidence >= REVIEW_THRESHOLD, r.why
+
+
+@pytest.mark.parametrize("text, asked", [
+    ("I never gave this address to anyone. Someone must have sold it to you. Who?", "source"),
+    ("You say you found my details on our company website. Which page, exactly?", "source"),
+    ("We bought two new trucks last month. Who?", None),
+    ("Do you hold anything on me apart from my email? If so, which?", "access"),
+])
+def test_a_bare_who_after_how_the_address_was_obtained_asks_its_source(text, asked):
+    r = classify_text(text)
+    assert r.request == asked, r.why

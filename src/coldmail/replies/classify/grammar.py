@@ -23,6 +23,7 @@ from coldmail.replies.classify.lexicon import Lexicon, plain, whole_line
 from coldmail.replies.classify.parts import Found, label, wanted
 from coldmail.replies.classify.sentences import numbered, read
 
+FOLLOW_WORDS = 3  # "Who?", "From where, then?": a question that asks about the sentence before
 ANAPHOR_WORDS = 8  # "Stop it.", "Please cancel it now.": a short sentence whose object is the one before's
 # Words quoted from our own footer ('reply "no thanks"') are mentioned, not said.
 _QUOTED = re.compile(r'"[^"\n]{1,60}"|„[^“”"\n]{1,60}[“”"]|«[^»\n]{1,60}»|“[^”\n]{1,60}”|‘[^’\n]{1,60}’|'
@@ -218,8 +219,15 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
                       and f.within("obtain", "hold") and not f.asks_where())
         # "nehmen Sie meine Adresse raus": the verb that takes the writer off is not also where it came from
         got = got and not (not asks and f.overlaps("obtain", "action", "erase"))
+        # "Someone must have sold you my address. Who?": a bare WHERE/WHO question just after a sentence
+        # on how the writer's address was obtained asks where it came from
+        follow = (asks and not got and before is not None and f.has("where") and len(f.s.clauses) <= FOLLOW_WORDS
+                  and before.has("obtain") and not before.within("obtain", "hold")  # not "imate li o meni...? Koje?"
+                  and any(before.has(p) for p in ("self", "mydata", "anaphor")))
         source = None
-        if on and got and not copy and not which_have and (f.has("where") or sourced or what_channel):
+        if follow:
+            source = f"{label('where', f)} + {label('obtain', before)} (the sentence before)"
+        elif on and got and not copy and not which_have and (f.has("where") or sourced or what_channel):
             asker = "where" if f.has("where") else "source" if sourced else "what"
             verb = label("obtain" if f.has("obtain") else "hold", f)
             source = f"{label(asker, f)} + {verb} + {label(on, f)}"
