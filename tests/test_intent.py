@@ -693,3 +693,13 @@ def test_the_writers_own_data_beside_customers_is_still_theirs(text):
 def test_a_bare_who_after_how_the_address_was_obtained_asks_its_source(text, asked):
     r = classify_text(text)
     assert r.request == asked, r.why
+
+
+@pytest.mark.parametrize("text, asked", [
+    ("Merci de cesser toute communication, présentes ou futures, et de ne pas donner nos coordonnées.", None),
+    ("Gostaria de saber de qual mailing ou fornecedor vocês obtiveram meus dados.", "source"),
+    ("Please tell me where you got my address.", "source"),
+])
+def test_where_outside_a_question_leads_its_verb_in_its_clause(text, asked):
+    # "ou" (or) folds to "où" (where): outside a question, a WHERE word asks only before its verb
+    assert classify_text(text).request == asked

@@ -23,6 +23,7 @@ from coldmail.replies.classify.lexicon import Lexicon, plain, whole_line
 from coldmail.replies.classify.parts import Found, label, wanted
 from coldmail.replies.classify.sentences import numbered, read
 
+WHERE_BEFORE = 8  # words from WHERE to its verb, in one clause, in a sentence that does not ask
 FOLLOW_WORDS = 3  # "Who?", "From where, then?": a question that asks about the sentence before
 ANAPHOR_WORDS = 8  # "Stop it.", "Please cancel it now.": a short sentence whose object is the one before's
 # Words quoted from our own footer ('reply "no thanks"') are mentioned, not said.
@@ -224,11 +225,18 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
         follow = (asks and not got and before is not None and f.has("where") and len(f.s.clauses) <= FOLLOW_WORDS
                   and before.has("obtain") and not before.within("obtain", "hold")  # not "imate li o meni...? Koje?"
                   and any(before.has(p) for p in ("self", "mydata", "anaphor")))
+        # Outside a question, WHERE leads its verb in its clause ("tell me where you got my address", "de
+        # qual mailing vocês obtiveram meus dados"): not "présentes ou futures, et ne pas donner nos
+        # coordonnées", where "ou" (or) folds to "où"
+        clause = f.s.clauses
+        where = f.has("where") and (asks or f.lex.chars or any(
+            0 < o - w <= WHERE_BEFORE and clause[w] == clause[o]
+            for w, _, _ in f.spans["where"] for o, _, _ in f.spans.get("obtain", ())))
         source = None
         if follow:
             source = f"{label('where', f)} + {label('obtain', before)} (the sentence before)"
-        elif on and got and not copy and not which_have and (f.has("where") or sourced or what_channel):
-            asker = "where" if f.has("where") else "source" if sourced else "what"
+        elif on and got and not copy and not which_have and (where or sourced or what_channel):
+            asker = "where" if where else "source" if sourced else "what"
             verb = label("obtain" if f.has("obtain") else "hold", f)
             source = f"{label(asker, f)} + {verb} + {label(on, f)}"
         elif sourced:  # "where from?", "the source of my data"
