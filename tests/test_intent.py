@@ -703,3 +703,9 @@ def test_a_bare_who_after_how_the_address_was_obtained_asks_its_source(text, ask
 def test_where_outside_a_question_leads_its_verb_in_its_clause(text, asked):
     # "ou" (or) folds to "où" (where): outside a question, a WHERE word asks only before its verb
     assert classify_text(text).request == asked
+
+
+def test_a_tag_question_after_a_refusal_does_not_qualify_it():
+    # "Is that clear?" tags what was said; "Can you send prices?" is the person's own question
+    assert suppresses(classify_text("We are not interested in this at all. Is that clear?"))
+    assert not suppresses(classify_text("We are not interested in the webinar. Can you send prices for the app?"))

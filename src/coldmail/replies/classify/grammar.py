@@ -24,6 +24,7 @@ from coldmail.replies.classify.parts import Found, label, wanted
 from coldmail.replies.classify.sentences import numbered, read
 
 WHERE_BEFORE = 8  # words from WHERE to its verb, in one clause, in a sentence that does not ask
+TAG_WORDS = 3  # "¿Queda claro?", "Is that clear?": a later question this short does not qualify a refusal
 FOLLOW_WORDS = 3  # "Who?", "From where, then?": a question that asks about the sentence before
 ANAPHOR_WORDS = 8  # "Stop it.", "Please cancel it now.": a short sentence whose object is the one before's
 # Words quoted from our own footer ('reply "no thanks"') are mentioned, not said.
@@ -117,6 +118,7 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
     opt: list[str] = []
     weak: list[str] = []  # ACTION on a CHANNEL without SELF: a signature's newsletter line reads so too
     refusals: list[str] = []  # "no thanks": an answer to something, which other words may qualify
+    tags = 0  # later questions of a word or three ("Clear?"), which do not qualify a refusal
     soft: list[str] = []  # a negated CONTACT ("I don't read mails until...") which an away notice may explain
     deferral = polite = instead = False
     boilerplate = None  # from a disclaimer or newsletter line on: its paragraph, and below a first paragraph, the rest
@@ -171,6 +173,8 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
             f.spans.setdefault("source", f.spans["wherefrom"])
         if asks and not f.has("refusal") and not any(f.has(p) for p in ("where", "what", "obtain", "hold", "copy", "source")):
             r.human.append("QUESTION")  # (not "how many times do I have to say 'not interested'?": rhetorical)
+            if k > 0 and not lex.chars and len(f.s.clauses) <= TAG_WORDS and not f.has("human"):
+                tags += 1  # "¿Queda claro?", "Understood?": a tag on what was said, not a question of the person's
         # "remove all addresses @ourfirm.example": the writer's company is SELF
         target = "self" if f.has("self") or company and f.has("channel") else "channel" if f.has("channel") else None
         # data requests (none in a sentence that asks not to be removed: "don't take me off, I want...")
@@ -313,8 +317,11 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
         r.blocked.append(f"{soft[0]} with {evidence[0]}")  # "on holiday, not reading e-mails": a person looks
     else:
         opt += soft
-    if refusals and not opt and evidence:
-        r.blocked.append(f"{refusals[0]} with {evidence[0]}")  # "no thanks to the demo, but send prices"
+    qualifying = list(evidence)
+    for _ in range(tags):
+        qualifying.remove("QUESTION")
+    if refusals and not opt and qualifying:
+        r.blocked.append(f"{refusals[0]} with {qualifying[0]}")  # "no thanks to the demo, but send prices"
     else:
         opt += refusals
     if weak and not opt and not evidence:
