@@ -637,3 +637,75 @@ def test_a_negation_of_the_writers_own_address_is_not_a_negated_contact(text):
     # "meu e-mail não está no site": the address, not "don't email me"
     r = classify_text(text)
     assert r.kind != "opt_out" or r.confidence < REVIEW_THRESHOLD, r.why
+
+
+@pytest.mark.parametrize("text", [
+    "Not interested. I already told your colleague at the fair last month.",
+    "Deixem-nos em paz, por favor. Já dissemos ao vosso colega na feira que não estávamos interessados.",
+])
+def test_the_readers_colleague_is_no_referral(text):
+    # "your colleague" names no one of the writer's to write to instead: the refusal beside it stands
+    # (the rules read the opt-out; whether it is acted on at once is also the model's say)
+    r = classify_text(text)
+    assert r.kind == "opt_out" and "REFERRAL" not in r.why, r.why
+
+
+def test_my_colleague_is_still_a_referral():
+    r = classify_text("I'm not the right person for this, please talk to my colleague Marco.")
+    assert r.kind == "human" and not suppresses(r), r.why
+
+
+@pytest.mark.parametrize("text", [
+    "Where do you get your traffic data from? Is it live?",
+    "D'où viennent vos données de trafic ?",
+])
+def test_the_readers_own_data_is_not_the_writers(text):
+    assert classify_text(text).request != "source"
+
+
+@pytest.mark.parametrize("text", [
+    "Can the test routes and our customers' address data be deleted after the pilot?",
+    "Après le pilote, pourrez-vous effacer les données de nos clients ?",
+    "Könnt ihr nach dem Test die Daten unserer Kunden löschen?",
+    "试点结束后，测试路线和客户地址数据能否全部删除？",
+])
+def test_the_data_of_the_writers_customers_is_not_the_writers(text):
+    # a question about the product's deletion of someone else's data: nobody is suppressed
+    r = classify_text(text)
+    assert not suppresses(r) and r.request != "erasure", r.why
+
+
+@pytest.mark.parametrize("text", [
+    "Please delete my data and the data of our customers too.",
+    "Löschen Sie bitte meine Daten.",
+])
+def test_the_writers_own_data_beside_customers_is_still_theirs(text):
+    r = classify_text(text)
+    assert r.request == "erasure" and r.confidence >= REVIEW_THRESHOLD, r.why
+
+
+@pytest.mark.parametrize("text, asked", [
+    ("I never gave this address to anyone. Someone must have sold it to you. Who?", "source"),
+    ("You say you found my details on our company website. Which page, exactly?", "source"),
+    ("We bought two new trucks last month. Who?", None),
+    ("Do you hold anything on me apart from my email? If so, which?", "access"),
+])
+def test_a_bare_who_after_how_the_address_was_obtained_asks_its_source(text, asked):
+    r = classify_text(text)
+    assert r.request == asked, r.why
+
+
+@pytest.mark.parametrize("text, asked", [
+    ("Merci de cesser toute communication, présentes ou futures, et de ne pas donner nos coordonnées.", None),
+    ("Gostaria de saber de qual mailing ou fornecedor vocês obtiveram meus dados.", "source"),
+    ("Please tell me where you got my address.", "source"),
+])
+def test_where_outside_a_question_leads_its_verb_in_its_clause(text, asked):
+    # "ou" (or) folds to "où" (where): outside a question, a WHERE word asks only before its verb
+    assert classify_text(text).request == asked
+
+
+def test_a_tag_question_after_a_refusal_does_not_qualify_it():
+    # "Is that clear?" tags what was said; "Can you send prices?" is the person's own question
+    assert suppresses(classify_text("We are not interested in this at all. Is that clear?"))
+    assert not suppresses(classify_text("We are not interested in the webinar. Can you send prices for the app?"))

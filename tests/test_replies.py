@@ -387,3 +387,56 @@ def test_a_raw_utf8_subject_is_read_as_utf8():
     msg = email.message_from_bytes("Subject: Re: Planification de tournées\n\nnon merci\n".encode())
     assert header(msg, "Subject") == "Re: Planification de tournées"
     assert header(email.message_from_bytes(b"Subject: caf\xe9\n\nx"), "Subject") == "caf\ufffd"
+
+
+@pytest.mark.parametrize("subject, ours, written", [
+    ("Re: not interested - please stop", None, ""),  # behind "Re:" and ours unknown: taken as ours
+    ("Re: not interested - please stop", ["Route planning for Acme"], "not interested - please stop"),
+    ("AW: Re: Route planning for Acme - KEIN INTERESSE", ["Route planning for Acme"], "KEIN INTERESSE"),
+    ("Re: Route planning for Acme", ["route planning  for acme"], ""),
+    ("Re: Not interested in lower fuel costs?", ["Not interested in lower fuel costs?"], ""),
+    ("Unsubscribe", None, "Unsubscribe"),
+])
+def test_the_subject_the_person_wrote(subject, ours, written):
+    from coldmail.replies.classify import written_subject
+
+    assert written_subject(subject, ours) == written
+
+
+def test_a_changed_subject_over_an_empty_reply_is_read_but_waits_while_ours_is_unknown():
+    import email
+
+    from coldmail.replies.classify import classify
+
+    msg = email.message_from_string("Subject: Re: not interested - please stop\n\n\nSent from my iPhone\n")
+    r = classify(msg)
+    assert r.kind == "opt_out" and r.confidence < REVIEW_THRESHOLD and "subject" in r.why, r.why
+    r = classify(msg, ours=["Route planning for Acme"])
+    assert r.kind == "opt_out" and r.confidence >= REVIEW_THRESHOLD, r.why
+
+
+def test_a_refusal_written_only_in_the_subject_is_honoured(ws, tmp_path, sent):
+    """'Re: <our subject> - not interested, stop writing' with nothing typed in the body: the subject we
+    sent is known, so what the person added to it is theirs and is read; our own subject, left as it
+    was over an empty reply, changes nothing."""
+    refused, empty = (original_for(ws, e) for e in sent[:2])
+    (tmp_path / "refused.eml").write_bytes(
+        reply_to(refused, "", subject=f"Re: {refused['Subject']} - not interested, stop writing"))
+    (tmp_path / "empty.eml").write_bytes(reply_to(empty, ""))
+    r1, r2 = import_paths(ws, [tmp_path / "refused.eml", tmp_path / "empty.eml"])
+    assert (r1.kind, r1.status) == ("opt_out", "applied") and "subject" in r1.why, r1.why
+    assert suppression.check(ws, sent[0]) is not None
+    assert r2.status == "review" and suppression.check(ws, sent[1]) is None
+
+
+@pytest.mark.parametrize("text", [
+    # an Outlook header block with nothing above it: the unquoted original below is ours, not a reply
+    "\nOd: Petra Nováková <petra@routewise.example>\nOdesláno: pondělí 3. listopadu 2026 10:02\n"
+    "Komu: info@pekarstvi.example\nPředmět: Plánování tras\n\nDobrý den, máte zájem o demo?\n",
+    # an HTML reply's attribution line whose blockquote was dropped
+    "\nV pon., 3. nov. 2026 ob 10:02 je oseba Ana Kovač <ana.kovac@routewise.example> napisala:\n",
+])
+def test_a_reply_with_nothing_above_the_quote_has_no_new_text(text):
+    from coldmail.replies.classify import new_text
+
+    assert new_text(text) == ""

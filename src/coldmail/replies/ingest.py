@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from coldmail import audit
 from coldmail.mail.i18n import language_for
-from coldmail.replies.classify import REVIEW_THRESHOLD, classify, classify_text
+from coldmail.replies.classify import REVIEW_THRESHOLD, UNSURE, Classification, classify
 from coldmail.replies.classify.language import candidates
 from coldmail.replies.classify.result import BOUNCES
 from coldmail.replies.classify.text import header
@@ -24,7 +24,7 @@ from coldmail.replies.effects import PERSON, apply, hold
 from coldmail.replies.matching import match, message_key
 from coldmail.replies.sources import iter_sources
 from coldmail.store import db
-from coldmail.store.models import Campaign, Contact, Reply, as_utc, utcnow
+from coldmail.store.models import Campaign, Contact, Message, Reply, as_utc, utcnow
 from coldmail.store.states import CampaignStatus, ReplyKind, ReplyStatus
 from coldmail.store.workspace import Workspace
 from coldmail.suppression.register import fingerprint
@@ -95,14 +95,21 @@ def _received(msg) -> datetime:
         return utcnow()
 
 
-def _with_prior(session, cid: int, result):
-    """Read a person's words again with their country's language among the candidates (a prior only:
-    the detected languages are still read, and the reading that finds the strongest intent wins)."""
+def _read_again(session, cid: int, msg, result: Classification, today) -> Classification:
+    """Read a person's message again knowing who wrote it: with their country's language among the
+    candidates (a prior only: the detected languages are still read, and the reading that finds the
+    strongest intent wins), and, if their words say nothing, with the subjects we sent them, so that
+    a subject they changed ("Re: not interested") is read as theirs."""
     country = session.execute(select(Contact.country).where(Contact.id == cid)).scalar() or ""
     prior = language_for(country) if country else None
     if not prior or prior == "en" or prior == result.language or prior in candidates(result.new_text or ""):
-        return result  # already read in that language
-    return classify_text(result.new_text, prior=prior)
+        prior = None  # already read in that language
+    ours = None
+    if result.confidence <= UNSURE:
+        ours = list(session.execute(select(Message.subject).where(Message.contact_id == cid).distinct()).scalars())
+    if prior is None and not ours:
+        return result
+    return classify(msg, today=today, ours=ours or None, prior=prior)
 
 
 def ingest_one(ws: Workspace, label: str, raw: bytes) -> ImportedReply:
@@ -118,8 +125,8 @@ def ingest_one(ws: Workspace, label: str, raw: bytes) -> ImportedReply:
             return ImportedReply(label, None, result.kind, result.request, "already imported",
                                  status=NotStored.DUPLICATE)
         cid, msg_row, email = match(session, key=ws.fingerprint_key, msg=msg, raw=raw, result=result)
-        if cid is not None and result.kind in PERSON and result.confidence > 0 and not result.token:
-            result = _with_prior(session, cid, result)
+        if cid is not None and result.kind in PERSON and not result.token:
+            result = _read_again(session, cid, msg, result, utcnow().date())
         status = ReplyStatus.APPLIED if result.confidence >= REVIEW_THRESHOLD else ReplyStatus.REVIEW
         if email is None and (result.kind in BOUNCES or result.kind == ReplyKind.COMPLAINT or result.token):
             # Whom it is about is not known (a forged token, a complaint about someone we never wrote

@@ -25,48 +25,87 @@ footer ("reply 'no thanks'") and would otherwise suppress everyone who answers.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import date, datetime
 from email.message import Message
 
 from coldmail.replies.classify.autoreply import auto_reply
 from coldmail.replies.classify.bounces import bounce, complaint
-from coldmail.replies.classify.intent import NOTHING_FOUND, classify_text
-from coldmail.replies.classify.quotes import new_text
+from coldmail.replies.classify.intent import NOTHING_FOUND, classify_text, unreadable
+from coldmail.replies.classify.quotes import device_line, new_text
 from coldmail.replies.classify.result import REVIEW_THRESHOLD, Classification
 from coldmail.replies.classify.text import Mail, body_text
 from coldmail.replies.classify.unsubscribe import unsubscribe
 from coldmail.store.states import ReplyKind
 
-__all__ = ["REVIEW_THRESHOLD", "Classification", "classify", "classify_text", "new_text"]
+__all__ = ["REVIEW_THRESHOLD", "Classification", "classify", "classify_text", "new_text", "UNSURE", "with_subject", "written_subject"]
 
 
-def classify(msg: Message, *, today: date | None = None) -> Classification:
+def classify(msg: Message, *, today: date | None = None, ours: Collection[str] | None = None,
+             prior: str | None = None) -> Classification:
     """Read a message in order: bounce, complaint, our unsubscribe mailto, automatic reply, else a
-    person's new words."""
+    person's new words (and, if they say nothing, the subject they wrote). `ours` is the subjects we
+    sent this person and `prior` the language of their country, if known."""
     today = today or datetime.now().date()
     mail = Mail(msg)
     text = body_text(msg)
     found = bounce(mail, text) or complaint(mail, text) or unsubscribe(mail, text) or auto_reply(mail, text, today)
     if found:
         return found
-    body = new_text(text)
-    result = classify_text(body)
-    subject = own_subject(mail.subject or "")
-    if subject and result.kind == ReplyKind.HUMAN and result.confidence <= NOTHING_FOUND:
-        # "Subject: Unsubscribe" above a signature, or "Abmelden" with an empty body: the person wrote
-        # the request where they would write a title. Read the subject as the reply's first line.
-        titled = classify_text(f"{subject}\n\n{body}")
-        if titled.kind != ReplyKind.HUMAN or titled.confidence > NOTHING_FOUND:
-            titled.why = f"with its subject {subject!r}: {titled.why}"
-            return titled
-    return result
+    return with_subject(classify_text(new_text(text), prior=prior), mail.subject or "", ours, prior)
+
+
+def with_subject(result: Classification, subject: str, ours: Collection[str] | None = None,
+                 prior: str | None = None) -> Classification:
+    """If the new words say nothing, the subject the person wrote, read as the reply's first line:
+    "Subject: Unsubscribe" above a signature, "Re: not interested - please stop" with an empty body.
+    Behind "Re:" the subject is usually ours: without knowing ours (`ours` None), such a subject is
+    read only when the body is empty, and what it says waits for a person."""
+    if result.kind != ReplyKind.HUMAN or result.confidence > NOTHING_FOUND or result.token:
+        return result
+    body = result.new_text or ""
+    written = written_subject(subject, ours)
+    guessed = False
+    if not written and ours is None and said_nothing(body):
+        written, guessed = written_subject(subject, ()), True
+    if not written:
+        return result
+    titled = classify_text(f"{written}\n\n{body}", prior=prior)
+    if titled.kind == ReplyKind.HUMAN and titled.confidence <= NOTHING_FOUND:
+        return result
+    titled.why = f"with its subject {written!r}: {titled.why}"
+    if guessed:
+        titled.why += " (the subject may be ours: a person checks)"
+        titled.confidence = min(titled.confidence, UNSURE)
+    return titled
+
+
+def said_nothing(body: str) -> bool:
+    """No words of the person's own: nothing readable, or only "Sent from my iPhone"."""
+    return unreadable(body) or all(device_line(line.strip()) for line in body.splitlines() if line.strip())
 
 
 # "Re:", "AW:", "SV:", "Odp:", "Отг:", "回复：": a reply's or forward's subject, ours with a prefix
 _PREFIXED = re.compile(r"^\s*[^\s:：]{1,12}\s*[:：]")
+# What a subject reading is worth when the subject may be ours: below the review threshold.
+UNSURE = round(REVIEW_THRESHOLD - 0.05, 2)
 
 
-def own_subject(subject: str) -> str:
-    """The subject if the person wrote it (not ours behind "Re:"/"AW:"/"Fwd:"...), else ""."""
+def written_subject(subject: str, ours: Collection[str] | None = None) -> str:
+    """What the person wrote in the subject line, or "". Without `ours`, a subject behind a reply or
+    forward prefix is taken to be ours; with it, the prefixes and our own subject are taken out and
+    what is left is theirs ("Re: Route planning - NOT INTERESTED" -> "NOT INTERESTED")."""
     subject = " ".join(subject.split())
-    return "" if not subject or _PREFIXED.match(subject) else subject
+    rest = subject
+    while (m := _PREFIXED.match(rest)) and m.end() < len(rest):
+        rest = rest[m.end():].lstrip()
+    if ours is None:
+        return subject if rest == subject else ""
+    for own in sorted({" ".join(o.split()) for o in ours}, key=len, reverse=True):
+        own_rest = own
+        while (m := _PREFIXED.match(own_rest)) and m.end() < len(own_rest):
+            own_rest = own_rest[m.end():].lstrip()
+        if own_rest:
+            rest = re.sub(re.escape(own_rest), " ", rest, flags=re.IGNORECASE)
+    rest = " ".join(rest.split()).strip(" -–—|:;,.()[]")
+    return rest if sum(ch.isalpha() for ch in rest) >= 2 else ""

@@ -23,6 +23,9 @@ from coldmail.replies.classify.lexicon import Lexicon, plain, whole_line
 from coldmail.replies.classify.parts import Found, label, wanted
 from coldmail.replies.classify.sentences import numbered, read
 
+WHERE_BEFORE = 8  # words from WHERE to its verb, in one clause, in a sentence that does not ask
+TAG_WORDS = 3  # "¿Queda claro?", "Is that clear?": a later question this short does not qualify a refusal
+FOLLOW_WORDS = 3  # "Who?", "From where, then?": a question that asks about the sentence before
 ANAPHOR_WORDS = 8  # "Stop it.", "Please cancel it now.": a short sentence whose object is the one before's
 # Words quoted from our own footer ('reply "no thanks"') are mentioned, not said.
 _QUOTED = re.compile(r'"[^"\n]{1,60}"|„[^“”"\n]{1,60}[“”"]|«[^»\n]{1,60}»|“[^”\n]{1,60}”|‘[^’\n]{1,60}’|'
@@ -115,6 +118,7 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
     opt: list[str] = []
     weak: list[str] = []  # ACTION on a CHANNEL without SELF: a signature's newsletter line reads so too
     refusals: list[str] = []  # "no thanks": an answer to something, which other words may qualify
+    tags = 0  # later questions of a word or three ("Clear?"), which do not qualify a refusal
     soft: list[str] = []  # a negated CONTACT ("I don't read mails until...") which an away notice may explain
     deferral = polite = instead = False
     boilerplate = None  # from a disclaimer or newsletter line on: its paragraph, and below a first paragraph, the rest
@@ -144,6 +148,8 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
                 f.spans["self"] = onto
         if lex.possessives:
             f.owned()  # "delete my earlier question": "my" owns a question, not the writer's address
+        f.others()  # "delete our customers' data": theirs, not the writer's
+        f.yours(asks)  # "I told your colleague", "your traffic data": the reader's, not the writer's
         r.hits += len(f.spans)
         if f.has("disclaimer") or f.has("footer"):
             boilerplate = paragraph_of[k]
@@ -167,6 +173,8 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
             f.spans.setdefault("source", f.spans["wherefrom"])
         if asks and not f.has("refusal") and not any(f.has(p) for p in ("where", "what", "obtain", "hold", "copy", "source")):
             r.human.append("QUESTION")  # (not "how many times do I have to say 'not interested'?": rhetorical)
+            if k > 0 and not lex.chars and len(f.s.clauses) <= TAG_WORDS and not f.has("human"):
+                tags += 1  # "¿Queda claro?", "Understood?": a tag on what was said, not a question of the person's
         # "remove all addresses @ourfirm.example": the writer's company is SELF
         target = "self" if f.has("self") or company and f.has("channel") else "channel" if f.has("channel") else None
         # data requests (none in a sentence that asks not to be removed: "don't take me off, I want...")
@@ -208,7 +216,7 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
         got = f.has("obtain") or f.has("hold") and what_channel and asks
         copy = f.has("copy") or f.has("access")  # "send me a copy of the data (which) you have": access
         # a SOURCE noun asks in a question, or about the writer or their data ("the source of my address")
-        sourced = f.has("source") and (asks or f.has("mydata") or f.has("self"))
+        sourced = f.has("source") and (asks or f.has("mydata") or f.has("self")) and not f.readers
         # "which data do you have on me?" reads WHICH as WHERE and HAVE as OBTAIN too ("welche ... haben",
         # "koje ... imate", "co macie o mnie"): without a place it came from (a list, a database) and
         # without a WHERE of its own, it asks what is held.
@@ -216,9 +224,23 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
                       and f.within("obtain", "hold") and not f.asks_where())
         # "nehmen Sie meine Adresse raus": the verb that takes the writer off is not also where it came from
         got = got and not (not asks and f.overlaps("obtain", "action", "erase"))
+        # "Someone must have sold you my address. Who?": a bare WHERE/WHO question just after a sentence
+        # on how the writer's address was obtained asks where it came from
+        follow = (asks and not got and before is not None and f.has("where") and len(f.s.clauses) <= FOLLOW_WORDS
+                  and before.has("obtain") and not before.within("obtain", "hold")  # not "imate li o meni...? Koje?"
+                  and any(before.has(p) for p in ("self", "mydata", "anaphor")))
+        # Outside a question, WHERE leads its verb in its clause ("tell me where you got my address", "de
+        # qual mailing vocês obtiveram meus dados"): not "présentes ou futures, et ne pas donner nos
+        # coordonnées", where "ou" (or) folds to "où"
+        clause = f.s.clauses
+        where = f.has("where") and (asks or f.lex.chars or any(
+            0 < o - w <= WHERE_BEFORE and clause[w] == clause[o]
+            for w, _, _ in f.spans["where"] for o, _, _ in f.spans.get("obtain", ())))
         source = None
-        if on and got and not copy and not which_have and (f.has("where") or sourced or what_channel):
-            asker = "where" if f.has("where") else "source" if sourced else "what"
+        if follow:
+            source = f"{label('where', f)} + {label('obtain', before)} (the sentence before)"
+        elif on and got and not copy and not which_have and (where or sourced or what_channel):
+            asker = "where" if where else "source" if sourced else "what"
             verb = label("obtain" if f.has("obtain") else "hold", f)
             source = f"{label(asker, f)} + {verb} + {label(on, f)}"
         elif sourced:  # "where from?", "the source of my data"
@@ -295,8 +317,11 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
         r.blocked.append(f"{soft[0]} with {evidence[0]}")  # "on holiday, not reading e-mails": a person looks
     else:
         opt += soft
-    if refusals and not opt and evidence:
-        r.blocked.append(f"{refusals[0]} with {evidence[0]}")  # "no thanks to the demo, but send prices"
+    qualifying = list(evidence)
+    for _ in range(tags):
+        qualifying.remove("QUESTION")
+    if refusals and not opt and qualifying:
+        r.blocked.append(f"{refusals[0]} with {qualifying[0]}")  # "no thanks to the demo, but send prices"
     else:
         opt += refusals
     if weak and not opt and not evidence:

@@ -45,6 +45,7 @@ PARTS = (
     "anaphor",  # "it", "this", "them": what an earlier sentence named ("You send me a newsletter. Cancel it.")
     "instead",  # "instead", "in his place": someone else is taken off and the writer put in
     "owned",  # "address", "name", "profile": what a possessive SELF ([meta] possessives) owns when it is the writer
+    "others",  # "customers", "drivers", "users": people whose data the writer's company holds, not the writer
 )
 # Function words and fixed phrases are matched as written: lemmatizing "don't" gives "do".
 AS_WRITTEN = frozenset({"negation", "negated", "deferral", "refusal", "polite", "disclaimer", "footer", "self",
@@ -61,6 +62,7 @@ class Lexicon:
     negation_after: int
     clitics: tuple[str, ...] = ()  # object pronouns written onto the verb: "toglieteci", "quítame", "neħħuni"
     possessives: frozenset[str] = frozenset()  # SELF words that own a noun: "my", "unsere" (`Found.owned`)
+    yours: frozenset[str] = frozenset()  # the reader's: "your", "Ihre", "σας" (`Found.yours`)
     question_marks: tuple[str, ...] = ()  # the language's own, beside "?": Greek writers type ";"
     surface: dict[str, re.Pattern] = field(default_factory=dict)
     lemmas: dict[str, re.Pattern] = field(default_factory=dict)
@@ -284,6 +286,7 @@ def settings(lang: str, meta: dict[str, str]) -> Lexicon:
         negation_after=int(meta.get("negation_after", "3")),
         clitics=tuple(_fold_word(c) for c in meta.get("clitics", "").split()),
         possessives=frozenset(_fold_word(c) for c in meta.get("possessives", "").split()),
+        yours=frozenset(_fold_word(c) for c in meta.get("yours", "").split()),
         question_marks=tuple(meta.get("question_marks", "").split()),
     )
 

@@ -17,6 +17,7 @@ class Found:
         self.s = s
         self.lex = lex
         self.spans: dict[str, list[tuple[int, int, str]]] = {}
+        self.readers = False  # the sentence asks about the reader's own data ("your traffic data", `yours`)
         # Most parts are absent from most sentences: one `search` says so, far cheaper than `_add`.
         # Only the parts whose entries can start at one of the sentence's words are searched.
         surface, padded = s.surface, " " + s.surface
@@ -73,6 +74,60 @@ class Found:
             self.spans["self"] = kept
         else:
             del self.spans["self"]
+
+    def yours(self, asks: bool) -> None:
+        """A referral or data word the reader owns is not the writer's: "I told your colleague at the
+        fair" names no one to write to instead, and "where do you get your traffic data?" asks about
+        no data of the writer's (only in a question: "borren sus datos" is also "delete his data"; and
+        not if the sentence names the writer too: "your notes about me").
+        The owner is the word just before, or the word after ("συνάδελφό σας"); for data also the word
+        before a plain word ("your traffic data", not "i bhur mbunachar sonraí": your database)."""
+        if self.lex.chars or not self.lex.yours:
+            return
+        words = self.s.surface.split(" ")
+        yours = self.lex.yours
+        covered = {i for spans in self.spans.values() for a, b, _ in spans for i in range(a, b + 1)}
+
+        def owned(a: int, b: int, part: str) -> bool:
+            if a >= 1 and words[a - 1] in yours or b + 1 < len(words) and words[b + 1] in yours:
+                return True
+            return part == "mydata" and a >= 2 and words[a - 2] in yours and a - 1 not in covered
+
+        for part in ("referral",) if "self" in self.spans or not asks else ("referral", "mydata"):
+            if part not in self.spans:
+                continue
+            kept = [x for x in self.spans[part] if not owned(x[0], x[1], part)]
+            self.readers |= part == "mydata" and len(kept) < len(self.spans[part])
+            if kept:
+                self.spans[part] = kept
+            else:
+                del self.spans[part]
+
+    def others(self) -> None:
+        """The data of the writer's customers, drivers or users is not the writer's: "deleting our
+        customers' data", "les données de nos clients", "客户地址数据". MY DATA within three words of
+        an OTHERS word (four characters in scripts without spaces) is theirs, and so is a possessive
+        SELF just before an OTHERS word ("our customers")."""
+        if "others" not in self.spans:
+            return
+        reach = 4 if self.lex.chars else 3
+        others = self.spans["others"]
+
+        def theirs(a: int, b: int) -> bool:
+            return any(-reach <= a - ob <= reach or -reach <= oa - b <= reach for oa, ob, _ in others)
+
+        for part in ("mydata", "self"):
+            if part not in self.spans:
+                continue
+            if part == "mydata":
+                kept = [x for x in self.spans[part] if not theirs(x[0], x[1])]
+            else:  # only a possessive that owns the OTHERS word: not "nous" in "nos clients nous demandent"
+                kept = [x for x in self.spans[part] if not (
+                    x[2] in self.lex.possessives and any(0 < oa - x[1] <= 2 for oa, _, _ in others))]
+            if kept:
+                self.spans[part] = kept
+            else:
+                del self.spans[part]
 
     def named(self, part: str) -> bool:
         """The first match of `part` is a noun the writer owns or points at ("meu e-mail não está no site",

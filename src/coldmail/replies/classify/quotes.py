@@ -108,17 +108,36 @@ def _is_quote_header(lines: list[str], i: int) -> bool:
 _LABEL = re.compile(r"^\*?[^\s:>][^:]{0,24}?\*?:\s*\S")
 
 
-def _next_nonblank(lines: list[str], i: int) -> str:
-    for line in lines[i + 1:i + 3]:
+def _next_nonblank(lines: list[str], i: int, within: int = 2) -> str:
+    for line in lines[i + 1:i + 1 + within]:
         if line.strip():
             return line.strip()
     return ""
 
 
 def _attribution(lines: list[str], i: int, stripped: str) -> bool:
-    return (stripped.endswith(":") and len(stripped) < 250 and not stripped.startswith(">")
-            and ("@" in stripped or any(ch.isdigit() for ch in stripped))
-            and _next_nonblank(lines, i).startswith(">"))
+    if not (stripped.endswith(":") and len(stripped) < 250 and not stripped.startswith(">")
+            and ("@" in stripped or any(ch.isdigit() for ch in stripped))):
+        return False
+    below = _next_nonblank(lines, i)
+    # the quote follows, or (an HTML reply whose blockquote was dropped) nothing does and the line
+    # names both an address and a time
+    return below.startswith(">") or (not below and "@" in stripped and bool(_TIME.search(stripped)))
+
+
+_TIME = re.compile(r"\d{1,2}[:.]\d{2}")
+# "Sendt fra min iPhone", "Von meinem iPhone gesendet", "iPhoneから送信", "Get Outlook for Android": a
+# mobile client's line under the reply, in whatever language; the words are a device or a mail app.
+_DEVICE = re.compile(r"(?<![^\W\d_])(iphone|ipad|android|blackberry|galaxy|huawei|xiaomi|outlook for (ios|android))",
+                     re.IGNORECASE)
+
+
+def device_line(stripped: str) -> bool:
+    """A short line that names the phone or the app it was sent from, and asks and says nothing else.
+    (Kept in the new text: "Mibgħut mill-iPhone tiegħi" tells the language detector it is Maltese.)"""
+    if len(stripped) > 60 or stripped.endswith(("?", "？")) or not _DEVICE.search(stripped):
+        return False
+    return len(stripped.split()) <= 7
 
 
 def _header_block(lines: list[str], i: int, stripped: str) -> bool:
@@ -146,8 +165,10 @@ def new_text(text: str) -> str:
         if _is_quote_header(lines, i):
             if any(x.strip() for x in out) or after_quote:
                 break
-            after_quote = True  # nothing above it: a bottom-posted reply may follow the quote
             i += 2 if (i + 1 < len(lines) and not _wrote_line(stripped) and _wrote_line(lines[i + 1].strip())) else 1
+            if not _next_nonblank(lines, i - 1, 50).startswith(">"):
+                break  # nothing above, and no ">" quote below: the rest is the original, unquoted (Outlook)
+            after_quote = True  # nothing above it: a bottom-posted reply may follow the quote
             continue
         if stripped in ("--", "-- ", "—"):
             break
