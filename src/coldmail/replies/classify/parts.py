@@ -82,18 +82,19 @@ class Found:
         not if the sentence names the writer too: "your notes about me").
         The owner is the word just before, or the word after ("συνάδελφό σας"); for data also the word
         before a plain word ("your traffic data", not "i bhur mbunachar sonraí": your database)."""
-        if self.lex.chars or not self.lex.yours:
+        parts = ("referral",) if "self" in self.spans or not asks else ("referral", "mydata")
+        if self.lex.chars or not self.lex.yours or not any(p in self.spans for p in parts):
             return
         words = self.s.surface.split(" ")
         yours = self.lex.yours
-        covered = {i for spans in self.spans.values() for a, b, _ in spans for i in range(a, b + 1)}
 
         def owned(a: int, b: int, part: str) -> bool:
             if a >= 1 and words[a - 1] in yours or b + 1 < len(words) and words[b + 1] in yours:
                 return True
-            return part == "mydata" and a >= 2 and words[a - 2] in yours and a - 1 not in covered
+            return part == "mydata" and a >= 2 and words[a - 2] in yours and not any(
+                x <= a - 1 <= y for spans in self.spans.values() for x, y, _ in spans)
 
-        for part in ("referral",) if "self" in self.spans or not asks else ("referral", "mydata"):
+        for part in parts:
             if part not in self.spans:
                 continue
             kept = [x for x in self.spans[part] if not owned(x[0], x[1], part)]
