@@ -712,3 +712,13 @@ def test_a_tag_question_after_a_refusal_does_not_qualify_it():
     # rules' reading: whether an opt-out is acted on at once is also the model's say)
     assert classify_text("We are not interested in this at all. Is that clear?").kind == "opt_out"
     assert classify_text("We are not interested in the webinar. Can you send prices for the app?").kind != "opt_out"
+
+
+@pytest.mark.parametrize("text", ["Not now, not ever.", "Weder jetzt noch später."])
+def test_a_deferral_word_inside_a_refusal_is_part_of_it(text):
+    # "später" inside "weder jetzt noch später" is no "write again later"
+    assert classify_text(text).kind == "opt_out"
+
+
+def test_a_deferral_beside_a_refusal_still_holds_it():
+    assert not suppresses(classify_text("No thanks, not now."))
