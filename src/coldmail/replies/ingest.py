@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from coldmail import audit
 from coldmail.mail.i18n import language_for
-from coldmail.replies.classify import REVIEW_THRESHOLD, UNSURE, Classification, classify
+from coldmail.replies.classify import REVIEW_THRESHOLD, Classification, classify, subject_may_matter
 from coldmail.replies.classify.language import candidates
 from coldmail.replies.classify.result import BOUNCES
 from coldmail.replies.classify.text import header
@@ -105,7 +105,7 @@ def _read_again(session, cid: int, msg, result: Classification, today) -> Classi
     if not prior or prior == "en" or prior == result.language or prior in candidates(result.new_text or ""):
         prior = None  # already read in that language
     ours = None
-    if result.confidence <= UNSURE:
+    if subject_may_matter(result):
         ours = list(session.execute(select(Message.subject).where(Message.contact_id == cid).distinct()).scalars())
     if prior is None and not ours:
         return result

@@ -38,7 +38,8 @@ from coldmail.replies.classify.text import Mail, body_text
 from coldmail.replies.classify.unsubscribe import unsubscribe
 from coldmail.store.states import ReplyKind
 
-__all__ = ["REVIEW_THRESHOLD", "Classification", "classify", "classify_text", "new_text", "UNSURE", "with_subject", "written_subject"]
+__all__ = ["REVIEW_THRESHOLD", "Classification", "classify", "classify_text", "new_text", "subject_may_matter", "with_subject",
+           "written_subject"]
 
 
 def classify(msg: Message, *, today: date | None = None, ours: Collection[str] | None = None,
@@ -73,11 +74,17 @@ def with_subject(result: Classification, subject: str, ours: Collection[str] | N
     titled = classify_text(f"{written}\n\n{body}", prior=prior)
     if titled.kind == ReplyKind.HUMAN and titled.confidence <= NOTHING_FOUND:
         return result
-    titled.why = f"with its subject {written!r}: {titled.why}"
+    titled.why = f"{_FROM_SUBJECT}{written!r}: {titled.why}"
     if guessed:
         titled.why += " (the subject may be ours: a person checks)"
         titled.confidence = min(titled.confidence, UNSURE)
     return titled
+
+
+def subject_may_matter(result: Classification) -> bool:
+    """Whether knowing the subjects we sent could change this reading: a person's words that said
+    nothing, or a reading taken from the subject."""
+    return result.kind == ReplyKind.HUMAN and result.confidence <= NOTHING_FOUND or result.why.startswith(_FROM_SUBJECT)
 
 
 def said_nothing(body: str) -> bool:
@@ -89,6 +96,14 @@ def said_nothing(body: str) -> bool:
 _PREFIXED = re.compile(r"^\s*[^\s:：]{1,12}\s*[:：]")
 # What a subject reading is worth when the subject may be ours: below the review threshold.
 UNSURE = round(REVIEW_THRESHOLD - 0.05, 2)
+_FROM_SUBJECT = "with its subject "  # how a reading taken from the subject starts its `why`
+
+
+def _unprefixed(subject: str) -> str:
+    """The subject without its reply and forward prefixes ("AW: Re: x" -> "x")."""
+    while (m := _PREFIXED.match(subject)) and m.end() < len(subject):
+        subject = subject[m.end():].lstrip()
+    return subject
 
 
 def written_subject(subject: str, ours: Collection[str] | None = None) -> str:
@@ -96,16 +111,11 @@ def written_subject(subject: str, ours: Collection[str] | None = None) -> str:
     forward prefix is taken to be ours; with it, the prefixes and our own subject are taken out and
     what is left is theirs ("Re: Route planning - NOT INTERESTED" -> "NOT INTERESTED")."""
     subject = " ".join(subject.split())
-    rest = subject
-    while (m := _PREFIXED.match(rest)) and m.end() < len(rest):
-        rest = rest[m.end():].lstrip()
+    rest = _unprefixed(subject)
     if ours is None:
         return subject if rest == subject else ""
-    for own in sorted({" ".join(o.split()) for o in ours}, key=len, reverse=True):
-        own_rest = own
-        while (m := _PREFIXED.match(own_rest)) and m.end() < len(own_rest):
-            own_rest = own_rest[m.end():].lstrip()
-        if own_rest:
-            rest = re.sub(re.escape(own_rest), " ", rest, flags=re.IGNORECASE)
+    for own in sorted({_unprefixed(" ".join(o.split())) for o in ours}, key=len, reverse=True):
+        if own:
+            rest = re.sub(re.escape(own), " ", rest, flags=re.IGNORECASE)
     rest = " ".join(rest.split()).strip(" -–—|:;,.()[]")
     return rest if sum(ch.isalpha() for ch in rest) >= 2 else ""

@@ -49,16 +49,19 @@ class Found:
         if not got:
             del self.spans[part]
 
+    def _keep(self, part: str, kept: list[tuple[int, int, str]]) -> None:
+        """Keep only these matches of `part` (none: the part is not in the sentence)."""
+        if kept:
+            self.spans[part] = kept
+        else:
+            del self.spans[part]
+
     def drop_inside(self, part: str, *containers: str) -> None:
         """Forget matches of `part` inside matches of the containers ("interest" in "no interest")."""
         if part not in self.spans:
             return
         inside = [(a, b) for c in containers for a, b, _ in self.spans.get(c, ())]
-        kept = [x for x in self.spans[part] if not any(a <= x[0] and x[1] <= b for a, b in inside)]
-        if kept:
-            self.spans[part] = kept
-        else:
-            del self.spans[part]
+        self._keep(part, [x for x in self.spans[part] if not any(a <= x[0] and x[1] <= b for a, b in inside)])
 
     def owned(self) -> None:
         """A possessive SELF word ("my", "unsere") names the writer only where it owns what a request is
@@ -68,12 +71,9 @@ class Found:
             return
         what = [a for p in ("owned", "self", "channel", "mydata", "company", "contact", "store", "everything")
                 for a, b, _ in self.spans.get(p, ()) if b > a or p != "self"]
-        kept = [x for x in self.spans["self"]  # "my old work email", and after the noun: "qualquer rasto meu"
-                if x[0] < x[1] or x[2] not in self.lex.possessives or any(-2 <= a - x[0] <= 3 and a != x[0] for a in what)]
-        if kept:
-            self.spans["self"] = kept
-        else:
-            del self.spans["self"]
+        self._keep("self", [x for x in self.spans["self"]  # "my old work email", and after the noun: "qualquer rasto meu"
+                            if x[0] < x[1] or x[2] not in self.lex.possessives
+                            or any(-2 <= a - x[0] <= 3 and a != x[0] for a in what)])
 
     def yours(self, asks: bool) -> None:
         """A referral or data word the reader owns is not the writer's: "I told your colleague at the
@@ -99,10 +99,7 @@ class Found:
                 continue
             kept = [x for x in self.spans[part] if not owned(x[0], x[1], part)]
             self.readers |= part == "mydata" and len(kept) < len(self.spans[part])
-            if kept:
-                self.spans[part] = kept
-            else:
-                del self.spans[part]
+            self._keep(part, kept)
 
     def others(self) -> None:
         """The data of the writer's customers, drivers or users is not the writer's: "deleting our
@@ -117,18 +114,11 @@ class Found:
         def theirs(a: int, b: int) -> bool:
             return any(-reach <= a - ob <= reach or -reach <= oa - b <= reach for oa, ob, _ in others)
 
-        for part in ("mydata", "self"):
-            if part not in self.spans:
-                continue
-            if part == "mydata":
-                kept = [x for x in self.spans[part] if not theirs(x[0], x[1])]
-            else:  # only a possessive that owns the OTHERS word: not "nous" in "nos clients nous demandent"
-                kept = [x for x in self.spans[part] if not (
-                    x[2] in self.lex.possessives and any(0 < oa - x[1] <= 2 for oa, _, _ in others))]
-            if kept:
-                self.spans[part] = kept
-            else:
-                del self.spans[part]
+        if "mydata" in self.spans:
+            self._keep("mydata", [x for x in self.spans["mydata"] if not theirs(x[0], x[1])])
+        if "self" in self.spans:  # only a possessive that owns the OTHERS word: not "nous" in "nos clients nous demandent"
+            self._keep("self", [x for x in self.spans["self"] if not (
+                x[2] in self.lex.possessives and any(0 < oa - x[1] <= 2 for oa, _, _ in others))])
 
     def named(self, part: str) -> bool:
         """The first match of `part` is a noun the writer owns or points at ("meu e-mail não está no site",

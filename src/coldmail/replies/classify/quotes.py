@@ -115,6 +115,9 @@ def _next_nonblank(lines: list[str], i: int, within: int = 2) -> str:
     return ""
 
 
+_TIME = re.compile(r"\d{1,2}[:.]\d{2}")
+
+
 def _attribution(lines: list[str], i: int, stripped: str) -> bool:
     if not (stripped.endswith(":") and len(stripped) < 250 and not stripped.startswith(">")
             and ("@" in stripped or any(ch.isdigit() for ch in stripped))):
@@ -125,7 +128,6 @@ def _attribution(lines: list[str], i: int, stripped: str) -> bool:
     return below.startswith(">") or (not below and "@" in stripped and bool(_TIME.search(stripped)))
 
 
-_TIME = re.compile(r"\d{1,2}[:.]\d{2}")
 # "Sendt fra min iPhone", "Von meinem iPhone gesendet", "iPhoneから送信", "Get Outlook for Android": a
 # mobile client's line under the reply, in whatever language; the words are a device or a mail app.
 _DEVICE = re.compile(r"(?<![^\W\d_])(iphone|ipad|android|blackberry|galaxy|huawei|xiaomi|outlook for (ios|android))",
