@@ -153,11 +153,13 @@ def classify_text(text: str, *, prior: str | None = None) -> Classification:
     others = [k for k in _REQUESTS if k not in reading.found | {intent}]  # not what the rules found beside it
     other = max(others, key=lambda k: probs.get(k, 0.0)) if probs and others else None
     differs = other is not None and probs[other] >= model.differ
-    # A long reply with one finding may hold the request as a quotation or an aside (our own email pasted
-    # below "sounds interesting" holds two); a formal request ("pursuant to Art. 17 ... erase ... confirm
-    # the erasure") states it up top and more than once.
+    # A long reply with one finding may hold a data request as a quotation or an aside (our own email
+    # pasted below "sounds interesting" holds two); a formal request ("pursuant to Art. 17 ... erase ...
+    # confirm the erasure") states it up top and more than once. A refusal is not held for its length:
+    # it is often one sentence at the end of a long, friendly reply ("...so no, and please don't line
+    # up another reminder"), and the model's veto still holds one it reads as a person's answer.
     up_top = reading.first_at is not None and reading.first_at <= LONG // 2
-    long = len(text.split()) > LONG and not (reading.support >= 2 and up_top)
+    long = len(text.split()) > LONG and not (reading.support >= 2 and up_top) and intent != "opt_out"
     conf = DISAGREE if vetoed or differs or long or reading.conflict else ACT
     why = (f"{' | '.join(reading.parts)} [{lang}]; {opinion}" + ("; long reply" if long else "")
            + (f"; the model reads {other}" if differs and other != label else "")
