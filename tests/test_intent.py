@@ -287,7 +287,7 @@ class _Sure:
     """A second opinion that is sure of one label (the decision rule is under test, not the model)."""
 
     labels = ("opt_out", "erasure", "source", "access", "human")
-    veto, cutoff, differ = 0.85, 0.6, 0.7
+    veto, cutoff, differ, agree = 0.85, 0.6, 0.7, 0.5
 
     def __init__(self, label: str, p: float) -> None:
         self.label, self.p = label, p

@@ -34,7 +34,6 @@ ACT = 0.95  # the rules found a request or an opt-out and the model does not obj
 ACT_HUMAN = 0.9  # positive evidence of a person's reply, and the model sees no request
 DISAGREE = 0.6  # below REVIEW_THRESHOLD: a person decides
 NOTHING_FOUND = 0.3
-HUMAN_AGREES = 0.5  # the model's "human" probability a rules' "human" reading needs to be acted on
 LONG = 80  # words
 SHORT_WORDS = 3  # a reply of this many words or fewer is read in every language if its own find nothing
 _PRIORITY = {"erasure": 0, "source": 1, "access": 2, "opt_out": 3, "human": 4, None: 5}
@@ -143,7 +142,7 @@ def classify_text(text: str, *, prior: str | None = None) -> Classification:
         objects = model is not None and label != "human" and probs[label] >= model.cutoff
         # The rules' evidence of a person is a word or two ("saan", "interest"); the model must lean the
         # same way, or a person looks: a missed objection read as "human" stops follow-ups silently.
-        unsure = model is not None and probs.get("human", 0.0) < HUMAN_AGREES
+        unsure = model is not None and probs.get("human", 0.0) < model.agree
         conf = DISAGREE if objects or unsure else ACT_HUMAN
         parts = list(dict.fromkeys(reading.human))
         return Classification(ReplyKind.HUMAN, conf, new_text=text, language=lang, parts=parts,
