@@ -102,7 +102,7 @@ MISSED = 10  # what an objection acted on as something else costs, against one r
 VETO_CEILING = 0.85
 
 
-def choose_thresholds(texts, labels, oof) -> tuple[float, float, float]:
+def choose_thresholds(texts, labels, oof) -> tuple[float, float, float, float]:
     """The model's three cut-offs, chosen on out-of-fold probabilities over the training split (folds
     by family, so a phrasing is never judged by a model that saw it), as intent.py combines them:
 
@@ -112,11 +112,14 @@ def choose_thresholds(texts, labels, oof) -> tuple[float, float, float]:
     - cutoff: when the rules find a person's ordinary reply and the model is at least this sure of
       an opt-out or a request, a person reviews it. Each objection read as "human" costs MISSED;
       each genuine reply sent to review costs 1.
+    - agree: when the rules find a person's ordinary reply, the cutoff does not flag it, and the
+      model's "human" probability is below it, a person reviews it ("human" needs the model to lean
+      the same way). Costs as for the cutoff; ties go to the lower one (fewer reviews).
     - differ: when the rules find one request or an opt-out and the model is at least this sure of
       another, a person reviews it. Each reading of the wrong kind acted on (an erasure request
       read only as a source question, an opt-out opened as an erasure) costs MISSED; each right
       reading sent to review costs 1.
-    Each is the cut-off of least cost on a grid; ties go to the higher one (fewer reviews)."""
+    Each is the cut-off of least cost on a grid; ties go to the one with fewer reviews."""
     from coldmail.replies.classify.intent import read
 
     readings = [read(t) for t in texts]
@@ -131,6 +134,12 @@ def choose_thresholds(texts, labels, oof) -> tuple[float, float, float]:
                 for r, y, row in zip(rules, labels, oof, strict=True) if r == "human"]
     cut_cost = {c: sum(1 for p, y in as_human if p >= c and y == "human")
                 + sum(MISSED for p, y in as_human if p < c and y != "human") for c in grid}
+    cutoff = min(grid, key=lambda c: (cut_cost[c], -c))
+    left = [(row[human], y) for r, y, row in zip(rules, labels, oof, strict=True)
+            if r == "human" and max(v for k, v in enumerate(row) if k != human) < cutoff]
+    agree_cost = {c: sum(1 for p, y in left if p < c and y == "human")
+                  + sum(MISSED for p, y in left if p >= c and y != "human") for c in grid}
+    agree = min(grid, key=lambda c: (agree_cost[c], c))
     requests = [k for k, lbl in enumerate(LABELS) if lbl != "human"]
     other = []  # the model's likeliest request or opt-out other than the rules' one, and whether the rules were right
     for reading, y, row in zip(readings, labels, oof, strict=True):
@@ -143,15 +152,15 @@ def choose_thresholds(texts, labels, oof) -> tuple[float, float, float]:
     differ_cost = {c: sum(1 for p, ok in other if p >= c and ok) + sum(MISSED for p, ok in other if p < c and not ok)
                    for c in grid_differ}
     veto = min(min(grid, key=lambda c: (veto_cost[c], -c)), VETO_CEILING)
-    cutoff = min(grid, key=lambda c: (cut_cost[c], -c))
     differ = min(grid_differ, key=lambda c: (differ_cost[c], -c))
     for name, chosen, costs, pairs, bad in (("veto", veto, veto_cost, acted, lambda y: y == "human"),
                                             ("cutoff", cutoff, cut_cost, as_human, lambda y: y != "human"),
-                                            ("differ", differ, differ_cost, other, lambda ok: not ok)):
-        flagged = [(p, y) for p, y in pairs if p >= chosen]
+                                            ("differ", differ, differ_cost, other, lambda ok: not ok),
+                                            ("agree", agree, agree_cost, left, lambda y: y != "human")):
+        flagged = [(p, y) for p, y in pairs if (p < chosen if name == "agree" else p >= chosen)]
         print(f"  {name} {chosen:.2f} (cost {costs[chosen]}): of {len(pairs)} replies, {len(flagged)} to review "
               f"({sum(bad(y) for _, y in flagged)} of {sum(bad(y) for _, y in pairs)} wrong readings caught)")
-    return veto, cutoff, differ
+    return veto, cutoff, differ, agree
 
 
 def main() -> None:
@@ -174,14 +183,15 @@ def main() -> None:
     if len(sys.argv) > 2 and sys.argv[1] == "--oof":
         Path(sys.argv[2]).write_text(json.dumps({i["id"]: dict(zip(LABELS, row.round(4).tolist(), strict=True))
                                                   for i, row in zip(train, oof, strict=True)}))
-    veto, cutoff, differ = choose_thresholds(texts, labels, oof)
+    veto, cutoff, differ, agree = choose_thresholds(texts, labels, oof)
 
     vec, tfidf, clf = fit(texts + [t for t, _ in extra], labels + [y for _, y in extra])
     order = [list(clf.classes_).index(lbl) for lbl in LABELS]
     MODEL_PATH.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(
         MODEL_PATH,
-        config=np.array(json.dumps({**CONFIG, "cutoff": cutoff, "veto": veto, "differ": differ, "seed": SEED})),
+        config=np.array(json.dumps({**CONFIG, "cutoff": cutoff, "veto": veto, "differ": differ, "agree": agree,
+                                    "seed": SEED})),
         idf=tfidf.idf_.astype(np.float32),
         coef=clf.coef_[order].astype(np.float32),
         intercept=clf.intercept_[order].astype(np.float32),

@@ -249,15 +249,45 @@ def test_a_long_request_that_says_it_more_than_once_is_acted_on():
 
 def test_a_long_reply_with_one_request_in_an_aside_waits_for_a_person():
     assert len(ASIDE.split()) > 80
-    r = classify_text(ASIDE)
+    r = classify_text(ASIDE)  # a refusal is not held for length; here the model reads a person's reply
     assert r.confidence < REVIEW_THRESHOLD, r.why
+    asks = ASIDE.replace("please remove me from that list", "where did you get that address from, by the way")
+    r = classify_text(asks)
+    assert r.request == "source" and r.confidence < REVIEW_THRESHOLD and "long reply" in r.why, r.why
+
+
+LONG_REFUSAL = (
+    "Hi Anna,\n\nFunny timing: I was at the transport fair last week and sat through four routing demos. "
+    "Everyone claims twelve to eighteen percent. The number I care about is failed first-time deliveries, "
+    "and nobody could show me that on real data. Half the vendors could not handle our Saturday rounds "
+    "either, which is where the pain is. We signed a three-year contract with one of them on Friday, so "
+    "we are locked in until 2029 whatever happens.\n\nSo please stop emailing me about this.\n\nCheers,\nSimon")
+
+
+def test_a_refusal_at_the_end_of_a_long_reply_is_not_held_for_its_length():
+    assert len(LONG_REFUSAL.split()) > 80
+    r = classify_text(LONG_REFUSAL)
+    assert r.kind == "opt_out" and "long reply" not in r.why, r.why
+
+
+@pytest.mark.parametrize("text", [
+    "Bitte löschen Sie die Mail, ich habe die falsche Datei angehängt.",
+    "Kan I fjerne vandmærket, så jeg kan vise videoen til direktionen?",
+])
+def test_the_writer_as_the_subject_of_a_later_clause_is_not_what_is_removed(text):
+    # [meta] subjects: "ich", "jeg" name who attached the file or shows the video, not who is removed
+    assert not suppresses(classify_text(text)), classify_text(text).why
+
+
+def test_the_writer_as_a_subject_still_asks_to_be_removed():
+    assert suppresses(classify_text("Ich möchte aus Ihrem Verteiler gelöscht werden."))
 
 
 class _Sure:
     """A second opinion that is sure of one label (the decision rule is under test, not the model)."""
 
     labels = ("opt_out", "erasure", "source", "access", "human")
-    veto, cutoff, differ = 0.85, 0.6, 0.7
+    veto, cutoff, differ, agree = 0.85, 0.6, 0.7, 0.5
 
     def __init__(self, label: str, p: float) -> None:
         self.label, self.p = label, p

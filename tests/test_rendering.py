@@ -334,3 +334,16 @@ def test_a_template_declares_an_unknown_language(people):
     (people.home / "templates" / "email" / "odd.txt.j2").write_text("Subject: x\nLanguage: xx\nHi\n", encoding="utf-8")
     with pytest.raises(TemplateProblem, match="unknown language 'xx'"):
         render_for(people, template="odd", email=PEOPLE["en"][0])
+
+
+def test_render_says_when_the_contact_or_their_domain_is_suppressed(people, cli):
+    mail = PEOPLE["en"][0]
+    out = cli("render", "first_touch", "--to", mail, "--var", "topic=routes", "--var", "value_proposition=less fuel")
+    assert out.returncode == 0, out.stderr
+    assert "suppressed" not in out.stderr
+    assert cli("suppression", "add", "@" + mail.split("@")[1], "--reason", "asked by phone").returncode == 0
+    out = cli("render", "first_touch", "--to", mail, "--var", "topic=routes", "--var", "value_proposition=less fuel")
+    assert out.returncode == 0, out.stderr  # the preview is still shown: a rep may want to see it
+    assert f"the domain {mail.split('@')[1]} is suppressed since" in out.stderr
+    assert "(asked by phone): this message would not be sent" in out.stderr
+    assert mail not in out.stderr  # the note names what was suppressed, the domain

@@ -396,3 +396,71 @@ def test_help_at_its_end_snapshot(demo_ws, snap_compare):
         await pilot.pause(0.5)
 
     assert snap_compare(ColdmailApp(demo_ws, mode="lists"), terminal_size=SIZE, run_before=open_help_at_end)
+
+
+def _pitch_template(ws) -> None:
+    """A template with a campaign variable it needs ({{ topic }}) and one it may have ({{ offer }})."""
+    folder = ws.home / "templates" / "email"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "pitch.txt.j2").write_text(
+        "Subject: About {{ topic }}\nHi {{ first_name }}, a word about {{ topic }}."
+        "{% if offer is defined %} {{ offer }}{% endif %}\n", encoding="utf-8")
+
+
+async def _new_campaign(pilot, app, name: str) -> None:
+    """n, then the name, the list as offered, and the steps: "pitch"."""
+    from textual.widgets import Input
+
+    await pilot.press("n")
+    await settle(pilot)
+    for typed in (name, None, "pitch"):
+        if typed:
+            app.screen.query_one(Input).value = typed
+        await pilot.press("enter")
+        await settle(pilot)
+
+
+async def test_a_new_campaign_asks_for_the_variables_its_templates_use(demo_ws):
+    from textual.widgets import Input
+
+    from coldmail.outreach import campaigns
+    from coldmail.tui.modals.prompt_modal import PromptModal
+
+    _pitch_template(demo_ws)
+    app = ColdmailApp(demo_ws, mode="campaigns")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await _new_campaign(pilot, app, "autumn")
+        titles = []
+        while isinstance(app.screen, PromptModal) and "Campaign variable" in app.screen.title_text:
+            titles.append(app.screen.title_text)
+            if "topic" in app.screen.title_text:
+                app.screen.query_one(Input).value = "cold-chain routes"
+                await pilot.press("enter")
+            else:
+                await pilot.press("escape")  # the optional one is left out
+            await settle(pilot)
+        await settle(pilot, 6)
+    assert titles == ["Campaign variable offer (optional: Escape leaves it out)",
+                      "Campaign variable topic (needed by its templates)"]
+    context = campaigns.campaign_context(demo_ws, "autumn")
+    assert context["topic"] == "cold-chain routes" and "offer" not in context
+
+
+async def test_a_new_campaign_is_not_created_when_a_needed_variable_is_refused(demo_ws):
+    from coldmail.errors import NotFound
+    from coldmail.outreach import campaigns
+    from coldmail.tui.modals.prompt_modal import PromptModal
+
+    _pitch_template(demo_ws)
+    app = ColdmailApp(demo_ws, mode="campaigns")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await _new_campaign(pilot, app, "winter")
+        await pilot.press("escape")  # offer: optional
+        await settle(pilot)
+        assert isinstance(app.screen, PromptModal) and "needed by its templates" in app.screen.title_text
+        await pilot.press("escape")
+        await settle(pilot, 4)
+    with pytest.raises(NotFound):
+        campaigns.campaign_context(demo_ws, "winter")

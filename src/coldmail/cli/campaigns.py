@@ -180,13 +180,15 @@ def render(
     = False,
 ) -> None:
     """Print the full message, headers included, exactly as it would be sent to that contact."""
-    from coldmail.mail.rendering import compose_for
+    from coldmail.mail.rendering import compose_for, suppressed_note
     from coldmail.outreach import campaigns, variables
 
     extra = campaigns.campaign_context(ws(), campaign) if campaign else {}
     extra.update(variables.parse_vars(var))
     variables.require_variables(template, extra, ws().home / "templates", or_campaign=not campaign)
     composed = compose_for(ws(), template=template, email=to, language=language, extra=extra)
+    if note := suppressed_note(ws(), to):
+        err.print(f"coldmail: note: {note}", markup=False)
     if text:
         message = composed.as_email()
         write(f"Subject: {message['Subject']}\n\n" + message.get_body(("plain",)).get_content().replace("\r\n", "\n"))

@@ -336,6 +336,19 @@ def render_for(ws, **kwargs) -> EmailMessage:
     return compose_for(ws, **kwargs).as_email()
 
 
+def suppressed_note(ws, email: str) -> str | None:
+    """What a preview of a message to `email` must say first when the address or its domain is
+    suppressed: the message is shown, but no path sends it."""
+    from coldmail.suppression import register
+
+    found = register.check(ws, email)
+    if found is None:
+        return None
+    what = f"the domain {found.domain}" if found.domain else email
+    return (f"{what} is suppressed since {found.since:%Y-%m-%d} ({found.reason}): "
+            "this message would not be sent")
+
+
 def compose_for(
     ws,
     *,

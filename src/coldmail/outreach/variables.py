@@ -80,3 +80,15 @@ def variables_of(session: Session, campaign_id: int) -> dict[str, str]:
 def context_of(session: Session, campaign: Campaign) -> dict[str, str]:
     """What a campaign adds to its templates' context: its variables and `campaign`, its name."""
     return {**variables_of(session, campaign.id), "campaign": campaign.name}
+
+
+def asked_by(templates: list[str], workspace_templates) -> dict[str, bool]:
+    """The campaign variables a campaign of these templates can be given: name -> required (some
+    template uses it without a default). What the TUI asks for when a campaign is created."""
+    from coldmail.mail.lint import campaign_variables
+
+    out: dict[str, bool] = {}
+    for name in templates:
+        for var, required in campaign_variables(name, workspace_templates).items():
+            out[var] = out.get(var, False) or required
+    return dict(sorted(out.items()))

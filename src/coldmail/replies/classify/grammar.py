@@ -270,10 +270,12 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
         if f.has("negated"):
             r.human.append(f"NEGATED={f.word('negated')}")
         for verb in ("action", "erase"):
-            if f.has(verb) and target == "self" and f.has("self") and not f.near(verb, "self", 1):
+            if f.has(verb) and target == "self" and f.has("self") and (
+                    not f.near(verb, "self", 1) or f.subject_after(verb)):
                 # "Switch off the auto-renewal — another month of testing we don't need", "take Kevin off
                 # the invite, he's away, and add me instead": the writer named clauses away from the verb
-                # is not what it takes off (a list or the whole company beside it may still be)
+                # is not what it takes off (a list or the whole company beside it may still be); nor is
+                # a writer named only as the subject of a later clause ("delete the mail, I attached the wrong file")
                 target = "self" if company and f.has("channel") else "channel" if f.has("channel") else None
             if f.has(verb) and target:
                 if f.negated(verb):

@@ -34,7 +34,6 @@ ACT = 0.95  # the rules found a request or an opt-out and the model does not obj
 ACT_HUMAN = 0.9  # positive evidence of a person's reply, and the model sees no request
 DISAGREE = 0.6  # below REVIEW_THRESHOLD: a person decides
 NOTHING_FOUND = 0.3
-HUMAN_AGREES = 0.5  # the model's "human" probability a rules' "human" reading needs to be acted on
 LONG = 80  # words
 SHORT_WORDS = 3  # a reply of this many words or fewer is read in every language if its own find nothing
 _PRIORITY = {"erasure": 0, "source": 1, "access": 2, "opt_out": 3, "human": 4, None: 5}
@@ -143,7 +142,7 @@ def classify_text(text: str, *, prior: str | None = None) -> Classification:
         objects = model is not None and label != "human" and probs[label] >= model.cutoff
         # The rules' evidence of a person is a word or two ("saan", "interest"); the model must lean the
         # same way, or a person looks: a missed objection read as "human" stops follow-ups silently.
-        unsure = model is not None and probs.get("human", 0.0) < HUMAN_AGREES
+        unsure = model is not None and probs.get("human", 0.0) < model.agree
         conf = DISAGREE if objects or unsure else ACT_HUMAN
         parts = list(dict.fromkeys(reading.human))
         return Classification(ReplyKind.HUMAN, conf, new_text=text, language=lang, parts=parts,
@@ -153,11 +152,13 @@ def classify_text(text: str, *, prior: str | None = None) -> Classification:
     others = [k for k in _REQUESTS if k not in reading.found | {intent}]  # not what the rules found beside it
     other = max(others, key=lambda k: probs.get(k, 0.0)) if probs and others else None
     differs = other is not None and probs[other] >= model.differ
-    # A long reply with one finding may hold the request as a quotation or an aside (our own email pasted
-    # below "sounds interesting" holds two); a formal request ("pursuant to Art. 17 ... erase ... confirm
-    # the erasure") states it up top and more than once.
+    # A long reply with one finding may hold a data request as a quotation or an aside (our own email
+    # pasted below "sounds interesting" holds two); a formal request ("pursuant to Art. 17 ... erase ...
+    # confirm the erasure") states it up top and more than once. A refusal is not held for its length:
+    # it is often one sentence at the end of a long, friendly reply ("...so no, and please don't line
+    # up another reminder"), and the model's veto still holds one it reads as a person's answer.
     up_top = reading.first_at is not None and reading.first_at <= LONG // 2
-    long = len(text.split()) > LONG and not (reading.support >= 2 and up_top)
+    long = len(text.split()) > LONG and not (reading.support >= 2 and up_top) and intent != "opt_out"
     conf = DISAGREE if vetoed or differs or long or reading.conflict else ACT
     why = (f"{' | '.join(reading.parts)} [{lang}]; {opinion}" + ("; long reply" if long else "")
            + (f"; the model reads {other}" if differs and other != label else "")

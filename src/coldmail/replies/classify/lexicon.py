@@ -63,6 +63,7 @@ class Lexicon:
     clitics: tuple[str, ...] = ()  # object pronouns written onto the verb: "toglieteci", "quítame", "neħħuni"
     possessives: frozenset[str] = frozenset()  # SELF words that own a noun: "my", "unsere" (`Found.owned`)
     yours: frozenset[str] = frozenset()  # the reader's: "your", "Ihre", "σας" (`Found.yours`)
+    subjects: frozenset[str] = frozenset()  # SELF words that are the writer as a subject: "ich", "jeg" (`Found.subject_after`)
     question_marks: tuple[str, ...] = ()  # the language's own, beside "?": Greek writers type ";"
     surface: dict[str, re.Pattern] = field(default_factory=dict)
     lemmas: dict[str, re.Pattern] = field(default_factory=dict)
@@ -287,6 +288,7 @@ def settings(lang: str, meta: dict[str, str]) -> Lexicon:
         clitics=tuple(_fold_word(c) for c in meta.get("clitics", "").split()),
         possessives=frozenset(_fold_word(c) for c in meta.get("possessives", "").split()),
         yours=frozenset(_fold_word(c) for c in meta.get("yours", "").split()),
+        subjects=frozenset(_fold_word(c) for c in meta.get("subjects", "").split()),
         question_marks=tuple(meta.get("question_marks", "").split()),
     )
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from coldmail.replies.classify.lexicon import Lexicon, lemma_of, plain
 from coldmail.replies.classify.text import fold
 
-_CLAUSE = frozenset(",;:–—-()")  # negation does not reach over these
+_CLAUSE = frozenset(",;:–—-().")  # negation does not reach over these (nor over a full stop the splitter kept: "Níl uaim é. Fág as mé")
 _ABBREVIATION = re.compile(r"(?<!\w)\w{1,4}\.$")  # "Art.", "čl.", "ust.", "Nr." before a number
 
 

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import ProgressBar, Static
 
-from coldmail.outreach import campaigns, senders
+from coldmail.outreach import campaigns, senders, variables
 from coldmail.prospects.lists import all_lists
 from coldmail.store.states import CampaignStatus
 from coldmail.tui.markup import escape_cell
@@ -146,16 +146,36 @@ class CampaignsScreen(TableScreen):
 
         self.app.push_screen(PromptModal(f"Which list? ({', '.join(lists)})", value=lists[0]), got_list)
 
+    @work(thread=True, exclusive=True, exit_on_error=False, group="create")
     def _create(self, name: str, list_name: str, steps: str | None) -> None:
+        """Then the campaign variables its templates use (`--var` in the CLI), one prompt each."""
         parts = [p.strip() for p in (steps or "").split(",") if p.strip()]
         if not parts:
             return
+        names = [parts[0]] + [p.rpartition(":")[0] or p for p in parts[1:]]
+        asked = list(variables.asked_by(names, self.app.ws.home / "templates").items())
+        self.app.call_from_thread(self._ask_variables, name, list_name, parts, asked, {})
 
-        def create() -> None:
-            self.warn_lia(campaigns.create(self.app.ws, name=name, list_name=list_name,
-                                           template=parts[0], follow_ups=parts[1:]))
+    def _ask_variables(self, name: str, list_name: str, parts: list[str], asked: list[tuple[str, bool]],
+                       given: dict[str, str]) -> None:
+        if not asked:
+            def create() -> None:
+                self.warn_lia(campaigns.create(self.app.ws, name=name, list_name=list_name, template=parts[0],
+                                               follow_ups=parts[1:], variables=given))
 
-        self.run_in_thread(create, f"Campaign {name} created.")
+            self.run_in_thread(create, f"Campaign {name} created.")
+            return
+        (var, required), rest = asked[0], asked[1:]
+
+        def got(value: str | None) -> None:
+            if value is None and required:
+                self.notify(f"Campaign {name} not created: its templates need {var}.", severity="warning",
+                            markup=False)
+                return
+            self._ask_variables(name, list_name, parts, rest, {**given, **({var: value} if value else {})})
+
+        hint = "needed by its templates" if required else "optional: Escape leaves it out"
+        self.app.push_screen(PromptModal(f"Campaign variable {var} ({hint})", "one line, e.g. route planning"), got)
 
     def action_pause(self) -> None:
         name = self.current_key

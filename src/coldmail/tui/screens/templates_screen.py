@@ -67,6 +67,8 @@ class TemplatesScreen(ErrorsAsNotifications, Screen):
         text = composed.as_email().get_body(("plain",)).get_content()
         head = raw.split("\r\n\r\n", 1)[0].replace("\r\n", "\n")
         warn = "\n".join(f"[yellow]{E(str(i))}[/yellow]" for i in issues) or "[green]No lint warnings.[/green]"
+        if note := rendering.suppressed_note(self.app.ws, to):
+            warn = f"[b red]{E(note)}[/b red]\n{warn}"
         self.post_message(DetailLoaded(f"{warn}\n\n[b]Headers[/b]\n{E(head)}\n\n[b]Text part[/b]\n{E(text)}"))
 
     def on_detail_loaded(self, message: DetailLoaded) -> None:
