@@ -100,6 +100,9 @@ MISSED = 10  # what an objection acted on as something else costs, against one r
 # Whatever the calibration says, a model this sure that a reply is a person's ordinary answer always
 # gets a person's look before the rules' opt-out or request is acted on (fixed before any held-out run).
 VETO_CEILING = 0.85
+# "human" needs the model to lean the same way: below an even chance of a person's reply, it does not,
+# whatever the costs say (fixed before any held-out run).
+AGREE_FLOOR = 0.5
 
 
 def choose_thresholds(texts, labels, oof) -> tuple[float, float, float, float]:
@@ -114,7 +117,8 @@ def choose_thresholds(texts, labels, oof) -> tuple[float, float, float, float]:
       each genuine reply sent to review costs 1.
     - agree: when the rules find a person's ordinary reply, the cutoff does not flag it, and the
       model's "human" probability is below it, a person reviews it ("human" needs the model to lean
-      the same way). Costs as for the cutoff; ties go to the lower one (fewer reviews).
+      the same way, so never below AGREE_FLOOR). Costs as for the cutoff; ties go to the lower one
+      (fewer reviews).
     - differ: when the rules find one request or an opt-out and the model is at least this sure of
       another, a person reviews it. Each reading of the wrong kind acted on (an erasure request
       read only as a source question, an opt-out opened as an erasure) costs MISSED; each right
@@ -139,7 +143,7 @@ def choose_thresholds(texts, labels, oof) -> tuple[float, float, float, float]:
             if r == "human" and max(v for k, v in enumerate(row) if k != human) < cutoff]
     agree_cost = {c: sum(1 for p, y in left if p < c and y == "human")
                   + sum(MISSED for p, y in left if p >= c and y != "human") for c in grid}
-    agree = min(grid, key=lambda c: (agree_cost[c], c))
+    agree = max(min(grid, key=lambda c: (agree_cost[c], c)), AGREE_FLOOR)
     requests = [k for k, lbl in enumerate(LABELS) if lbl != "human"]
     other = []  # the model's likeliest request or opt-out other than the rules' one, and whether the rules were right
     for reading, y, row in zip(readings, labels, oof, strict=True):
