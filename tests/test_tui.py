@@ -54,6 +54,23 @@ async def settle(pilot, times: int = 3):
     await pilot.pause(0.1)
 
 
+async def leave_out_campaign_variables(pilot) -> list[str]:
+    """A new campaign asks for the variables its templates use; Escape leaves an optional one out.
+    Returns the prompts' titles (bounded: a template uses a few)."""
+    from coldmail.tui.modals.prompt_modal import PromptModal
+
+    titles = []
+    for _ in range(10):
+        screen = pilot.app.screen
+        if not (isinstance(screen, PromptModal) and "Campaign variable" in screen.title_text):
+            break
+        titles.append(screen.title_text)
+        await pilot.press("escape")
+        await settle(pilot, 1)
+    await settle(pilot)
+    return titles
+
+
 async def test_every_area_opens_from_its_key(demo_ws):
     app = ColdmailApp(demo_ws)
     async with app.run_test(size=SIZE) as pilot:
@@ -149,8 +166,9 @@ async def test_confirm_a_review_item(demo_ws, tmp_path):
     msg["From"] = "claire.martin@transports-martin.example"
     msg["Subject"] = "Re: hello"
     msg["Message-ID"] = "<long-1@client.example>"
-    msg.set_content(("Merci pour votre message. " * 40) + "Non merci, ce n'est pas pour nous. "
-                    + ("Bonne journée. " * 30))
+    # a data request said once, in an aside of a long reply: a person looks (a refusal would be acted on)
+    msg.set_content(("Merci pour votre message. " * 40) + "Au fait, supprimez mes données personnelles de vos "
+                    "fichiers. " + ("Bonne journée. " * 30))
     (tmp_path / "r.eml").write_bytes(msg.as_bytes())
     [r] = import_paths(demo_ws, [tmp_path / "r.eml"])
     assert r.status == "review"
@@ -166,7 +184,10 @@ async def test_confirm_a_review_item(demo_ws, tmp_path):
         await pilot.press("c")
         await settle(pilot)
     assert not list_replies(demo_ws, status="review")
-    assert suppression.check(demo_ws, "claire.martin@transports-martin.example").reason == "opt-out"
+    assert suppression.check(demo_ws, "claire.martin@transports-martin.example") is not None  # erasure: no more mail
+    from coldmail.privacy.requests import list_requests
+
+    assert any(r["kind"] == "erasure" for r in list_requests(demo_ws, only_open=True))
 
 
 async def test_import_a_csv_from_the_import_screen(demo_ws, tmp_path, monkeypatch):
@@ -268,6 +289,9 @@ async def test_create_a_campaign_and_export_a_request(demo_ws):
         await settle(pilot, 1)
         await pilot.press("enter")  # the suggested steps
         await settle(pilot)
+        assert await leave_out_campaign_variables(pilot) == [  # the shipped templates' optional ones
+            "Campaign variable topic (optional: Escape leaves it out)",
+            "Campaign variable value_proposition (optional: Escape leaves it out)"]
         await pilot.press("7")
         await settle(pilot)
         await pilot.press("e")
@@ -295,6 +319,7 @@ async def test_a_campaign_on_a_list_without_assessment_is_flagged(demo_ws, tmp_p
         await settle(pilot, 1)
         await pilot.press("enter")  # the suggested steps
         await settle(pilot)
+        await leave_out_campaign_variables(pilot)
         messages = [n.message for n in app._notifications]
         assert any("'fair' has no complete legitimate-interests assessment (missing: interest, necessity, "
                    "balancing): record it on the Lists screen (3)" in m for m in messages), messages
