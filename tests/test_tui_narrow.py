@@ -464,3 +464,23 @@ async def test_a_new_campaign_is_not_created_when_a_needed_variable_is_refused(d
         await settle(pilot, 4)
     with pytest.raises(NotFound):
         campaigns.campaign_context(demo_ws, "winter")
+
+
+async def test_a_bad_follow_up_step_is_said_before_any_variable_is_asked(demo_ws):
+    from textual.widgets import Input
+
+    from coldmail.tui.modals.prompt_modal import PromptModal
+
+    app = ColdmailApp(demo_ws, mode="campaigns")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        for typed in ("spring", None, "first_touch, follow_up_1:soon"):
+            if typed:
+                app.screen.query_one(Input).value = typed
+            await pilot.press("enter")
+            await settle(pilot)
+        assert not isinstance(app.screen, PromptModal)
+        messages = [n.message for n in app._notifications]
+    assert any("follow_up_1:soon" in m and "TEMPLATE:DAYS" in m for m in messages), messages

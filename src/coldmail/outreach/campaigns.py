@@ -13,7 +13,7 @@ from coldmail import audit
 from coldmail.addresses import normalize_email
 from coldmail.errors import BadInput, Conflict, NotFound, TemplateProblem
 from coldmail.mail.rendering import compose_for, template_names
-from coldmail.outreach.variables import context_of, parse_var, require_variables, variables_of
+from coldmail.outreach.variables import asked_by, context_of, parse_var, require_variables, variables_of
 from coldmail.prospects.lists import lia_missing
 from coldmail.prospects.locations import REGION_WORD, zone_unsure
 from coldmail.store import db
@@ -119,7 +119,6 @@ def create(
     when a step's template uses a campaign variable with no default that is not given, or does not
     render for a sample contact of the list (a template `templates check` rejects must not wait to
     fail at send time)."""
-    from coldmail.mail.lint import campaign_variables
     from coldmail.outreach.mailboxes import configured
     name = name.strip()
     if not name or len(name) > 100:
@@ -130,10 +129,9 @@ def create(
     for tname, _ in steps:
         if tname not in available:
             raise NotFound(f"no template {tname!r} (available: {', '.join(available) or 'none'})")
-    used: set[str] = set()
     for tname, _ in steps:
         require_variables(tname, variables, ws.home / "templates")
-        used |= set(campaign_variables(tname, ws.home / "templates"))
+    used = set(asked_by([tname for tname, _ in steps], ws.home / "templates"))
     known = [m.name for m in configured(ws.config)]
     for box in mailboxes or []:
         if box not in known:

@@ -152,7 +152,7 @@ class CampaignsScreen(TableScreen):
         parts = [p.strip() for p in (steps or "").split(",") if p.strip()]
         if not parts:
             return
-        names = [parts[0]] + [p.rpartition(":")[0] or p for p in parts[1:]]
+        names = [parts[0]] + [campaigns.parse_follow_up(p)[0] for p in parts[1:]]  # a bad step: said now
         asked = list(variables.asked_by(names, self.app.ws.home / "templates").items())
         self.app.call_from_thread(self._ask_variables, name, list_name, parts, asked, {})
 
