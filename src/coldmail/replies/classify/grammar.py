@@ -26,6 +26,7 @@ from coldmail.replies.classify.sentences import numbered, read
 WHERE_BEFORE = 8  # words from WHERE to its verb, in one clause, in a sentence that does not ask
 TAG_WORDS = 3  # "¿Queda claro?", "Is that clear?": a later question this short does not qualify a refusal
 FOLLOW_WORDS = 3  # "Who?", "From where, then?": a question that asks about the sentence before
+ERASE_ANAPHOR_WORDS = 12  # "Please erase them from all your systems and confirm it.": ERASE on the data named before
 ANAPHOR_WORDS = 8  # "Stop it.", "Please cancel it now.": a short sentence whose object is the one before's
 # Words quoted from our own footer ('reply "no thanks"') are mentioned, not said.
 _QUOTED = re.compile(r'"[^"\n]{1,60}"|„[^“”"\n]{1,60}[“”"]|«[^»\n]{1,60}»|“[^”\n]{1,60}”|‘[^’\n]{1,60}’|'
@@ -66,10 +67,16 @@ def _referred(f: Found, before: Found | None) -> tuple[str, str] | None:
     """A short sentence whose object is "it"/"this", named by the sentence before: "You keep sending me
     your newsletter. Stop it." (STOP or ACTION on the emails written to the writer), "You have my phone
     number. Delete it." (ERASE on their data). Returns the verb's part and the finding, or None."""
-    if before is None or not f.has("anaphor") or f.has("self") or f.has("channel") or len(f.s.clauses) > ANAPHOR_WORDS:
+    # The writer as the subject only ("Jag begär att ni raderar dem") leaves the object to the "it"
+    named = f.has("self") and not all(a == b and w in f.lex.subjects for a, b, w in f.spans["self"])
+    if before is None or not f.has("anaphor") or named or len(f.s.clauses) > ERASE_ANAPHOR_WORDS:
         return None
+    # "Žiadam o ich vymazanie zo všetkých vašich systémov a o potvrdenie": the data named before, erased
+    # from where it is kept (a longer sentence than the other verbs', which "it" reaches less surely)
     if f.has("erase") and before.has("mydata") and not f.negated("erase"):
         return "erase", f"{label('erase', f)} + {label('anaphor', f)} (= {label('mydata', before)})"
+    if f.has("channel") or f.has("self") or len(f.s.clauses) > ANAPHOR_WORDS:
+        return None
     written = before.has("channel") and (before.has("self") or before.has("contact"))
     for verb in ("stop", "action"):
         if f.has(verb) and (written or verb == "stop" and (before.has("contact") or before.has("channel"))) and not f.negated(verb):
