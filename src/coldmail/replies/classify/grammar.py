@@ -228,7 +228,7 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
         # "which data do you have on me?" reads WHICH as WHERE and HAVE as OBTAIN too ("welche ... haben",
         # "koje ... imate", "co macie o mnie"): without a place it came from (a list, a database) and
         # without a WHERE of its own, it asks what is held.
-        which_have = (f.has("what") and not f.has("channel") and not sourced
+        which_have = (f.has("what") and not what_channel and not sourced
                       and f.within("obtain", "hold") and not f.asks_where())
         # "nehmen Sie meine Adresse raus": the verb that takes the writer off is not also where it came from
         got = got and not (not asks and f.overlaps("obtain", "action", "erase"))
