@@ -128,6 +128,8 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
     tags = 0  # later questions of a word or three ("Clear?"), which do not qualify a refusal
     soft: list[str] = []  # a negated CONTACT ("I don't read mails until...") which an away notice may explain
     deferral = polite = instead = False
+    nows: list[str] = []  # "derzeit", "for now": a deferral of now only, which qualifies a bare refusal, not a request
+    stops: list[str] = []  # STOP on a CHANNEL, no CONTACT: a deferral of now still holds it
     apart = False  # what is held asked in a sentence that asks no source question
     boilerplate = None  # from a disclaimer or newsletter line on: its paragraph, and below a first paragraph, the rest
 
@@ -167,8 +169,13 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
         if company:
             r.company_wide = True
         if f.has("deferral") and not f.negated("deferral"):  # "nor next year" is not "write again next year"
-            deferral = True
-            r.human.append(label("deferral", f))
+            f.drop_inside("deferral", "now")
+            if f.has("deferral"):
+                deferral = True
+                r.human.append(label("deferral", f))
+            else:  # "currently", "for now": an answer qualified, no later message asked for
+                nows.append(f"NOW={f.word('now')}")
+                r.human.append(nows[-1])
         if f.has("polite"):
             polite = True
             r.human.append(label("polite", f))
@@ -299,6 +306,8 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
                 break
         if f.has("stop") and (f.has("contact") or f.has("channel")) and not f.negated("stop"):
             opt.append(f"{label('stop', f)} + {label('contact' if f.has('contact') else 'channel', f)}")
+            if not f.has("contact"):
+                stops.append(opt[-1])  # "Parad la cuenta demo de momento": what is stopped may be the writer's own
         elif it := _referred(f, before):
             if it[0] == "erase":
                 requests.setdefault("erasure", []).append(it[1])
@@ -326,8 +335,9 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
         r.first_at = offsets[len(sentences) - 1]
     explicit = list(opt)  # said outright: ACTION on SELF, STOP on CONTACT ("remove me", "stop emailing me")
     evidence = [h for h in r.human if h != "QUOTED"]
-    if soft and not opt and evidence:
-        r.blocked.append(f"{soft[0]} with {evidence[0]}")  # "on holiday, not reading e-mails": a person looks
+    person = [h for h in evidence if h not in nows]  # "derzeit ... schreiben Sie mir nicht mehr" asks all the same
+    if soft and not opt and person:
+        r.blocked.append(f"{soft[0]} with {person[0]}")  # "on holiday, not reading e-mails": a person looks
     else:
         opt += soft
     qualifying = list(evidence)
@@ -361,6 +371,7 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
         if r.also_opt_out and opt:
             r.parts = list(dict.fromkeys(r.parts + opt))
         return r
+    deferral = deferral or bool(nows) and bool(opt) and all(o in stops for o in opt)
     if opt and (deferral or polite or instead) and not r.parts:
         # "not this year, maybe in spring": a person's answer. But "no budget, remove me from your list"
         # says the opt-out outright beside it: neither wins, and a person looks.

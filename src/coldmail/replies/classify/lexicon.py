@@ -46,11 +46,12 @@ PARTS = (
     "instead",  # "instead", "in his place": someone else is taken off and the writer put in
     "owned",  # "address", "name", "profile": what a possessive SELF ([meta] possessives) owns when it is the writer
     "others",  # "customers", "drivers", "users": people whose data the writer's company holds, not the writer
+    "now",  # "currently", "for now": a DEFERRAL of now only, which asks for no later message
 )
 # Function words and fixed phrases are matched as written: lemmatizing "don't" gives "do".
 AS_WRITTEN = frozenset({"negation", "negated", "deferral", "refusal", "polite", "disclaimer", "footer", "self",
                         "where", "what", "company", "referral", "everything",
-                        "notonly", "wherefrom", "courtesy", "anaphor", "instead"})
+                        "notonly", "wherefrom", "courtesy", "anaphor", "instead", "now"})
 
 
 @dataclass
