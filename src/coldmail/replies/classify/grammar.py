@@ -130,7 +130,6 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
     deferral = polite = instead = False
     nows: list[str] = []  # "derzeit", "for now": a deferral of now only, which qualifies a bare refusal, not a request
     stops: list[str] = []  # STOP on a CHANNEL, no CONTACT: a deferral of now still holds it
-    apart = False  # what is held asked in a sentence that asks no source question
     boilerplate = None  # from a disclaimer or newsletter line on: its paragraph, and below a first paragraph, the rest
 
     def findings() -> int:
@@ -281,8 +280,6 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
                       and f.has("obtain") and not f.within("obtain", "hold"))
         if source and not which_held:
             requests.setdefault("source", []).append(source)
-        elif len(requests.get("access", ())) > before_access and (asks or copy):
-            apart = True  # what is held, asked in a sentence of its own (a question, or a copy asked for)
         # opt-outs
         if f.has("negated"):
             r.human.append(f"NEGATED={f.word('negated')}")
@@ -361,8 +358,6 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
         kind = next(k for k in ("erasure", "source", "access") if k in requests)
         if kind == "source" and any(p.startswith(("ACCESS=", "COPY=")) for p in requests.get("access", ())):
             kind = "access"  # "a copy of my data under Art. 15, and its source": the access answer names the source
-        elif kind == "source" and apart:
-            kind = "access"  # "What do you hold on me? And where did you get it?": the access answer names the source too
         r.intent = kind
         r.support = len(set(requests[kind]))
         r.parts = requests[kind] + [p for k, v in requests.items() if k != kind for p in v]
