@@ -25,6 +25,7 @@ from coldmail.replies.classify.sentences import numbered, read
 
 WHERE_BEFORE = 8  # words from WHERE to its verb, in one clause, in a sentence that does not ask
 TAG_WORDS = 3  # "¿Queda claro?", "Is that clear?": a later question this short does not qualify a refusal
+CHARS_WHAT = 6  # characters between WHAT and the CHANNEL it asks about, in scripts without spaces ("哪个邮件列表")
 FOLLOW_WORDS = 3  # "Who?", "From where, then?": a question that asks about the sentence before
 ERASE_ANAPHOR_WORDS = 12  # "Please erase them from all your systems and confirm it.": ERASE on the data named before
 ANAPHOR_WORDS = 8  # "Stop it.", "Please cancel it now.": a short sentence whose object is the one before's
@@ -226,8 +227,10 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
         # "where did you get my address?", "from which list do you have me?"
         # "what list do you have me from?": WHAT asks about the CHANNEL (just before it), unlike "what do
         # you have about me in your CRM?", which asks what is held
-        what_channel = f.has("what") and f.has("channel") and (f.lex.chars or any(
-            0 < c - w <= 3 for _, w, _ in f.spans["what"] for c, _, _ in f.spans["channel"]))
+        # (in scripts without spaces, WHAT just before the CHANNEL: "哪个列表", not "ما ... رسائلكم")
+        what_channel = f.has("what") and f.has("channel") and any(
+            (0 <= c - w <= CHARS_WHAT if f.lex.chars else 0 < c - w <= 3)
+            for _, w, _ in f.spans["what"] for c, _, _ in f.spans["channel"])
         got = f.has("obtain") or f.has("hold") and what_channel and asks
         copy = f.has("copy") or f.has("access")  # "send me a copy of the data (which) you have": access
         # a SOURCE noun asks in a question, or about the writer or their data ("the source of my address")
