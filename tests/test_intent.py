@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from coldmail.replies.classify import REVIEW_THRESHOLD, classify_text
 from coldmail.replies.classify.grammar import read_reply
 from coldmail.replies.classify.lexicon import languages, lexicon
+from coldmail.store.states import ReplyKind
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -407,11 +408,28 @@ def test_a_reply_subject_or_a_body_with_its_own_answer_is_not_read_as_the_reques
 
 @pytest.mark.parametrize("text", [
     "No budget this year and none planned for next year. Please remove me from your list.",
-    "Not this quarter. Please take me off your mailing list for now.",
+    "Not this quarter, maybe in spring. Please take me off your mailing list for now.",
 ])
 def test_an_explicit_opt_out_beside_a_deferral_waits_for_a_person(text):
     r = classify_text(text)
     assert r.confidence < REVIEW_THRESHOLD, r.why  # neither suppressed nor read as a confident "human"
+
+
+@pytest.mark.parametrize("text", [
+    "We have no need for this at the moment, so please stop emailing me.",
+    "Please take me off your mailing list for now.",
+    "Derzeit kein Bedarf. Bitte schreiben Sie mir nicht mehr.",
+])
+def test_a_deferral_of_now_only_does_not_hold_an_opt_out_said_outright(text):
+    """"Currently", "for now" ([now]) qualify an answer; unlike "write again in spring" they ask for no later
+    message, so the request beside them is acted on."""
+    r = classify_text(text)
+    assert r.kind == ReplyKind.OPT_OUT and r.confidence >= REVIEW_THRESHOLD, r.why
+
+
+def test_a_deferral_of_now_only_still_qualifies_a_bare_refusal():
+    r = classify_text("We are not interested at the moment. Thanks")
+    assert r.confidence < REVIEW_THRESHOLD, r.why  # not suppressed for good on "at the moment"
 
 
 def test_a_negated_interest_word_is_not_evidence_of_a_person():

@@ -3,7 +3,7 @@ next and when (issue 18); at 80x24, as a person's terminal opens."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
@@ -54,7 +54,7 @@ async def test_campaigns_screen_shows_the_sender_and_what_is_next(ws, tmp_path):
     assert nxt is not None and nxt.to in emails and nxt.reason == "due now"
     assert beat.running and beat.next_due > utcnow() + timedelta(minutes=5)
     assert lines[2].startswith(f"Next: c1 step 1 to {nxt.to}, "), text
-    # (before midnight UTC the line names tomorrow's date too, and the pane may cut its last word)
+    # (before midnight UTC the line says "tomorrow" too)
     assert f"{beat.next_due:%H:%M} UTC (spacing between" in lines[2], text
     assert all(len(line) <= SIZE[0] for line in lines)
     # Stopped cleanly, then killed (no beat for long): both read as not running, differently.
@@ -122,3 +122,13 @@ async def test_the_status_refreshes_by_itself_and_the_table_has_its_columns_once
             if "Next: c1 step 1 to " in str(app.screen.query_one("#sender-status").render()):
                 break
         assert "Next: c1 step 1 to " in str(app.screen.query_one("#sender-status").render())
+
+
+def test_times_in_the_status_lines_say_the_day_short():
+    """A time on another day names it briefly, so that the "Next" line fits 80 columns."""
+    now = datetime(2026, 11, 30, 23, 50, tzinfo=UTC)
+    assert senders._at(now + timedelta(minutes=5), now) == "23:55 UTC"
+    assert senders._at(now + timedelta(minutes=20), now) == "tomorrow 00:10 UTC"
+    assert senders._at(now - timedelta(days=1), now) == "yesterday 23:50 UTC"
+    assert senders._at(now + timedelta(days=3), now) == "3 Dec 23:50 UTC"
+    assert senders._at(datetime(2027, 1, 4, 9, 0, tzinfo=UTC), now) == "2027-01-04 09:00 UTC"

@@ -102,5 +102,13 @@ def status_lines(ws: Workspace, *, now: datetime | None = None) -> list[str]:
 
 
 def _at(when: datetime, now: datetime) -> str:
-    """HH:MM UTC, with the date when it is not today (the status line must fit 80 columns)."""
-    return f"{when:%H:%M} UTC" if when.date() == now.date() else f"{when:%Y-%m-%d %H:%M} UTC"
+    """HH:MM UTC, with the day when it is not today, said short: the status line must fit 80 columns
+    ("tomorrow 09:00 UTC", "yesterday 17:40 UTC", "3 Dec 09:00 UTC"; the year only when it is not this one)."""
+    days = (when.date() - now.date()).days
+    if days == 0:
+        return f"{when:%H:%M} UTC"
+    if days in (1, -1):
+        return f"{'tomorrow' if days == 1 else 'yesterday'} {when:%H:%M} UTC"
+    if when.year == now.year:
+        return f"{when.day} {when:%b %H:%M} UTC"
+    return f"{when:%Y-%m-%d %H:%M} UTC"

@@ -25,7 +25,9 @@ from coldmail.replies.classify.sentences import numbered, read
 
 WHERE_BEFORE = 8  # words from WHERE to its verb, in one clause, in a sentence that does not ask
 TAG_WORDS = 3  # "¿Queda claro?", "Is that clear?": a later question this short does not qualify a refusal
+CHARS_WHAT = 6  # characters between WHAT and the CHANNEL it asks about, in scripts without spaces ("哪个邮件列表")
 FOLLOW_WORDS = 3  # "Who?", "From where, then?": a question that asks about the sentence before
+ERASE_ANAPHOR_WORDS = 12  # "Please erase them from all your systems and confirm it.": ERASE on the data named before
 ANAPHOR_WORDS = 8  # "Stop it.", "Please cancel it now.": a short sentence whose object is the one before's
 # Words quoted from our own footer ('reply "no thanks"') are mentioned, not said.
 _QUOTED = re.compile(r'"[^"\n]{1,60}"|„[^“”"\n]{1,60}[“”"]|«[^»\n]{1,60}»|“[^”\n]{1,60}”|‘[^’\n]{1,60}’|'
@@ -66,10 +68,16 @@ def _referred(f: Found, before: Found | None) -> tuple[str, str] | None:
     """A short sentence whose object is "it"/"this", named by the sentence before: "You keep sending me
     your newsletter. Stop it." (STOP or ACTION on the emails written to the writer), "You have my phone
     number. Delete it." (ERASE on their data). Returns the verb's part and the finding, or None."""
-    if before is None or not f.has("anaphor") or f.has("self") or f.has("channel") or len(f.s.clauses) > ANAPHOR_WORDS:
+    # The writer as the subject only ("Jag begär att ni raderar dem") leaves the object to the "it"
+    named = f.has("self") and not all(a == b and w in f.lex.subjects for a, b, w in f.spans["self"])
+    if before is None or not f.has("anaphor") or named or len(f.s.clauses) > ERASE_ANAPHOR_WORDS:
         return None
+    # "Žiadam o ich vymazanie zo všetkých vašich systémov a o potvrdenie": the data named before, erased
+    # from where it is kept (a longer sentence than the other verbs', which "it" reaches less surely)
     if f.has("erase") and before.has("mydata") and not f.negated("erase"):
         return "erase", f"{label('erase', f)} + {label('anaphor', f)} (= {label('mydata', before)})"
+    if f.has("channel") or f.has("self") or len(f.s.clauses) > ANAPHOR_WORDS:
+        return None
     written = before.has("channel") and (before.has("self") or before.has("contact"))
     for verb in ("stop", "action"):
         if f.has(verb) and (written or verb == "stop" and (before.has("contact") or before.has("channel"))) and not f.negated(verb):
@@ -121,6 +129,8 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
     tags = 0  # later questions of a word or three ("Clear?"), which do not qualify a refusal
     soft: list[str] = []  # a negated CONTACT ("I don't read mails until...") which an away notice may explain
     deferral = polite = instead = False
+    nows: list[str] = []  # "derzeit", "for now": a deferral of now only, which qualifies a bare refusal, not a request
+    stops: list[str] = []  # STOP on a CHANNEL, no CONTACT: a deferral of now still holds it
     boilerplate = None  # from a disclaimer or newsletter line on: its paragraph, and below a first paragraph, the rest
 
     def findings() -> int:
@@ -159,8 +169,13 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
         if company:
             r.company_wide = True
         if f.has("deferral") and not f.negated("deferral"):  # "nor next year" is not "write again next year"
-            deferral = True
-            r.human.append(label("deferral", f))
+            f.drop_inside("deferral", "now")
+            if f.has("deferral"):
+                deferral = True
+                r.human.append(label("deferral", f))
+            else:  # "currently", "for now": an answer qualified, no later message asked for
+                nows.append(f"NOW={f.word('now')}")
+                r.human.append(nows[-1])
         if f.has("polite"):
             polite = True
             r.human.append(label("polite", f))
@@ -212,8 +227,10 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
         # "where did you get my address?", "from which list do you have me?"
         # "what list do you have me from?": WHAT asks about the CHANNEL (just before it), unlike "what do
         # you have about me in your CRM?", which asks what is held
-        what_channel = f.has("what") and f.has("channel") and (f.lex.chars or any(
-            0 < c - w <= 3 for _, w, _ in f.spans["what"] for c, _, _ in f.spans["channel"]))
+        # (in scripts without spaces, WHAT just before the CHANNEL: "哪个列表", not "ما ... رسائلكم")
+        what_channel = f.has("what") and f.has("channel") and any(
+            (0 <= c - w <= CHARS_WHAT if f.lex.chars else 0 < c - w <= 3)
+            for _, w, _ in f.spans["what"] for c, _, _ in f.spans["channel"])
         got = f.has("obtain") or f.has("hold") and what_channel and asks
         copy = f.has("copy") or f.has("access")  # "send me a copy of the data (which) you have": access
         # a SOURCE noun asks in a question, or about the writer or their data ("the source of my address")
@@ -221,7 +238,7 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
         # "which data do you have on me?" reads WHICH as WHERE and HAVE as OBTAIN too ("welche ... haben",
         # "koje ... imate", "co macie o mnie"): without a place it came from (a list, a database) and
         # without a WHERE of its own, it asks what is held.
-        which_have = (f.has("what") and not f.has("channel") and not sourced
+        which_have = (f.has("what") and not what_channel and not sourced
                       and f.within("obtain", "hold") and not f.asks_where())
         # "nehmen Sie meine Adresse raus": the verb that takes the writer off is not also where it came from
         got = got and not (not asks and f.overlaps("obtain", "action", "erase"))
@@ -289,6 +306,8 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
                 break
         if f.has("stop") and (f.has("contact") or f.has("channel")) and not f.negated("stop"):
             opt.append(f"{label('stop', f)} + {label('contact' if f.has('contact') else 'channel', f)}")
+            if not f.has("contact"):
+                stops.append(opt[-1])  # "Parad la cuenta demo de momento": what is stopped may be the writer's own
         elif it := _referred(f, before):
             if it[0] == "erase":
                 requests.setdefault("erasure", []).append(it[1])
@@ -316,8 +335,9 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
         r.first_at = offsets[len(sentences) - 1]
     explicit = list(opt)  # said outright: ACTION on SELF, STOP on CONTACT ("remove me", "stop emailing me")
     evidence = [h for h in r.human if h != "QUOTED"]
-    if soft and not opt and evidence:
-        r.blocked.append(f"{soft[0]} with {evidence[0]}")  # "on holiday, not reading e-mails": a person looks
+    person = [h for h in evidence if h not in nows]  # "derzeit ... schreiben Sie mir nicht mehr" asks all the same
+    if soft and not opt and person:
+        r.blocked.append(f"{soft[0]} with {person[0]}")  # "on holiday, not reading e-mails": a person looks
     else:
         opt += soft
     qualifying = list(evidence)
@@ -349,6 +369,7 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
         if r.also_opt_out and opt:
             r.parts = list(dict.fromkeys(r.parts + opt))
         return r
+    deferral = deferral or bool(nows) and bool(opt) and all(o in stops for o in opt)
     if opt and (deferral or polite or instead) and not r.parts:
         # "not this year, maybe in spring": a person's answer. But "no budget, remove me from your list"
         # says the opt-out outright beside it: neither wins, and a person looks.

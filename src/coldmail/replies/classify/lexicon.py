@@ -46,11 +46,12 @@ PARTS = (
     "instead",  # "instead", "in his place": someone else is taken off and the writer put in
     "owned",  # "address", "name", "profile": what a possessive SELF ([meta] possessives) owns when it is the writer
     "others",  # "customers", "drivers", "users": people whose data the writer's company holds, not the writer
+    "now",  # "currently", "for now": a DEFERRAL of now only, which asks for no later message
 )
 # Function words and fixed phrases are matched as written: lemmatizing "don't" gives "do".
 AS_WRITTEN = frozenset({"negation", "negated", "deferral", "refusal", "polite", "disclaimer", "footer", "self",
                         "where", "what", "company", "referral", "everything",
-                        "notonly", "wherefrom", "courtesy", "anaphor", "instead"})
+                        "notonly", "wherefrom", "courtesy", "anaphor", "instead", "now"})
 
 
 @dataclass
@@ -60,6 +61,7 @@ class Lexicon:
     chars: bool
     split_apostrophe: bool
     negation_after: int
+    negation_before: int  # words a negation may stand before its verb ("kun je geen adres uit een rit verwijderen")
     clitics: tuple[str, ...] = ()  # object pronouns written onto the verb: "toglieteci", "quítame", "neħħuni"
     possessives: frozenset[str] = frozenset()  # SELF words that own a noun: "my", "unsere" (`Found.owned`)
     yours: frozenset[str] = frozenset()  # the reader's: "your", "Ihre", "σας" (`Found.yours`)
@@ -285,6 +287,7 @@ def settings(lang: str, meta: dict[str, str]) -> Lexicon:
         chars=meta.get("script", "words") == "chars",
         split_apostrophe=meta.get("split_apostrophe", "no") == "yes",
         negation_after=int(meta.get("negation_after", "3")),
+        negation_before=int(meta.get("negation_before", "3")),
         clitics=tuple(_fold_word(c) for c in meta.get("clitics", "").split()),
         possessives=frozenset(_fold_word(c) for c in meta.get("possessives", "").split()),
         yours=frozenset(_fold_word(c) for c in meta.get("yours", "").split()),

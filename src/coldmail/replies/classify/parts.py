@@ -7,7 +7,6 @@ from __future__ import annotations
 from coldmail.replies.classify.lexicon import Lexicon
 from coldmail.replies.classify.sentences import Sentence
 
-NEG_BEFORE = 3  # words between a negation and the verb it negates
 
 
 class Found:
@@ -228,7 +227,7 @@ class Found:
 
         def neg(i: int) -> bool:
             for a, b in negs:
-                if i - NEG_BEFORE - 1 <= b < i and clauses[b] == clauses[i] and not taken(a, b, i):
+                if i - self.lex.negation_before - 1 <= b < i and clauses[b] == clauses[i] and not taken(a, b, i):
                     return True
                 if self.lex.negation_after and i < a <= i + self.lex.negation_after and clauses[a] == clauses[i]:
                     return True
