@@ -132,12 +132,11 @@ def test_held_out_evaluation_meets_what_it_reaches():
     assert bench_intent.SUPPRESS == {"opt_out", "erasure"}
 
 
-# What the held-out evaluation reaches today (session 15, benchmarks/RESULTS.md). Lowered from session 14
-# (0.85, 4): with the session-14 model the session-15 rules and lexicons reach 85.8% / 87.1% / 0 / 5; the
-# model retrained with d8 (thresholds by the fixed procedure on training data) reads 84.7%. The fifth miss
-# acted on comes with the rules and lexicons (it is there with the session-14 model too).
+# What the held-out evaluation reaches today (session 16, benchmarks/RESULTS.md; session 15 reached 84.7%,
+# 87.1%, 0, 5, and lowered these from session 14's 0.85 and 4: the model retrained with d8 held three more
+# opt-outs for review, and the fifth miss acted on came with that session's rules and lexicons).
 OPT_OUT_RECALL = 0.84  # reached: 84.7% (411 of 485)
-DATA_RECALL = 0.87  # reached: 87.1% (325 of 373)
+DATA_RECALL = 0.87  # reached: 87.4% (326 of 373)
 GENUINE_SUPPRESSED = 0  # reached: 0 of 312
 MISSES_ACTED = 5  # reached: 5 (the target is 0: every miss in review)
 
