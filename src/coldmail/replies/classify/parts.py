@@ -8,7 +8,6 @@ from coldmail.replies.classify.lexicon import Lexicon
 from coldmail.replies.classify.sentences import Sentence
 
 
-
 class Found:
     """The parts of one sentence: for each, the (start, end) word spans and the matched words."""
 
