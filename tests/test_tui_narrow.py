@@ -407,13 +407,13 @@ def _pitch_template(ws) -> None:
         "{% if offer is defined %} {{ offer }}{% endif %}\n", encoding="utf-8")
 
 
-async def _new_campaign(pilot, app, name: str) -> None:
-    """n, then the name, the list as offered, and the steps: "pitch"."""
+async def _new_campaign(pilot, app, name: str, steps: str = "pitch") -> None:
+    """n, then the name, the list as offered, and the steps ("pitch" unless said)."""
     from textual.widgets import Input
 
     await pilot.press("n")
     await settle(pilot)
-    for typed in (name, None, "pitch"):
+    for typed in (name, None, steps):
         if typed:
             app.screen.query_one(Input).value = typed
         await pilot.press("enter")
@@ -467,20 +467,12 @@ async def test_a_new_campaign_is_not_created_when_a_needed_variable_is_refused(d
 
 
 async def test_a_bad_follow_up_step_is_said_before_any_variable_is_asked(demo_ws):
-    from textual.widgets import Input
-
     from coldmail.tui.modals.prompt_modal import PromptModal
 
     app = ColdmailApp(demo_ws, mode="campaigns")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-        for typed in ("spring", None, "first_touch, follow_up_1:soon"):
-            if typed:
-                app.screen.query_one(Input).value = typed
-            await pilot.press("enter")
-            await settle(pilot)
+        await _new_campaign(pilot, app, "spring", "first_touch, follow_up_1:soon")
         assert not isinstance(app.screen, PromptModal)
         messages = [n.message for n in app._notifications]
     assert any("follow_up_1:soon" in m and "TEMPLATE:DAYS" in m for m in messages), messages
