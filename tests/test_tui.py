@@ -290,8 +290,8 @@ async def test_create_a_campaign_and_export_a_request(demo_ws):
         await pilot.press("enter")  # the suggested steps
         await settle(pilot)
         assert await leave_out_campaign_variables(pilot) == [  # the shipped templates' optional ones
-            "Campaign variable topic (optional: Escape leaves it out)",
-            "Campaign variable value_proposition (optional: Escape leaves it out)"]
+            "Campaign variable topic (optional: Escape skips it)",
+            "Campaign variable value_proposition (optional: Escape skips it)"]
         await pilot.press("7")
         await settle(pilot)
         await pilot.press("e")

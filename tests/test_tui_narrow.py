@@ -441,7 +441,7 @@ async def test_a_new_campaign_asks_for_the_variables_its_templates_use(demo_ws):
                 await pilot.press("escape")  # the optional one is left out
             await settle(pilot)
         await settle(pilot, 6)
-    assert titles == ["Campaign variable offer (optional: Escape leaves it out)",
+    assert titles == ["Campaign variable offer (optional: Escape skips it)",
                       "Campaign variable topic (needed by its templates)"]
     context = campaigns.campaign_context(demo_ws, "autumn")
     assert context["topic"] == "cold-chain routes" and "offer" not in context

@@ -174,7 +174,7 @@ class CampaignsScreen(TableScreen):
                 return
             self._ask_variables(name, list_name, parts, rest, {**given, **({var: value} if value else {})})
 
-        hint = "needed by its templates" if required else "optional: Escape leaves it out"
+        hint = "needed by its templates" if required else "optional: Escape skips it"
         self.app.push_screen(PromptModal(f"Campaign variable {var} ({hint})", "one line, e.g. route planning"), got)
 
     def action_pause(self) -> None:
