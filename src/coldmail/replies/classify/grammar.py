@@ -140,6 +140,8 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
         r.first_at = 0
     counted = findings()
     last: Found | None = None  # the sentence before: what an "it" in this one refers to
+    asked: dict[str, set[int]] = {}  # the sentences that ask where the data came from, and what is held
+    counts: dict[str, int] = {}  # how many of each were found before this sentence
     for k, raw in enumerate(sentences):
         if r.first_at is None:
             if findings() > counted:
@@ -283,6 +285,11 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
                       and f.has("obtain") and not f.within("obtain", "hold"))
         if source and not which_held:
             requests.setdefault("source", []).append(source)
+        for kind in ("source", "access"):  # (WHAT + HOLD in a statement, "nowhere else held", asks nothing)
+            if kind in requests and len(requests[kind]) > counts.get(kind, 0) and (
+                    asks or kind == "source" or not requests[kind][-1].startswith("WHAT=")):
+                asked.setdefault(kind, set()).add(k)
+        counts = {kind: len(v) for kind, v in requests.items()}
         # opt-outs
         if f.has("negated"):
             r.human.append(f"NEGATED={f.word('negated')}")
@@ -359,8 +366,11 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
         opt = r.parts + opt
     if requests:
         kind = next(k for k in ("erasure", "source", "access") if k in requests)
-        if kind == "source" and any(p.startswith(("ACCESS=", "COPY=")) for p in requests.get("access", ())):
-            kind = "access"  # "a copy of my data under Art. 15, and its source": the access answer names the source
+        if kind == "source" and (any(p.startswith(("ACCESS=", "COPY=")) for p in requests.get("access", ()))
+                                 or asked.get("access", set()) - asked.get("source", set())):
+            # "a copy of my data under Art. 15, and its source"; "Where did you get my address? And what else
+            # do you hold on me?" asked in a sentence of its own: the access answer names the source too
+            kind = "access"
         r.intent = kind
         r.support = len(set(requests[kind]))
         r.parts = requests[kind] + [p for k, v in requests.items() if k != kind for p in v]
