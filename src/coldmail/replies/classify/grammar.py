@@ -142,7 +142,17 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
     last: Found | None = None  # the sentence before: what an "it" in this one refers to
     asked: dict[str, set[int]] = {}  # the sentences that ask where the data came from, and what is held
     counts: dict[str, int] = {}  # how many of each were found before this sentence
+    told: dict[str, set[int]] = {}  # the sentences each request was found in (-1: quoted ones)
+    seen: dict[str, int] = {}
+
+    def tell(k: int) -> None:  # the requests found since the last call were found in sentence k
+        for kind, v in requests.items():
+            if len(v) > seen.get(kind, 0):
+                told.setdefault(kind, set()).add(k)
+            seen[kind] = len(v)
+
     for k, raw in enumerate(sentences):
+        tell(k - 1)
         if r.first_at is None:
             if findings() > counted:
                 r.first_at = offsets[k - 1]
@@ -338,6 +348,7 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
             # "How many times do I have to say no? ... Stop.": a refusal said as a sentence of its own. (An
             # "Unsubscribe" line of its own is a signature's newsletter link as often: ACTION on nothing.)
             refusals.append(f"REFUSAL={plain(raw)!r} (a sentence of its own)")
+    tell(len(sentences) - 1)
     if r.first_at is None and findings() > counted:
         r.first_at = offsets[len(sentences) - 1]
     explicit = list(opt)  # said outright: ACTION on SELF, STOP on CONTACT ("remove me", "stop emailing me")
@@ -372,7 +383,8 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
             # do you hold on me?" asked in a sentence of its own: the access answer names the source too
             kind = "access"
         r.intent = kind
-        r.support = len(set(requests[kind]))
+        # "pursuant to Art. 15 ... a copy under Art. 15(3)": the same words in two sentences are two findings
+        r.support = max(len(set(requests[kind])), len(told.get(kind, ())))
         r.parts = requests[kind] + [p for k, v in requests.items() if k != kind for p in v]
         r.also_opt_out = bool(opt) and not deferral or kind == "erasure"
         r.found = set(requests) | ({"opt_out"} if r.also_opt_out else set())
