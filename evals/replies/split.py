@@ -48,7 +48,7 @@ def load(split: str | None = None) -> list[dict]:
 DEV = HERE.parent / "replies-dev"
 # The sets written after the rules, in the order they came.
 LATER = (DEV, HERE.parent / "replies-d3", HERE.parent / "replies-d4", HERE.parent / "replies-d5", HERE.parent / "replies-d6",
-         HERE.parent / "replies-d7", HERE.parent / "replies-d8", HERE.parent / "replies-d9")
+         HERE.parent / "replies-d7", HERE.parent / "replies-d8", HERE.parent / "replies-d9", HERE.parent / "replies-d10")
 
 
 def load_dev() -> list[dict]:
