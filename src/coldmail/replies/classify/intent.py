@@ -147,6 +147,11 @@ def classify_text(text: str, *, prior: str | None = None) -> Classification:
         parts = list(dict.fromkeys(reading.human))
         return Classification(ReplyKind.HUMAN, conf, new_text=text, language=lang, parts=parts,
                               why=f"{' + '.join(parts)} [{lang}]; {opinion}")
+    if intent == "source" and "access" in reading.found and probs.get("access", 0.0) > probs.get("source", 0.0):
+        # Both asked, and the rules' words cannot tell which is meant ("welche Daten haben Sie, woher?"): the
+        # model decides, and only towards access, whose answer (Art. 15) names the source as well
+        intent = "access"
+        reading.parts = [*reading.parts, "(source and access both asked: the model reads access)"]
     vetoed = model is not None and probs.get("human", 0.0) >= model.veto
     # The model is sure of another request ("who gave you my data? delete it" read only as a source question).
     others = [k for k in _REQUESTS if k not in reading.found | {intent}]  # not what the rules found beside it
