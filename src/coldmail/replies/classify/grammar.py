@@ -60,6 +60,13 @@ class Reading:
     held: str = ""  # an opt-out said outright but held back by a deferral or polite words beside it
 
     @property
+    def ways(self) -> int:
+        """How many different ways an opt-out is said: a bare refusal, a removal, a stop, a negated
+        contact ("No thanks. Stop emailing me." says it two ways)."""
+        heads = {p.split("=")[0].split(" ")[0].replace("NEGATED", "NEGATION") for p in self.parts}
+        return len(heads & {"REFUSAL", "ACTION", "STOP", "NEGATION"})
+
+    @property
     def why(self) -> str:
         return "; ".join(self.parts or self.human or self.blocked)
 
