@@ -102,8 +102,9 @@ MISSED = 10  # what an objection acted on as something else costs, against one r
 VETO_CEILING = 0.85
 # An opt-out said two ways ("Not interested. Please take me off your list.") is held back for a person
 # only by a model this sure it is a person's ordinary reply (and never below `veto`). Chosen on the
-# out-of-fold predictions over train + d2..d10 (session 17): of 991 such readings, 5 genuine replies;
-# at 0.48, 42 right opt-outs went to review beside those 5, at 0.70 7 do, and the 5 (0.77 and up) still do.
+# out-of-fold predictions over train + d2..d10 (session 17, two trainings): of 927 such readings, 4 are
+# genuine replies; at 0.48, 39-41 right opt-outs went to review beside those 4, at 0.70 7-10 do, and the
+# 4 (0.76 and up) still do.
 VETO_TWICE = 0.70
 # "human" needs the model to lean the same way: below an even chance of a person's reply, it does not,
 # whatever the costs say (fixed before any held-out run).

@@ -62,8 +62,16 @@ class Reading:
     @property
     def ways(self) -> int:
         """How many different ways an opt-out is said: a bare refusal, a removal, a stop, a negated
-        contact ("No thanks. Stop emailing me." says it two ways)."""
-        heads = {p.split("=")[0].split(" ")[0].replace("NEGATED", "NEGATION") for p in self.parts}
+        contact ("No thanks. Stop emailing me." says it two ways; "nesūtiet", one word read as a negated
+        contact and as a refusal, one way)."""
+        heads: set[str] = set()
+        words: set[str] = set()
+        for p in self.parts:
+            head, _, rest = p.partition("=")
+            word = rest.split(" + ")[0].split(" (")[0]
+            if word not in words:
+                words.add(word)
+                heads.add(head.split(" ")[0].replace("NEGATED", "NEGATION"))
         return len(heads & {"REFUSAL", "ACTION", "STOP", "NEGATION"})
 
     @property
