@@ -799,8 +799,8 @@ def test_a_formal_request_citing_the_article_twice_counts_two_findings():
 
 
 def test_an_erasure_request_that_also_objects_counts_the_objection():
-    reading = read_reply("Please delete my personal data. And stop emailing me.", lexicon("en"))
-    plain = read_reply("Please delete my personal data.", lexicon("en"))
+    reading = read_reply("I request the erasure of my personal data. And stop emailing me.", lexicon("en"))
+    plain = read_reply("I request the erasure of my personal data.", lexicon("en"))
     assert reading.intent == plain.intent == "erasure"
     assert reading.support == plain.support + 1
 

@@ -399,8 +399,10 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
             kind = "access"
         r.intent = kind
         # "pursuant to Art. 15 ... a copy under Art. 15(3)": the same words in two sentences are two findings
-        # (an erasure request that also objects or says "stop writing" says the same twice)
-        r.support = max(len(set(requests[kind])), len(told.get(kind, ()))) + (kind == "erasure" and bool(opt))
+        # (an erasure request that also says "stop writing" or "I object" says the same twice; not its own
+        # verb read again as a removal, "delete my data" as ERASE on SELF)
+        objects = any(p.startswith(("STOP=", "REFUSAL=", "NEGATION ", "NEGATED ")) for p in opt)
+        r.support = max(len(set(requests[kind])), len(told.get(kind, ()))) + (kind == "erasure" and objects)
         r.parts = requests[kind] + [p for k, v in requests.items() if k != kind for p in v]
         r.also_opt_out = bool(opt) and not deferral or kind == "erasure"
         r.found = set(requests) | ({"opt_out"} if r.also_opt_out else set())
