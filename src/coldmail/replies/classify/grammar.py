@@ -60,6 +60,21 @@ class Reading:
     held: str = ""  # an opt-out said outright but held back by a deferral or polite words beside it
 
     @property
+    def ways(self) -> int:
+        """How many different ways an opt-out is said: a bare refusal, a removal, a stop, a negated
+        contact ("No thanks. Stop emailing me." says it two ways; "nesūtiet", one word read as a negated
+        contact and as a refusal, one way)."""
+        heads: set[str] = set()
+        words: set[str] = set()
+        for p in self.parts:
+            head, _, rest = p.partition("=")
+            word = rest.split(" + ")[0].split(" (")[0]
+            if word not in words:
+                words.add(word)
+                heads.add(head.split(" ")[0].replace("NEGATED", "NEGATION"))
+        return len(heads & {"REFUSAL", "ACTION", "STOP", "NEGATION"})
+
+    @property
     def why(self) -> str:
         return "; ".join(self.parts or self.human or self.blocked)
 
@@ -140,7 +155,19 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
         r.first_at = 0
     counted = findings()
     last: Found | None = None  # the sentence before: what an "it" in this one refers to
+    asked: dict[str, set[int]] = {}  # the sentences that ask where the data came from, and what is held
+    counts: dict[str, int] = {}  # how many of each were found before this sentence
+    told: dict[str, set[int]] = {}  # the sentences each request was found in (-1: quoted ones)
+    seen: dict[str, int] = {}
+
+    def tell(k: int) -> None:  # the requests found since the last call were found in sentence k
+        for kind, v in requests.items():
+            if len(v) > seen.get(kind, 0):
+                told.setdefault(kind, set()).add(k)
+            seen[kind] = len(v)
+
     for k, raw in enumerate(sentences):
+        tell(k - 1)
         if r.first_at is None:
             if findings() > counted:
                 r.first_at = offsets[k - 1]
@@ -283,6 +310,11 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
                       and f.has("obtain") and not f.within("obtain", "hold"))
         if source and not which_held:
             requests.setdefault("source", []).append(source)
+        for kind in ("source", "access"):  # (WHAT + HOLD in a statement, "nowhere else held", asks nothing)
+            if kind in requests and len(requests[kind]) > counts.get(kind, 0) and (
+                    asks or kind == "source" or not requests[kind][-1].startswith("WHAT=")):
+                asked.setdefault(kind, set()).add(k)
+        counts = {kind: len(v) for kind, v in requests.items()}
         # opt-outs
         if f.has("negated"):
             r.human.append(f"NEGATED={f.word('negated')}")
@@ -331,6 +363,7 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
             # "How many times do I have to say no? ... Stop.": a refusal said as a sentence of its own. (An
             # "Unsubscribe" line of its own is a signature's newsletter link as often: ACTION on nothing.)
             refusals.append(f"REFUSAL={plain(raw)!r} (a sentence of its own)")
+    tell(len(sentences) - 1)
     if r.first_at is None and findings() > counted:
         r.first_at = offsets[len(sentences) - 1]
     explicit = list(opt)  # said outright: ACTION on SELF, STOP on CONTACT ("remove me", "stop emailing me")
@@ -359,10 +392,17 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
         opt = r.parts + opt
     if requests:
         kind = next(k for k in ("erasure", "source", "access") if k in requests)
-        if kind == "source" and any(p.startswith(("ACCESS=", "COPY=")) for p in requests.get("access", ())):
-            kind = "access"  # "a copy of my data under Art. 15, and its source": the access answer names the source
+        if kind == "source" and (any(p.startswith(("ACCESS=", "COPY=")) for p in requests.get("access", ()))
+                                 or asked.get("access", set()) - asked.get("source", set())):
+            # "a copy of my data under Art. 15, and its source"; "Where did you get my address? And what else
+            # do you hold on me?" asked in a sentence of its own: the access answer names the source too
+            kind = "access"
         r.intent = kind
-        r.support = len(set(requests[kind]))
+        # "pursuant to Art. 15 ... a copy under Art. 15(3)": the same words in two sentences are two findings
+        # (an erasure request that also says "stop writing" or "I object" says the same twice; not its own
+        # verb read again as a removal, "delete my data" as ERASE on SELF)
+        objects = any(p.startswith(("STOP=", "REFUSAL=", "NEGATION ", "NEGATED ")) for p in opt)
+        r.support = max(len(set(requests[kind])), len(told.get(kind, ()))) + (kind == "erasure" and objects)
         r.parts = requests[kind] + [p for k, v in requests.items() if k != kind for p in v]
         r.also_opt_out = bool(opt) and not deferral or kind == "erasure"
         r.found = set(requests) | ({"opt_out"} if r.also_opt_out else set())

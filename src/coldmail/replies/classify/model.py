@@ -25,6 +25,7 @@ class Model:
     veto: float  # the "human" probability from which a request the rules found waits for review
     differ: float = 1.01  # the probability of ANOTHER request or opt-out from which the rules' one waits for review
     agree: float = 0.5  # the "human" probability a rules' "human" reading needs to be acted on (chosen on train)
+    veto_twice: float | None = None  # the veto of an opt-out said two ways ("no thanks, stop emailing me"); None: `veto`
 
     def __post_init__(self) -> None:
         from sklearn.feature_extraction import FeatureHasher
@@ -80,4 +81,4 @@ def load(path: Path = MODEL_PATH) -> Model | None:
         return Model(vectorizer(config), data["idf"].astype("float64"), data["coef"].astype("float64"),
                      data["intercept"].astype("float64"), tuple(config["labels"]), float(config["cutoff"]),
                      float(config.get("veto", 1.01)), float(config.get("differ", 1.01)),
-                     float(config.get("agree", 0.5)))
+                     float(config.get("agree", 0.5)), config.get("veto_twice"))
