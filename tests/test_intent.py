@@ -850,3 +850,42 @@ def test_off_the_cc_is_a_routing_request_not_an_opt_out(lang, text):
 def test_i_did_not_say_not_interested_is_no_refusal(lang, text):
     reading = read_reply(text, lexicon(lang))
     assert reading.intent != "opt_out", reading.parts
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("den mas endiaferei, eimaste mikri oikogeneiaki monada. parakalw mi mou ksanasteilete", "opt_out"),
+    ("Zdravstvuyte. Pozhaluysta, ne pishite mne bolshe.", "opt_out"),
+    ("Molya, ne mi pishete poveche.", "opt_out"),
+])
+def test_greek_and_cyrillic_typed_in_latin_letters_are_read(text, intent):
+    from coldmail.replies.classify.intent import read
+
+    reading = read(text)
+    assert reading.intent == intent and reading.latin, reading.parts
+    assert "typed in Latin letters" in " ".join(reading.parts)
+
+
+def test_a_latin_skeleton_reading_is_acted_on_only_where_the_model_agrees(monkeypatch):
+    from coldmail.replies.classify import intent
+
+    text = "Zdravstvuyte. Pozhaluysta, ne pishite mne bolshe."
+    monkeypatch.setattr(intent, "load_model", lambda: _Sure("source", 0.5))
+    r = classify_text(text)
+    assert r.kind == "opt_out" and r.confidence < REVIEW_THRESHOLD, r.why
+    monkeypatch.setattr(intent, "load_model", lambda: _Sure("opt_out", 0.9))
+    assert classify_text(text).confidence >= REVIEW_THRESHOLD
+
+
+def test_the_skeletons_of_a_native_word_and_its_latin_spellings_meet():
+    from coldmail.replies.classify.translit import from_native, skeleton
+
+    assert {skeleton(w, "greek") for w in ("efharisto", "euxaristw", "eyxaristo")} == {from_native("ευχαριστώ", "greek")}
+    assert {skeleton(w, "cyrillic") for w in ("pozhaluysta", "pozhalujsta")} == {from_native("пожалуйста", "cyrillic")}
+    assert skeleton("Hello, world!", "greek").endswith("!")  # punctuation and spacing stay
+
+
+def test_a_reply_a_latin_language_reads_is_not_read_as_a_skeleton():
+    from coldmail.replies.classify.intent import read
+
+    reading = read("Thanks, sounds interesting. Can we talk on Tuesday?")
+    assert not reading.latin and reading.intent == "human"

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
 
 from coldmail.replies.classify.lexicon import Lexicon, plain, whole_line
 from coldmail.replies.classify.parts import Found, label, wanted
+from coldmail.replies.classify.reading import Reading
 from coldmail.replies.classify.sentences import numbered, read
 
 WHERE_BEFORE = 8  # words from WHERE to its verb, in one clause, in a sentence that does not ask
@@ -39,44 +39,6 @@ _DOMAIN = re.compile(r"(?<![\w.+-])@[\w-]+(?:\.[\w-]+)+")
 
 
 _QUESTION_MARKS = ("?", "？", "؟", "\u037e")  # Latin, full-width (zh, ja), Arabic, Greek (its own code point)
-
-
-@dataclass
-class Reading:
-    """What the rules found in one language: the intent, and the parts that made it."""
-
-    lang: str
-    intent: str | None = None  # opt_out, erasure, source, access, human, or None (nothing found)
-    also_opt_out: bool = False
-    company_wide: bool = False
-    parts: list[str] = field(default_factory=list)  # e.g. "ACTION=remove + SELF=me"
-    human: list[str] = field(default_factory=list)  # positive evidence of a person's reply
-    blocked: list[str] = field(default_factory=list)  # what stopped an opt-out (negation, deferral...)
-    hits: int = 0  # how many parts were found at all (to rank languages)
-    conflict: str = ""  # another candidate language's reading that finds a person's ordinary reply instead
-    support: int = 0  # how many separate findings make the intent (a formal request repeats itself)
-    found: set[str] = field(default_factory=set)  # every request and opt-out found, the intent's and beside it
-    first_at: int | None = None  # words before the sentence of the first finding (a request up top, or below)
-    held: str = ""  # an opt-out said outright but held back by a deferral or polite words beside it
-
-    @property
-    def ways(self) -> int:
-        """How many different ways an opt-out is said: a bare refusal, a removal, a stop, a negated
-        contact ("No thanks. Stop emailing me." says it two ways; "nesūtiet", one word read as a negated
-        contact and as a refusal, one way)."""
-        heads: set[str] = set()
-        words: set[str] = set()
-        for p in self.parts:
-            head, _, rest = p.partition("=")
-            word = rest.split(" + ")[0].split(" (")[0]
-            if word not in words:
-                words.add(word)
-                heads.add(head.split(" ")[0].replace("NEGATED", "NEGATION"))
-        return len(heads & {"REFUSAL", "ACTION", "STOP", "NEGATION"})
-
-    @property
-    def why(self) -> str:
-        return "; ".join(self.parts or self.human or self.blocked)
 
 
 def _referred(f: Found, before: Found | None) -> tuple[str, str] | None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 
+from coldmail.replies.classify import translit
 from coldmail.replies.classify.grammar import Reading, first_sentence, read_reply
 from coldmail.replies.classify.language import SHORT, candidates
 from coldmail.replies.classify.lexicon import WHOLE_WORDS, languages, lexicon, whole_line
@@ -91,6 +92,17 @@ def read(text: str, prior: str | None = None) -> Reading:
                     best = typo
                     readings.append(best)
                     break
+    if all(r.intent is None for r in readings) and translit.latin_only(text):
+        # "parakalw mi mou ksanasteilete", "pozhaluysta ne pishite mne": Greek or Cyrillic typed in Latin
+        # letters, which no language reads. The lexicon whose skeleton finds the most parts, if it finds
+        # a request or an opt-out (its "human" evidence is not taken: a skeleton loses letters).
+        found = [r for lang, family in translit.FAMILY.items() if (lex := lexicon(f"{lang}-latn")) is not None
+                 and (r := read_reply(translit.skeleton(text, family), lex)).intent in _REQUESTS]
+        if found:
+            best = max(found, key=lambda r: r.hits)
+            best.latin = True
+            best.parts = [*best.parts, f"(read as {best.lang} typed in Latin letters)"]
+            readings.append(best)
     if (best is not None and best.intent == "human" and readings and best is not readings[0]
             and readings[0].intent is None and len(text) >= SHORT):
         # The detected language finds nothing, and a runner-up's words read as a person's ("Koppel", a
@@ -167,7 +179,9 @@ def classify_text(text: str, *, prior: str | None = None) -> Classification:
     # up another reminder"), and the model's veto still holds one it reads as a person's answer.
     up_top = reading.first_at is not None and reading.first_at <= LONG // 2
     long = len(text.split()) > LONG and not (reading.support >= 2 and up_top) and intent != "opt_out"
-    conf = DISAGREE if vetoed or differs or long or reading.conflict else ACT
+    # Read through a skeleton of its letters, the reply is acted on only where the model reads the same
+    latin = reading.latin and not (label == intent or label == "erasure" and intent == "opt_out")
+    conf = DISAGREE if vetoed or differs or long or reading.conflict or latin else ACT
     why = (f"{' | '.join(reading.parts)} [{lang}]; {opinion}" + ("; long reply" if long else "")
            + (f"; the model reads {other}" if differs and other != label else "")
            + (f"; but {reading.conflict}" if reading.conflict else ""))

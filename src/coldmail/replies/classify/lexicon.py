@@ -298,12 +298,27 @@ def settings(lang: str, meta: dict[str, str]) -> Lexicon:
 
 @functools.cache
 def lexicon(lang: str) -> Lexicon | None:
-    """The compiled lexicon of a language, or None if there is no file for it."""
-    path = LEXICON_DIR / f"{lang}.txt"
-    if not path.exists():
+    """The compiled lexicon of a language, or None if there is no file for it. `el-latn`, `ru-latn`...:
+    the language's lexicon for replies typed in Latin letters (translit.py), entries as skeletons."""
+    base, _, latin = lang.partition("-")
+    path = LEXICON_DIR / f"{base}.txt"
+    if not path.exists() or latin and latin != "latn":
         return None
     meta, entries = read_file(path)
-    lex = settings(lang, meta)
+    if latin:
+        from coldmail.replies.classify.translit import FAMILY, from_native
+
+        if base not in FAMILY:
+            return None
+        family = FAMILY[base]
+        # ("www" folds to "o", the Greek article: an entry of fewer than two letters would match anywhere)
+        folded = {part: [("=" if e.startswith("=") else "") + from_native(e.lstrip("="), family) for e in items]
+                  for part, items in entries.items()}
+        entries = {part: [e for e in items if sum(ch.isalpha() for ch in e) >= 2] for part, items in folded.items()}
+        meta = {**{k: v for k, v in meta.items() if k not in ("lemma", "script")},
+                **{k: " ".join(from_native(w, family) for w in meta[k].split())
+                   for k in ("clitics", "possessives", "yours", "subjects") if k in meta}}
+    lex = settings(base, meta)
     negations = sorted({_fold_word(e) for e in entries.get("negation", []) if e.isalpha() or "'" in e}, key=len, reverse=True)
     if negations and not lex.chars:
         lex.gap = r"(?:(?!(?:" + "|".join(map(re.escape, negations)) + r") )\S+ ){0,3}"
