@@ -834,20 +834,15 @@ def test_an_opt_out_said_two_ways_needs_a_surer_veto(monkeypatch, p_human, acted
 
 
 @pytest.mark.parametrize("lang, text", [
+    # off the cc: a routing request, not an opt-out
     ("en", "Please take me off cc, Marco Bellini leads this now. Send your proposal to him."),
     ("el", "Βγάλτε με από την κοινοποίηση, σας παρακαλώ. Στείλτε την πρότασή σας στον Μάρκο."),
     ("de", "Bitte nehmen Sie mich aus CC, Herr Weber ist jetzt zuständig."),
-])
-def test_off_the_cc_is_a_routing_request_not_an_opt_out(lang, text):
-    reading = read_reply(text, lexicon(lang))
-    assert reading.intent != "opt_out", reading.parts
-
-
-@pytest.mark.parametrize("lang, text", [
+    # "I didn't say I'm not interested": no refusal
     ("en", "I didn't say I'm not interested, only that it's expensive."),
     ("hu", "Azt nem mondtam, hogy nem érdekel, csak hogy drága."),
 ])
-def test_i_did_not_say_not_interested_is_no_refusal(lang, text):
+def test_look_alikes_of_session_17_are_no_opt_out(lang, text):
     reading = read_reply(text, lexicon(lang))
     assert reading.intent != "opt_out", reading.parts
 
