@@ -36,6 +36,9 @@ ACT_HUMAN = 0.9  # positive evidence of a person's reply, and the model sees no 
 DISAGREE = 0.6  # below REVIEW_THRESHOLD: a person decides
 NOTHING_FOUND = 0.3
 LONG = 80  # words
+# A reply read as Greek or Cyrillic typed in Latin letters is acted on only if the model is this sure of
+# the same reading (a skeleton loses letters: "email" in an English reply folds like a Greek loanword)
+LATIN_SURE = 0.75
 SHORT_WORDS = 3  # a reply of this many words or fewer is read in every language if its own find nothing
 _PRIORITY = {"erasure": 0, "source": 1, "access": 2, "opt_out": 3, "human": 4, None: 5}
 _REQUESTS = ("opt_out", "erasure", "source", "access")
@@ -179,8 +182,9 @@ def classify_text(text: str, *, prior: str | None = None) -> Classification:
     # up another reminder"), and the model's veto still holds one it reads as a person's answer.
     up_top = reading.first_at is not None and reading.first_at <= LONG // 2
     long = len(text.split()) > LONG and not (reading.support >= 2 and up_top) and intent != "opt_out"
-    # Read through a skeleton of its letters, the reply is acted on only where the model reads the same
-    latin = reading.latin and not (label == intent or label == "erasure" and intent == "opt_out")
+    # Read through a skeleton of its letters, the reply is acted on only where the model is sure of the same
+    latin = reading.latin and not ((label == intent or label == "erasure" and intent == "opt_out")
+                                   and probs[label] >= LATIN_SURE)
     conf = DISAGREE if vetoed or differs or long or reading.conflict or latin else ACT
     why = (f"{' | '.join(reading.parts)} [{lang}]; {opinion}" + ("; long reply" if long else "")
            + (f"; the model reads {other}" if differs and other != label else "")

@@ -312,7 +312,11 @@ def lexicon(lang: str) -> Lexicon | None:
             return None
         family = FAMILY[base]
         # ("www" folds to "o", the Greek article: an entry of fewer than two letters would match anywhere)
-        folded = {part: [("=" if e.startswith("=") else "") + from_native(e.lstrip("="), family) for e in items]
+        # (not the English loanwords a lexicon holds as written, "email", "newsletter": an English reply
+        # holds them too; its own translit entries, "pishete", stay)
+        english = {e.lstrip("=").lower() for items in read_file(LEXICON_DIR / "en.txt")[1].values() for e in items}
+        folded = {part: [("=" if e.startswith("=") else "") + from_native(e.lstrip("="), family) for e in items
+                         if not (e.isascii() and e.lstrip("=").lower() in english)]
                   for part, items in entries.items()}
         entries = {part: [e for e in items if sum(ch.isalpha() for ch in e) >= 2] for part, items in folded.items()}
         meta = {**{k: v for k, v in meta.items() if k not in ("lemma", "script")},
