@@ -117,15 +117,17 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
         r.first_at = 0
     counted = findings()
     last: Found | None = None  # the sentence before: what an "it" in this one refers to
-    asked: dict[str, set[int]] = {}  # the sentences that ask where the data came from, and what is held
-    counts: dict[str, int] = {}  # how many of each were found before this sentence
     told: dict[str, set[int]] = {}  # the sentences each request was found in (-1: quoted ones)
     seen: dict[str, int] = {}
+    questions: set[int] = set()  # the sentences that ask
+    held_asked: set[int] = set()  # the sentences that ask what is held (not a WHAT + HOLD statement only)
 
     def tell(k: int) -> None:  # the requests found since the last call were found in sentence k
         for kind, v in requests.items():
-            if len(v) > seen.get(kind, 0):
+            if new := v[seen.get(kind, 0):]:
                 told.setdefault(kind, set()).add(k)
+                if kind == "access" and (k in questions or not all(p.startswith("WHAT=") for p in new)):
+                    held_asked.add(k)  # (not "nowhere else held", a WHAT + HOLD that asks nothing)
             seen[kind] = len(v)
 
     for k, raw in enumerate(sentences):
@@ -139,6 +141,8 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
         f = Found(read(raw, lex), lex)
         before, last = last, f
         asks = any(q in raw for q in _QUESTION_MARKS + lex.question_marks)
+        if asks:
+            questions.add(k)
         f.drop_inside("human", "refusal", "negated", "polite", "negation")
         f.drop_inside("deferral", "refusal")  # "not now, not ever", "weder jetzt noch später": no "later"
         if lex.clitics and not f.has("self"):  # "quítame", "toglieteci", "neħħuni": the pronoun is on the verb
@@ -272,11 +276,6 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
                       and f.has("obtain") and not f.within("obtain", "hold"))
         if source and not which_held:
             requests.setdefault("source", []).append(source)
-        for kind in ("source", "access"):  # (WHAT + HOLD in a statement, "nowhere else held", asks nothing)
-            if kind in requests and len(requests[kind]) > counts.get(kind, 0) and (
-                    asks or kind == "source" or not requests[kind][-1].startswith("WHAT=")):
-                asked.setdefault(kind, set()).add(k)
-        counts = {kind: len(v) for kind, v in requests.items()}
         # opt-outs
         if f.has("negated"):
             r.human.append(f"NEGATED={f.word('negated')}")
@@ -355,7 +354,7 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
     if requests:
         kind = next(k for k in ("erasure", "source", "access") if k in requests)
         if kind == "source" and (any(p.startswith(("ACCESS=", "COPY=")) for p in requests.get("access", ()))
-                                 or asked.get("access", set()) - asked.get("source", set())):
+                                 or held_asked - told.get("source", set())):
             # "a copy of my data under Art. 15, and its source"; "Where did you get my address? And what else
             # do you hold on me?" asked in a sentence of its own: the access answer names the source too
             kind = "access"

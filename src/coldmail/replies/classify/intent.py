@@ -168,9 +168,8 @@ def classify_text(text: str, *, prior: str | None = None) -> Classification:
         intent = "access"
         reading.parts = [*reading.parts, "(source and access both asked: the model reads access)"]
     # An opt-out said two ways ("Not interested. Take me off your list.") is vetoed only by a surer model
-    veto = model.veto_twice if model is not None and model.veto_twice and intent == "opt_out" and reading.ways >= 2 else (
-        model.veto if model is not None else 1.01)
-    vetoed = model is not None and probs.get("human", 0.0) >= veto
+    vetoed = model is not None and probs.get("human", 0.0) >= (
+        model.veto_twice if model.veto_twice and intent == "opt_out" and reading.ways >= 2 else model.veto)
     # The model is sure of another request ("who gave you my data? delete it" read only as a source question).
     others = [k for k in _REQUESTS if k not in reading.found | {intent}]  # not what the rules found beside it
     other = max(others, key=lambda k: probs.get(k, 0.0)) if probs and others else None

@@ -297,6 +297,12 @@ def settings(lang: str, meta: dict[str, str]) -> Lexicon:
 
 
 @functools.cache
+def _english_entries() -> frozenset[str]:
+    """en.txt's entries, lower case (read once for the four lexicons typed in Latin letters)."""
+    return frozenset(e.lstrip("=").lower() for items in read_file(LEXICON_DIR / "en.txt")[1].values() for e in items)
+
+
+@functools.cache
 def lexicon(lang: str) -> Lexicon | None:
     """The compiled lexicon of a language, or None if there is no file for it. `el-latn`, `ru-latn`...:
     the language's lexicon for replies typed in Latin letters (translit.py), entries as skeletons."""
@@ -306,19 +312,12 @@ def lexicon(lang: str) -> Lexicon | None:
         return None
     meta, entries = read_file(path)
     if latin:
-        from coldmail.replies.classify.translit import FAMILY, from_native
+        from coldmail.replies.classify.translit import FAMILY, from_native, latin_entries
 
         if base not in FAMILY:
             return None
         family = FAMILY[base]
-        # ("www" folds to "o", the Greek article: an entry of fewer than two letters would match anywhere)
-        # (not the English loanwords a lexicon holds as written, "email", "newsletter": an English reply
-        # holds them too; its own translit entries, "pishete", stay)
-        english = {e.lstrip("=").lower() for items in read_file(LEXICON_DIR / "en.txt")[1].values() for e in items}
-        folded = {part: [("=" if e.startswith("=") else "") + from_native(e.lstrip("="), family) for e in items
-                         if not (e.isascii() and e.lstrip("=").lower() in english)]
-                  for part, items in entries.items()}
-        entries = {part: [e for e in items if sum(ch.isalpha() for ch in e) >= 2] for part, items in folded.items()}
+        entries = {part: latin_entries(items, family, _english_entries()) for part, items in entries.items()}
         meta = {**{k: v for k, v in meta.items() if k not in ("lemma", "script")},
                 **{k: " ".join(from_native(w, family) for w in meta[k].split())
                    for k in ("clitics", "possessives", "yours", "subjects") if k in meta}}

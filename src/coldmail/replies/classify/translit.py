@@ -77,3 +77,18 @@ def from_native(text: str, family: str) -> str:
     if family == "greek":
         folded = folded.replace("ξ", "κσ").replace("ψ", "πσ")  # anyascii's "x" is χ's letter in Greeklish
     return skeleton(anyascii(folded), family)
+
+
+def latin_entries(entries: list[str], family: str, english: frozenset[str]) -> list[str]:
+    """A part's entries as skeletons ("=" kept). Not the English loanwords a lexicon holds as written
+    ("email", "newsletter": an English reply holds them too; its own translit entries, "pishete",
+    stay), nor an entry that folds to fewer than two letters ("www" folds to "o", the Greek article)."""
+    out = []
+    for entry in entries:
+        word = entry.lstrip("=")
+        if word.isascii() and word.lower() in english:
+            continue
+        folded = from_native(word, family)
+        if sum(ch.isalpha() for ch in folded) >= 2:
+            out.append(("=" if entry.startswith("=") else "") + folded)
+    return out
