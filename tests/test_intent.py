@@ -275,9 +275,11 @@ def test_a_refusal_at_the_end_of_a_long_reply_is_not_held_for_its_length():
 @pytest.mark.parametrize("text", [
     "Bitte löschen Sie die Mail, ich habe die falsche Datei angehängt.",
     "Kan I fjerne vandmærket, så jeg kan vise videoen til direktionen?",
+    "Bitte die Excel-Datei sofort löschen. Die richtige Datei mit den anonymisierten Namen schicke ich gleich.",
 ])
-def test_the_writer_as_the_subject_of_a_later_clause_is_not_what_is_removed(text):
-    # [meta] subjects: "ich", "jeg" name who attached the file or shows the video, not who is removed
+def test_the_writer_as_a_subject_after_the_verb_is_not_what_is_removed(text):
+    # [meta] subjects: "ich", "jeg" name who attached the file, shows the video or sends the file (after
+    # the verb, in its clause or a later one), not who is removed or erased
     assert not suppresses(classify_text(text)), classify_text(text).why
 
 

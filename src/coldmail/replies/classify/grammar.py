@@ -204,7 +204,7 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
             elif f.has("self") and f.has("store"):  # "delete me from your CRM", not only from the list
                 requests.setdefault("erasure", []).append(
                     f"{label('erase', f)} + {label('self', f)} + {label('store', f)}")
-            elif f.has("self") and not f.has("channel") and not f.within("erase", "action"):
+            elif f.has("self") and not f.has("channel") and not f.within("erase", "action") and not f.subject_after("erase"):
                 # "Forget this address", "vergessen Sie diese Adresse": a verb that only destroys data
                 # (not also "remove from", like "delete"), on the writer, and no list named: erasure
                 requests.setdefault("erasure", []).append(f"{label('erase', f)} + {label('self', f)}")

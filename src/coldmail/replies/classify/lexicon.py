@@ -65,7 +65,7 @@ class Lexicon:
     clitics: tuple[str, ...] = ()  # object pronouns written onto the verb: "toglieteci", "quítame", "neħħuni"
     possessives: frozenset[str] = frozenset()  # SELF words that own a noun: "my", "unsere" (`Found.owned`)
     yours: frozenset[str] = frozenset()  # the reader's: "your", "Ihre", "σας" (`Found.yours`)
-    subjects: frozenset[str] = frozenset()  # SELF words that are the writer as a subject: "ich", "jeg" (`Found.subject_after`)
+    subjects: frozenset[str] = frozenset()  # SELF words that are the writer as a subject: "ich", "jeg" (`Found.subject_after`: a subject after the verb is not what it removes or erases)
     question_marks: tuple[str, ...] = ()  # the language's own, beside "?": Greek writers type ";"
     surface: dict[str, re.Pattern] = field(default_factory=dict)
     lemmas: dict[str, re.Pattern] = field(default_factory=dict)

@@ -155,15 +155,15 @@ class Found:
         return any(apart(a, x) <= clauses for a, _, _ in self.spans.get(part, ()) for x, _, _ in self.spans.get(other, ()))
 
     def subject_after(self, verb: str) -> bool:
-        """The writer is named only as the subject of a later clause than every match of `verb`
-        ([meta] subjects): "Bitte löschen Sie die Mail, ich habe die falsche Datei angehängt" deletes a
-        message, and "ich" is who attached it. Not "Ich möchte gelöscht werden", where "ich" comes first.
-        `chars` scripts have no clauses."""
+        """The writer is named only as a subject after every match of `verb` ([meta] subjects), in its
+        clause or a later one: "Bitte löschen Sie die Mail, ich habe die falsche Datei angehängt" deletes
+        a message, and "ich" is who attached it; "Die Datei mit den anonymisierten Namen schicke ich" names
+        who sends, not who is erased. Not "Ich möchte gelöscht werden", where "ich" comes first. `chars`
+        scripts have no words to order."""
         if self.lex.chars or not self.lex.subjects or not self.has("self") or not self.has(verb):
             return False
-        of = self.s.clauses
-        first = min(of[a] for a, _, _ in self.spans[verb])
-        return all(a == b and w in self.lex.subjects and of[a] > first for a, b, w in self.spans["self"])
+        first = min(a for a, _, _ in self.spans[verb])
+        return all(a == b and w in self.lex.subjects and a > first for a, b, w in self.spans["self"])
 
     def ordered(self, *parts: str) -> bool:
         """Some match of each part follows some match of the one before, in word order."""
