@@ -886,3 +886,10 @@ def test_a_reply_a_latin_language_reads_is_not_read_as_a_skeleton():
 
     reading = read("Thanks, sounds interesting. Can we talk on Tuesday?")
     assert not reading.latin and reading.intent == "human"
+
+
+def test_a_question_mark_found_by_a_runner_up_does_not_change_the_replys_language():
+    # Turkish, its source question half found: Arabic and Bulgarian read only "a question" in it
+    r = classify_text("Mail adresimi bir yerden satın mı aldınız? Bu adres sadece geçen yılki fuar "
+                      "kataloğunda vardı, başka hiçbir yerde paylaşmadım.")
+    assert r.language == "tr" and r.confidence <= REVIEW_THRESHOLD, (r.language, r.why)

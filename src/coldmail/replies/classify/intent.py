@@ -21,6 +21,7 @@ The decision:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from coldmail.replies.classify import translit
@@ -129,6 +130,11 @@ def read(text: str, prior: str | None = None) -> Reading:
         other = next((r for r in ahead if r.intent == "human" and not set(r.human) <= {"QUESTION", "QUOTED"}), None)
         if other is not None:
             best.conflict = f"{other.lang} reads {' + '.join(dict.fromkeys(other.human))}"
+    if (best is not None and best.intent == "human" and set(best.human) <= {"QUESTION", "QUOTED"}
+            and readings and best is not readings[0] and readings[0].intent is None):
+        # A question mark is all a runner-up found, and the detected language nothing: the reply is still
+        # in the detected language (a Turkish question whose parts are half found is not Arabic)
+        best = dataclasses.replace(best, lang=readings[0].lang)
     return best or Reading(lang=(langs or [""])[0])
 
 
