@@ -90,3 +90,31 @@ def test_a_workspace_can_replace_one_languages_answer(ws, tmp_path):
     assert render_answer(ws, request).text == f"Subject: Nasz tekst\n\nDzień dobry, {address('pl')}.\n"
     other = render_answer(ws, request, language="cs").text  # the other languages keep the shipped text
     assert other.startswith("Subject: " + i18n.words("cs", "answers")["objection_subject"])
+
+
+def test_an_answer_is_in_the_language_the_request_was_written_in(tmp_path):
+    from coldmail.privacy.requests import open_request
+
+    ws = make_ws(tmp_path / "ws")
+    csv = write_csv(tmp_path / "c.csv", "email,first_name,company,country,source,justification\n"
+                    "claire@firm.example,Claire,Firm,FR,company website,Leads operations\n"
+                    "bia@firm.example,Bia,Firm,BR,company website,Leads operations\n"
+                    "jan@firm.example,Jan,Firm,NL,company website,Leads operations\n")
+    import_csv(ws, path=csv, list_name="ops", purpose="route-planning software", source_public=True)
+    ids = {}
+    with session_scope(ws.engine) as s:
+        for email, read_in in (("claire@firm.example", "en"), ("bia@firm.example", "pt"), ("jan@firm.example", None)):
+            reply_id = None
+            if read_in:
+                reply = Reply(message_key=f"<{email}>", received_at=utcnow(), kind="data_request", request_kind="access",
+                              fingerprint=fingerprint(ws.fingerprint_key, email), language=read_in, subject="Re: hello")
+                s.add(reply)
+                s.flush()
+                reply_id = reply.id
+            ids[email] = open_request(s, key=ws.fingerprint_key, actor="t", email=email, kind="access", reply_id=reply_id).id
+    # asked in English by a French contact; in Portuguese by a Brazilian one; typed in by hand for a Dutch one
+    assert render_answer(ws, ids["claire@firm.example"]).language == "en"
+    assert render_answer(ws, ids["bia@firm.example"]).language == "pt-BR"
+    assert render_answer(ws, ids["jan@firm.example"]).language == "nl"
+    assert render_answer(ws, ids["claire@firm.example"], language="fr").language == "fr"
+    ws.close()

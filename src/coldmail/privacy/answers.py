@@ -13,7 +13,7 @@ from coldmail.privacy.export import export, history
 from coldmail.privacy.notice import notice_context
 from coldmail.privacy.where import where
 from coldmail.store import db
-from coldmail.store.models import DataRequest
+from coldmail.store.models import DataRequest, Reply
 from coldmail.store.workspace import Workspace
 
 ANSWER_LANGS = i18n.LANGUAGES  # answers/<kind>.txt.j2 in the words of mail/locales/<lang>.toml
@@ -29,8 +29,21 @@ class Answer:
     path: Path | None = None
 
 
+def written_in(session, req: DataRequest, country: str) -> str | None:
+    """The language a request was written in, if it came in a reply: the language whose words the reader
+    found it in (a French contact who asks in English is answered in English). Portuguese and Brazilian
+    Portuguese share one reading; the contact's country tells them apart. None if it came another way."""
+    reply = session.get(Reply, req.reply_id) if req.reply_id is not None else None
+    code = i18n.normalize(reply.language) if reply is not None else None
+    if code is None:
+        return None
+    own = i18n.language_for(country)
+    return own if own.split("-")[0] == code else code
+
+
 def render_answer(ws: Workspace, request_id: int, *, language: str | None = None) -> Answer:
-    """The answer to a request, in the contact's language, filled from the records."""
+    """The answer to a request, in the language it was written in (else the contact's country's), filled
+    from the records. `language` chooses another."""
     with db.session_scope(ws.engine, write=False) as session:
         req = session.get(DataRequest, request_id)
         if req is None:
@@ -39,6 +52,7 @@ def render_answer(ws: Workspace, request_id: int, *, language: str | None = None
             raise Conflict(f"request #{request_id} belongs to an erased person; there is no address to answer")
         email, kind = req.email, req.kind
         contact = load_contact(session, ws.fingerprint_key, email)
+        language = language or written_in(session, req, contact.country if contact else "")
     if kind == "source":
         data = where(ws, email, language=language)
         return Answer(request_id, kind, email, data["language"], data["text"])
