@@ -37,10 +37,12 @@ ACT_HUMAN = 0.9  # positive evidence of a person's reply, and the model sees no 
 DISAGREE = 0.6  # below REVIEW_THRESHOLD: a person decides
 NOTHING_FOUND = 0.3
 LONG = 80  # words
-# A reply read as Greek or Cyrillic typed in Latin letters is acted on only if the model is this sure of
-# the same reading (a skeleton loses letters: "email" in an English reply folds like a Greek loanword)
-LATIN_SURE = 0.75
-SHORT_WORDS = 3  # a reply of this many words or fewer is read in every language if its own find nothing
+# A reply read in a language the detector did not propose (Greek or Cyrillic typed in Latin letters; a
+# short reply read in every language) is acted on only if the model is this sure of the same reading (a
+# skeleton loses letters: "email" in an English reply folds like a Greek loanword; "otvoriť" is a French verb's form)
+STRAY_SURE = 0.75
+SHORT_WORDS = 30  # a reply of this many words or fewer is read in every language if its own find nothing
+# (the detector errs on short replies: "Parem de me mandar esses e-mails" reads as French and English)
 _PRIORITY = {"erasure": 0, "source": 1, "access": 2, "opt_out": 3, "human": 4, None: 5}
 _REQUESTS = ("opt_out", "erasure", "source", "access")
 
@@ -60,6 +62,18 @@ def unreadable(text: str) -> bool:
     return len(_JUNK.findall(text)) > 0.1 * len(text)
 
 
+def _asks_only(reading: Reading) -> bool:
+    """All a reading found is a question mark (or quotation marks): no more than nothing."""
+    return reading.intent == "human" and set(reading.human) <= {"QUESTION", "QUOTED"}
+
+
+def _found_nothing(reading: Reading) -> bool:
+    """A reading that found no part at all: no request, nothing held back ("maybe next year. remove
+    me"), no person's words; a question mark at most."""
+    return (reading.intent is None or _asks_only(reading)) and not reading.blocked and not reading.held and (
+        set(reading.human) <= {"QUESTION", "QUOTED"})
+
+
 def read(text: str, prior: str | None = None) -> Reading:
     """The rules' reading in the most likely language that yields one."""
     best: Reading | None = None
@@ -75,13 +89,14 @@ def read(text: str, prior: str | None = None) -> Reading:
         negated |= any(h.startswith("NEGAT") for h in reading.human)
         if best is None or _PRIORITY[reading.intent] < _PRIORITY[best.intent]:
             best = reading
-    if len(text.split()) <= SHORT_WORDS and all(r.intent is None for r in readings):
+    if len(text.split()) <= SHORT_WORDS and all(_found_nothing(r) for r in readings):
         # "Avregistrera", "Odjava.": a word or two is too little for the detector; every lexicon reads
         # it, and it is taken only when exactly one kind of request is found and nothing else.
         others = [read_reply(text, lex) for lang in languages() if lang not in langs and (lex := lexicon(lang))]
         kinds = {r.intent for r in others if r.intent is not None}
         if len(kinds) == 1 and kinds <= set(_REQUESTS):
             best = next(r for r in others if r.intent in kinds)
+            best.stray = True
             best.parts = [*best.parts, f"(a reply of {len(text.split())} word(s), read in every language)"]
             readings.append(best)
     first = first_sentence(text) if all(r.intent is None for r in readings) else ""
@@ -104,7 +119,7 @@ def read(text: str, prior: str | None = None) -> Reading:
                  and (r := read_reply(translit.skeleton(text, family), lex)).intent in _REQUESTS]
         if found:
             best = max(found, key=lambda r: r.hits)
-            best.latin = True
+            best.latin = best.stray = True
             best.parts = [*best.parts, f"(read as {best.lang} typed in Latin letters)"]
             readings.append(best)
     if (best is not None and best.intent == "human" and readings and best is not readings[0]
@@ -130,7 +145,7 @@ def read(text: str, prior: str | None = None) -> Reading:
         other = next((r for r in ahead if r.intent == "human" and not set(r.human) <= {"QUESTION", "QUOTED"}), None)
         if other is not None:
             best.conflict = f"{other.lang} reads {' + '.join(dict.fromkeys(other.human))}"
-    if (best is not None and best.intent == "human" and set(best.human) <= {"QUESTION", "QUOTED"}
+    if (best is not None and _asks_only(best)
             and readings and best is not readings[0] and readings[0].intent is None):
         # A question mark is all a runner-up found, and the detected language nothing: the reply is still
         # in the detected language (a Turkish question whose parts are half found is not Arabic)
@@ -187,10 +202,11 @@ def classify_text(text: str, *, prior: str | None = None) -> Classification:
     # up another reminder"), and the model's veto still holds one it reads as a person's answer.
     up_top = reading.first_at is not None and reading.first_at <= LONG // 2
     long = len(text.split()) > LONG and not (reading.support >= 2 and up_top) and intent != "opt_out"
-    # Read through a skeleton of its letters, the reply is acted on only where the model is sure of the same
-    latin = reading.latin and not ((label == intent or label == "erasure" and intent == "opt_out")
-                                   and probs[label] >= LATIN_SURE)
-    conf = DISAGREE if vetoed or differs or long or reading.conflict or latin else ACT
+    # Read in a language the detector did not propose (every lexicon, or a skeleton of its letters), the
+    # reply is acted on only where the model is sure of the same
+    stray = reading.stray and not ((label == intent or label == "erasure" and intent == "opt_out")
+                                   and probs[label] >= STRAY_SURE)
+    conf = DISAGREE if vetoed or differs or long or reading.conflict or stray else ACT
     why = (f"{' | '.join(reading.parts)} [{lang}]; {opinion}" + ("; long reply" if long else "")
            + (f"; the model reads {other}" if differs and other != label else "")
            + (f"; but {reading.conflict}" if reading.conflict else ""))
