@@ -909,3 +909,12 @@ def test_a_reply_read_in_every_language_is_acted_on_only_if_the_model_is_sure_of
     monkeypatch.setattr(intent, "load_model", lambda: _Sure("opt_out", p))
     r = classify_text("Parem de me mandar esses e-mails")
     assert r.kind == "opt_out" and (r.confidence > REVIEW_THRESHOLD) == acted, r.why
+
+
+@pytest.mark.parametrize("text, opt_out", [
+    ("👎", True), ("🛑\n\nSkickat från min iPhone", True), ("✋🚫", True), ("🙅\u200d♂️", True),
+    ("👍", False), ("👍👎", False), ("🙂", False), ("👎 at the price, but call me", False),
+])
+def test_a_refusal_sign_alone_is_an_opt_out_in_every_language(text, opt_out):
+    r = classify_text(text)
+    assert suppresses(r) == opt_out, r.why

@@ -16,7 +16,8 @@ The decision:
 - the rules found positive evidence of a person's reply (interest, a question, a referral, a
   deferral, a negated removal): "human", unless the model is sure of a request or an opt-out;
 - the rules found nothing: nobody knows, so a person looks ("no intent found" is not "human");
-- no readable text (binary, empty after stripping): "unreadable", confidence 0, which stops nothing.
+- a refusal sign and nothing else ("👎", "🛑" above "Sent from my iPhone"): an opt-out in any language;
+- no readable text (binary, empty after stripping, a 👍): "unreadable", confidence 0, which stops nothing.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from coldmail.replies.classify.grammar import Reading, first_sentence, read_repl
 from coldmail.replies.classify.language import SHORT, candidates
 from coldmail.replies.classify.lexicon import WHOLE_WORDS, languages, lexicon, whole_line
 from coldmail.replies.classify.model import load as load_model
+from coldmail.replies.classify.quotes import device_line
 from coldmail.replies.classify.result import REVIEW_THRESHOLD, Classification
 from coldmail.store.states import ReplyKind, RequestKind
 
@@ -153,8 +155,26 @@ def read(text: str, prior: str | None = None) -> Reading:
     return best or Reading(lang=(langs or [""])[0])
 
 
+# A reply that is only one of these (and "Sent from my iPhone") says no in every language: 👎 🛑 🚫 ⛔ ✋ 🙅 🖕
+REFUSAL_EMOJI = frozenset("\U0001F44E\U0001F6D1\U0001F6AB\u26D4\u270B\U0001F645\U0001F595")
+# ...unless a positive one stands beside it: 👍 👌 🙂 😊 ✅ 🤝
+POSITIVE_EMOJI = frozenset("\U0001F44D\U0001F44C\U0001F642\U0001F60A\u2705\U0001F91D")
+
+
+def emoji_refusal(text: str) -> str | None:
+    """The refusal emoji a reply consists of ("👎", "✋🚫" above a phone's signature line), or None: no
+    letters or digits of the person's own, a refusal sign, and no positive one."""
+    said = "".join(line.strip() for line in text.splitlines() if line.strip() and not device_line(line.strip()))
+    if not said or any(ch.isalnum() for ch in said) or any(ch in POSITIVE_EMOJI for ch in said):
+        return None
+    return next((ch for ch in said if ch in REFUSAL_EMOJI), None)
+
+
 def classify_text(text: str, *, prior: str | None = None) -> Classification:
     """Classify the new words of a person's reply. `prior` is the contact's country language, if known."""
+    if sign := emoji_refusal(text):
+        return Classification(ReplyKind.OPT_OUT, ACT, new_text=text, parts=[f"REFUSAL={sign} (the whole reply)"],
+                              why=f"REFUSAL={sign} (the whole reply: a refusal sign, no words)")
     if unreadable(text):
         return Classification(ReplyKind.HUMAN, 0.0, new_text=text, why="unreadable: no text to read")
     reading = read(text, prior)
