@@ -33,6 +33,10 @@ def split(text: str) -> list[str]:
     return [s for _, s in numbered(text)]
 
 
+# Greek asks with ";" (or its own code point): "Πού τη βρήκατε; Δεν την έχω δώσει" is two sentences
+_GREEK_QUESTION = re.compile(r"(?<=[;\u037e])\s+(?=[\u0386-\u03ab])")
+
+
 def numbered(text: str) -> list[tuple[int, str]]:
     """The sentences of `text`, each with the number of its paragraph (blank lines separate them)."""
     import simplemma
@@ -44,7 +48,7 @@ def numbered(text: str) -> list[tuple[int, str]]:
         if not line:
             paragraph += 1 if out and out[-1][0] == paragraph else 0
             continue
-        for s in simplemma.split_sentences(line):
+        for s in (part for piece in simplemma.split_sentences(line) for part in _GREEK_QUESTION.split(piece)):
             if not s.strip():
                 continue
             if out and out[-1][0] == paragraph and _ABBREVIATION.search(out[-1][1]) and s.lstrip()[:1].isdigit():
