@@ -132,14 +132,14 @@ def test_held_out_evaluation_meets_what_it_reaches():
     assert bench_intent.SUPPRESS == {"opt_out", "erasure"}
 
 
-# What the held-out evaluation reaches today (session 17, benchmarks/RESULTS.md; session 16 reached 84.7%,
-# 87.4%, 0, 5). Session 17 lowered two of these: the model retrained with d10 (and the session's lexicons)
-# acts on one genuine held-out reply the session-16 model held for review, and one more miss is acted on;
-# measured by aggregate only (the replies were not read), kept rather than choosing a model by its held-out score.
-OPT_OUT_RECALL = 0.86  # reached: 86.2% (418 of 485)
-DATA_RECALL = 0.87  # reached: 87.1% (325 of 373)
+# What the held-out evaluation reaches today (session 18, benchmarks/RESULTS.md; session 17 reached 86.2%,
+# 87.1%, 1, 6; session 16 84.7%, 87.4%, 0, 5). The one genuine held-out reply suppressed came with session 17's
+# retrained model; measured by aggregate only (the replies were not read), kept rather than choosing a
+# model by its held-out score.
+OPT_OUT_RECALL = 0.87  # reached: 87.2% (423 of 485)
+DATA_RECALL = 0.87  # reached: 87.4% (326 of 373)
 GENUINE_SUPPRESSED = 1  # reached: 1 of 312
-MISSES_ACTED = 6  # reached: 6 (the target is 0: every miss in review)
+MISSES_ACTED = 5  # reached: 5 (the target is 0: every miss in review)
 
 
 @settings(max_examples=300, deadline=None)
