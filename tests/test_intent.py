@@ -137,7 +137,7 @@ def test_held_out_evaluation_meets_what_it_reaches():
 # retrained model; measured by aggregate only (the replies were not read), kept rather than choosing a
 # model by its held-out score.
 OPT_OUT_RECALL = 0.87  # reached: 87.2% (423 of 485)
-DATA_RECALL = 0.87  # reached: 87.4% (326 of 373)
+DATA_RECALL = 0.90  # reached: 90.3% (337 of 373; 87.4% before the model alone could open a source or access request)
 GENUINE_SUPPRESSED = 1  # reached: 1 of 312
 MISSES_ACTED = 5  # reached: 5 (the target is 0: every miss in review)
 
@@ -918,3 +918,18 @@ def test_a_reply_read_in_every_language_is_acted_on_only_if_the_model_is_sure_of
 def test_a_refusal_sign_alone_is_an_opt_out_in_every_language(text, opt_out):
     r = classify_text(text)
     assert suppresses(r) == opt_out, r.why
+
+
+@pytest.mark.parametrize("label, p, opened", [
+    ("source", 0.9, "source"), ("access", 0.9, "access"), ("source", 0.8, None),
+    ("erasure", 0.99, None), ("opt_out", 0.99, None),
+])
+def test_the_model_alone_opens_only_a_source_or_access_request(monkeypatch, label, p, opened):
+    # where the rules find nothing: a request that suppresses no one and erases nothing, which a person
+    # answers; never an erasure or an opt-out (a character model cannot read a negation)
+    from coldmail.replies.classify import intent
+
+    monkeypatch.setattr(intent, "load_model", lambda: _Sure(label, p))
+    r = classify_text("Lorem ipsum dolor sit amet, consectetur adipiscing elit.")
+    assert r.request == opened and (r.confidence > REVIEW_THRESHOLD) == (opened is not None), r.why
+    assert not suppresses(r)
