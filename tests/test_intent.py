@@ -137,7 +137,7 @@ def test_held_out_evaluation_meets_what_it_reaches():
 # retrained model; measured by aggregate only (the replies were not read), kept rather than choosing a
 # model by its held-out score.
 OPT_OUT_RECALL = 0.87  # reached: 87.2% (423 of 485)
-DATA_RECALL = 0.90  # reached: 90.3% (337 of 373; 87.4% before the model alone could open a source or access request)
+DATA_RECALL = 0.88  # reached: 88.5% (330 of 373; 87.4% before the model alone could open a source or access request)
 GENUINE_SUPPRESSED = 1  # reached: 1 of 312
 MISSES_ACTED = 5  # reached: 5 (the target is 0: every miss in review)
 
@@ -930,6 +930,16 @@ def test_the_model_alone_opens_only_a_source_or_access_request(monkeypatch, labe
     from coldmail.replies.classify import intent
 
     monkeypatch.setattr(intent, "load_model", lambda: _Sure(label, p))
-    r = classify_text("Lorem ipsum dolor sit amet, consectetur adipiscing elit.")
+    r = classify_text("My email address, seriously? Lorem ipsum dolor sit amet.")
     assert r.request == opened and (r.confidence > REVIEW_THRESHOLD) == (opened is not None), r.why
     assert not suppresses(r)
+
+
+@pytest.mark.parametrize("text", ["Where do your route times come from?", "Lorem ipsum dolor sit amet."])
+def test_the_model_alone_opens_no_request_about_data_not_the_writers(monkeypatch, text):
+    # the rules see neither the writer nor their data: a question about the product's own figures
+    from coldmail.replies.classify import intent
+
+    monkeypatch.setattr(intent, "load_model", lambda: _Sure("source", 0.99))
+    r = classify_text(text)
+    assert r.kind != "data_request" and r.confidence <= REVIEW_THRESHOLD, r.why
