@@ -99,15 +99,20 @@ def test_an_answer_is_in_the_language_the_request_was_written_in(tmp_path):
     csv = write_csv(tmp_path / "c.csv", "email,first_name,company,country,source,justification\n"
                     "claire@firm.example,Claire,Firm,FR,company website,Leads operations\n"
                     "bia@firm.example,Bia,Firm,BR,company website,Leads operations\n"
-                    "jan@firm.example,Jan,Firm,NL,company website,Leads operations\n")
+                    "jan@firm.example,Jan,Firm,NL,company website,Leads operations\n"
+                    "piet@firm.example,Piet,Firm,NL,company website,Leads operations\n")
     import_csv(ws, path=csv, list_name="ops", purpose="route-planning software", source_public=True)
     ids = {}
     with session_scope(ws.engine) as s:
-        for email, read_in in (("claire@firm.example", "en"), ("bia@firm.example", "pt"), ("jan@firm.example", None)):
+        for email, read_in in (("claire@firm.example", "en"), ("bia@firm.example", "pt"), ("jan@firm.example", None),
+                               ("piet@firm.example", "ga")):
             reply_id = None
             if read_in:
+                # Piet's reply was read in every language, Irish first: a guess, so his country's language
+                why = "SOURCE=x (a reply of 5 word(s), read in every language) [ga]" if read_in == "ga" else ""
                 reply = Reply(message_key=f"<{email}>", received_at=utcnow(), kind="data_request", request_kind="access",
-                              fingerprint=fingerprint(ws.fingerprint_key, email), language=read_in, subject="Re: hello")
+                              fingerprint=fingerprint(ws.fingerprint_key, email), language=read_in, subject="Re: hello",
+                              why=why)
                 s.add(reply)
                 s.flush()
                 reply_id = reply.id
@@ -116,5 +121,6 @@ def test_an_answer_is_in_the_language_the_request_was_written_in(tmp_path):
     assert render_answer(ws, ids["claire@firm.example"]).language == "en"
     assert render_answer(ws, ids["bia@firm.example"]).language == "pt-BR"
     assert render_answer(ws, ids["jan@firm.example"]).language == "nl"
+    assert render_answer(ws, ids["piet@firm.example"]).language == "nl"
     assert render_answer(ws, ids["claire@firm.example"], language="fr").language == "fr"
     ws.close()

@@ -137,7 +137,7 @@ def test_held_out_evaluation_meets_what_it_reaches():
 # retrained model; measured by aggregate only (the replies were not read), kept rather than choosing a
 # model by its held-out score.
 OPT_OUT_RECALL = 0.87  # reached: 87.2% (423 of 485)
-DATA_RECALL = 0.88  # reached: 88.5% (330 of 373; 87.4% before the model alone could open a source or access request)
+DATA_RECALL = 0.88  # reached: 89.0% (332 of 373; 87.4% before the model alone could open a source or access request)
 GENUINE_SUPPRESSED = 1  # reached: 1 of 312
 MISSES_ACTED = 5  # reached: 5 (the target is 0: every miss in review)
 
@@ -913,7 +913,8 @@ def test_a_reply_read_in_every_language_is_acted_on_only_if_the_model_is_sure_of
 
 @pytest.mark.parametrize("text, opt_out", [
     ("👎", True), ("🛑\n\nSkickat från min iPhone", True), ("✋🚫", True), ("🙅\u200d♂️", True),
-    ("👍", False), ("👍👎", False), ("🙂", False), ("👎 at the price, but call me", False),
+    ("👍", False), ("👍👎", False), ("🙂", False), ("👎 at the price, but call me", False), ("👋✋", False),
+    ("👎\n\nThe iPhone app crashes on login", False), ("🚫\n\nDon't stop, I use Android", False),
 ])
 def test_a_refusal_sign_alone_is_an_opt_out_in_every_language(text, opt_out):
     r = classify_text(text)
@@ -943,3 +944,13 @@ def test_the_model_alone_opens_no_request_about_data_not_the_writers(monkeypatch
     monkeypatch.setattr(intent, "load_model", lambda: _Sure("source", 0.99))
     r = classify_text(text)
     assert r.kind != "data_request" and r.confidence <= REVIEW_THRESHOLD, r.why
+
+
+def test_a_trailing_question_mark_does_not_stop_the_reading_in_every_language():
+    r = classify_text("Parem de me mandar esses e-mails?")
+    assert r.kind == "opt_out" and r.language == "pt", r.why
+
+
+def test_a_negated_first_person_removal_is_not_an_opt_out():
+    # pt [refusal] "quero sair ... lista" is not negated by the grammar: "não quero sair" is [negated]
+    assert not suppresses(classify_text("Não quero sair da lista, só estou ocupado."))

@@ -155,10 +155,11 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
         f.others()  # "delete our customers' data": theirs, not the writer's
         f.yours(asks)  # "I told your colleague", "your traffic data": the reader's, not the writer's
         r.hits += len(f.spans)
-        r.named |= f.has("self") or f.has("mydata")  # (after the reader's and others' words are taken out)
         if f.has("disclaimer") or f.has("footer"):
             boilerplate = paragraph_of[k]
             continue  # a signature's confidentiality notice or newsletter line, not the person's request
+        # the writer's data or something the writer owns ("my address"; not "your traffic data", not "let me know")
+        r.named |= f.has("mydata") or any(w in lex.possessives for _, _, w in f.spans.get("self", ()))
         company = f.has("company") or _DOMAIN.search(raw) is not None
         if company:
             r.company_wide = True

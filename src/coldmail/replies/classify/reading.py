@@ -24,7 +24,7 @@ class Reading:
     first_at: int | None = None  # words before the sentence of the first finding (a request up top, or below)
     held: str = ""  # an opt-out said outright but held back by a deferral or polite words beside it
     latin: bool = False  # read as a Greek or Cyrillic language typed in Latin letters (translit.py)
-    named: bool = False  # some sentence names the writer or their data (SELF, MY DATA; not "your traffic data")
+    named: bool = False  # some sentence names the writer's data (MY DATA; not "your traffic data", not a disclaimer's)
     stray: bool = False  # read in a language the detector did not propose: `latin`, or a short reply read in every language
 
     @property
