@@ -29,17 +29,15 @@ class Answer:
     path: Path | None = None
 
 
-# How the reader says it guessed a reply's language (replies/classify/intent.py)
-_GUESSED = ("read in every language", "typed in Latin letters")
-
-
 def written_in(session, req: DataRequest, country: str) -> str | None:
     """The language a request was written in, if it came in a reply: the language whose words the reader
     found it in (a French contact who asks in English is answered in English). Portuguese and Brazilian
     Portuguese share one reading; the contact's country tells them apart. None if it came another way."""
+    from coldmail.replies.classify.intent import GUESSED
+
     reply = session.get(Reply, req.reply_id) if req.reply_id is not None else None
     code = i18n.normalize(reply.language) if reply is not None else None
-    if code is None or any(guess in reply.why for guess in _GUESSED):
+    if code is None or any(guess in reply.why for guess in GUESSED):
         return None  # read in every language, or in Latin letters: the language is the reader's guess
     own = i18n.language_for(country)
     return own if own.split("-")[0] == code else code

@@ -51,6 +51,8 @@ STRAY_SURE = 0.75
 MODEL_ALONE = 0.85
 SHORT_WORDS = 30  # a reply of this many words or fewer is read in every language if its own find nothing
 # (the detector errs on short replies: "Parem de me mandar esses e-mails" reads as French and English)
+# How a reading says its language is a guess (the answer to a request is not written in it: privacy/answers.py)
+GUESSED = ("read in every language", "typed in Latin letters")
 _PRIORITY = {"erasure": 0, "source": 1, "access": 2, "opt_out": 3, "human": 4, None: 5}
 _REQUESTS = ("opt_out", "erasure", "source", "access")
 
@@ -70,16 +72,18 @@ def unreadable(text: str) -> bool:
     return len(_JUNK.findall(text)) > 0.1 * len(text)
 
 
+_MARKS = frozenset({"QUESTION", "QUOTED"})  # what a question or quotation marks alone count as
+
+
 def _asks_only(reading: Reading) -> bool:
     """All a reading found is a question mark (or quotation marks): no more than nothing."""
-    return reading.intent == "human" and set(reading.human) <= {"QUESTION", "QUOTED"}
+    return reading.intent == "human" and set(reading.human) <= _MARKS
 
 
 def _found_nothing(reading: Reading) -> bool:
     """A reading that found no part at all: no request, nothing held back ("maybe next year. remove
     me"), no person's words; a question mark at most."""
-    return (reading.intent is None or _asks_only(reading)) and not reading.blocked and not reading.held and (
-        set(reading.human) <= {"QUESTION", "QUOTED"})
+    return reading.intent in (None, "human") and set(reading.human) <= _MARKS and not reading.blocked and not reading.held
 
 
 def read(text: str, prior: str | None = None) -> Reading:
@@ -105,7 +109,7 @@ def read(text: str, prior: str | None = None) -> Reading:
         if len(kinds) == 1 and kinds <= set(_REQUESTS):
             best = next(r for r in others if r.intent in kinds and not _asks_only(r))
             best.stray = True
-            best.parts = [*best.parts, f"(a reply of {len(text.split())} word(s), read in every language)"]
+            best.parts = [*best.parts, f"(a reply of {len(text.split())} word(s), {GUESSED[0]})"]
             readings.append(best)
     first = first_sentence(text) if all(r.intent is None for r in readings) else ""
     if first and len(first.split()) <= WHOLE_WORDS:  # (a longer first line is never a whole-line refusal)
@@ -128,7 +132,7 @@ def read(text: str, prior: str | None = None) -> Reading:
         if found:
             best = max(found, key=lambda r: r.hits)
             best.latin = best.stray = True
-            best.parts = [*best.parts, f"(read as {best.lang} typed in Latin letters)"]
+            best.parts = [*best.parts, f"(read as {best.lang} {GUESSED[1]})"]
             readings.append(best)
     if (best is not None and best.intent == "human" and readings and best is not readings[0]
             and readings[0].intent is None and len(text) >= SHORT):
@@ -150,7 +154,7 @@ def read(text: str, prior: str | None = None) -> Reading:
         # A language the detector ranks higher reads a person's ordinary reply (interest, a
         # referral...): the readings disagree, and a person decides.
         ahead = readings[:readings.index(best)]
-        other = next((r for r in ahead if r.intent == "human" and not set(r.human) <= {"QUESTION", "QUOTED"}), None)
+        other = next((r for r in ahead if r.intent == "human" and not set(r.human) <= _MARKS), None)
         if other is not None:
             best.conflict = f"{other.lang} reads {' + '.join(dict.fromkeys(other.human))}"
     if (best is not None and (best.intent is None or _asks_only(best)) and not best.stray
@@ -181,6 +185,12 @@ def emoji_refusal(text: str) -> tuple[str, bool] | None:
     return (sign, any(device_line(line) for line in lines)) if sign else None
 
 
+def _probabilities(text: str):
+    """The model (None without one) and its probability for each label."""
+    model = load_model()
+    return model, dict(zip(model.labels, model.probabilities(text).tolist(), strict=True)) if model else {}
+
+
 def classify_text(text: str, *, prior: str | None = None) -> Classification:
     """Classify the new words of a person's reply. `prior` is the contact's country language, if known."""
     if found := emoji_refusal(text):
@@ -188,8 +198,7 @@ def classify_text(text: str, *, prior: str | None = None) -> Classification:
         sure = True
         why = f"REFUSAL={sign} (the whole reply: a refusal sign, no words)"
         if beside:  # "👎 / Sent from my iPhone", or "🚫 / Don't stop, I use Android": the model must agree
-            model = load_model()
-            probs = dict(zip(model.labels, model.probabilities(text).tolist(), strict=True)) if model else {}
+            probs = _probabilities(text)[1]
             sure = probs.get("opt_out", 0.0) + probs.get("erasure", 0.0) >= STRAY_SURE
             why = f"REFUSAL={sign} (a refusal sign, and a line naming a phone); model: opt-out {probs.get('opt_out', 0.0):.2f}"
         return Classification(ReplyKind.OPT_OUT, ACT if sure else DISAGREE, new_text=text,
@@ -197,8 +206,7 @@ def classify_text(text: str, *, prior: str | None = None) -> Classification:
     if unreadable(text):
         return Classification(ReplyKind.HUMAN, 0.0, new_text=text, why="unreadable: no text to read")
     reading = read(text, prior)
-    model = load_model()
-    probs = dict(zip(model.labels, model.probabilities(text).tolist(), strict=True)) if model else {}
+    model, probs = _probabilities(text)
     label = max(probs, key=probs.get) if probs else None
     opinion = f"model: {label} {probs[label]:.2f}" if label else "no model"
     lang = reading.lang
@@ -217,7 +225,7 @@ def classify_text(text: str, *, prior: str | None = None) -> Classification:
         why = "no intent found" + (f" ({'; '.join(reading.blocked)})" if reading.blocked else "")
         return Classification(ReplyKind.HUMAN, NOTHING_FOUND, new_text=text, language=lang,
                               why=f"{why} [{lang}]; {opinion}")
-    if intent == "human" and set(reading.human) <= {"QUESTION", "QUOTED"}:
+    if _asks_only(reading):
         # A question mark is not positive evidence by itself: "where did you get my address?" in
         # words the lexicons do not know is a question too.
         return Classification(ReplyKind.HUMAN, NOTHING_FOUND, new_text=text, language=lang, parts=reading.human,
