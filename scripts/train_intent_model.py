@@ -15,6 +15,7 @@ from __future__ import annotations
 import email
 import json
 import random
+import re
 import sys
 from email import policy
 from pathlib import Path
@@ -22,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold
+from sklearn.model_selection import LeaveOneGroupOut
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "evals" / "replies"))
@@ -97,6 +98,11 @@ def predict(model, texts: list[str]) -> np.ndarray:
 
 
 MISSED = 10  # what an objection acted on as something else costs, against one reply a person reviews
+# What a genuine reply suppressed costs: twice a miss. A suppression is for good and silent (the writer is
+# never written to again, and nobody looks), where a request opened by mistake is read by the person who
+# answers it. And the rules, tuned on these replies, find fewer false objections here than in a new
+# writer's replies, which no out-of-fold model corrects for (fixed in session 20, see the closing note).
+SUPPRESSED = 2 * MISSED
 # Whatever the calibration says, a model this sure that a reply is a person's ordinary answer always
 # gets a person's look before the rules' opt-out or request is acted on (fixed before any held-out run).
 VETO_CEILING = 0.85
@@ -111,13 +117,23 @@ VETO_TWICE = 0.70
 AGREE_FLOOR = 0.5
 
 
-def choose_thresholds(texts, labels, oof) -> tuple[float, float, float, float, float]:
-    """The model's three cut-offs, chosen on out-of-fold probabilities over the training split (folds
-    by family, so a phrasing is never judged by a model that saw it), as intent.py combines them:
+def written_in(item: dict) -> str:
+    """The set a reply belongs to: its writers ("d7" for evals/replies-d7's "d7-" families, "train" for
+    the first corpus). Out-of-fold predictions leave one set out at a time, as a new writer's replies come."""
+    head = item["family"].split("-", 1)[0]
+    return head if re.fullmatch(r"d\d+", head) else "train"
 
-    - veto: when the rules find an opt-out or a request and the model's "human" probability reaches
-      it, a person reviews the reply. Each genuine reply that would be suppressed or opened as a
-      request costs MISSED; each right answer sent to review costs 1.
+
+def choose_thresholds(texts, labels, oof) -> tuple[float, float, float, float, float, float]:
+    """The model's cut-offs, chosen on out-of-fold probabilities over the training split (one set of
+    writers left out at a time, so a reply is never judged by a model that saw its writer's phrasings), as
+    intent.py combines them:
+
+    - veto: when the rules find an opt-out or an erasure request (anything that suppresses) and the
+      model's "human" probability reaches it, a person reviews the reply. Each genuine reply that would
+      be suppressed costs SUPPRESSED; each right answer sent to review costs 1.
+    - veto_request: the same for a source or access request that does not suppress. Each genuine reply
+      that would be opened as a request costs MISSED.
     - cutoff: when the rules find a person's ordinary reply and the model is at least this sure of
       an opt-out or a request, a person reviews it. Each objection read as "human" costs MISSED;
       each genuine reply sent to review costs 1.
@@ -130,16 +146,22 @@ def choose_thresholds(texts, labels, oof) -> tuple[float, float, float, float, f
       read only as a source question, an opt-out opened as an erasure) costs MISSED; each right
       reading sent to review costs 1.
     Each is the cut-off of least cost on a grid; ties go to the one with fewer reviews."""
-    from coldmail.replies.classify.intent import read
+    from coldmail.replies.classify.intent import read, suppresses
 
     readings = [read(t) for t in texts]
     rules = [r.intent for r in readings]
     human = LABELS.index("human")
     grid = sorted({x / 100 for x in range(20, 101, 2)} | {VETO_CEILING})
 
-    acted = [(row[human], y) for r, y, row in zip(rules, labels, oof, strict=True) if r not in (None, "human")]
-    veto_cost = {c: sum(1 for p, y in acted if p >= c and y != "human")
-                 + sum(MISSED for p, y in acted if p < c and y == "human") for c in grid}
+    def veto_at(suppressing: bool, cost: int):
+        pairs = [(row[human], y) for r, y, row in zip(readings, labels, oof, strict=True)
+                 if r.intent not in (None, "human") and suppresses(r) == suppressing]
+        costs = {c: sum(1 for p, y in pairs if p >= c and y != "human")
+                 + sum(cost for p, y in pairs if p < c and y == "human") for c in grid}
+        return min(min(grid, key=lambda c: (costs[c], -c)), VETO_CEILING), costs, pairs
+
+    veto, veto_cost, acted = veto_at(True, SUPPRESSED)
+    veto_request, request_cost, asked = veto_at(False, MISSED)
     as_human = [(max(v for k, v in enumerate(row) if k != human), y)
                 for r, y, row in zip(rules, labels, oof, strict=True) if r == "human"]
     cut_cost = {c: sum(1 for p, y in as_human if p >= c and y == "human")
@@ -161,9 +183,9 @@ def choose_thresholds(texts, labels, oof) -> tuple[float, float, float, float, f
     grid_differ = [*grid, 1.01]  # 1.01: never
     differ_cost = {c: sum(1 for p, ok in other if p >= c and ok) + sum(MISSED for p, ok in other if p < c and not ok)
                    for c in grid_differ}
-    veto = min(min(grid, key=lambda c: (veto_cost[c], -c)), VETO_CEILING)
     differ = min(grid_differ, key=lambda c: (differ_cost[c], -c))
     for name, chosen, costs, pairs, bad in (("veto", veto, veto_cost, acted, lambda y: y == "human"),
+                                            ("veto_request", veto_request, request_cost, asked, lambda y: y == "human"),
                                             ("cutoff", cutoff, cut_cost, as_human, lambda y: y != "human"),
                                             ("differ", differ, differ_cost, other, lambda ok: not ok),
                                             ("agree", agree, agree_cost, left, lambda y: y != "human")):
@@ -176,7 +198,7 @@ def choose_thresholds(texts, labels, oof) -> tuple[float, float, float, float, f
     flagged = [(p, y) for p, y in twice if p >= veto_twice]
     print(f"  veto_twice {veto_twice:.2f}: of {len(twice)} opt-outs said two ways, {len(flagged)} to review "
           f"({sum(y == 'human' for _, y in flagged)} of {sum(y == 'human' for _, y in twice)} genuine replies caught)")
-    return veto, cutoff, differ, agree, veto_twice
+    return veto, veto_request, cutoff, differ, agree, veto_twice
 
 
 def main() -> None:
@@ -184,12 +206,13 @@ def main() -> None:
     train = split.training()
     texts = [reply_text(i) for i in train]
     labels = [i["intent"] for i in train]
-    groups = [i["family"] for i in train]
+    groups = [written_in(i) for i in train]
     extra = synthetic(rnd)
 
-    # Out-of-fold probabilities on the training split, folds by family: the cut-off is chosen on these.
+    # Out-of-fold probabilities on the training split, one set of writers left out at a time: the cut-offs
+    # are chosen on these.
     oof = np.zeros((len(texts), len(LABELS)))
-    for fit_idx, test_idx in GroupKFold(n_splits=5).split(texts, labels, groups):
+    for fit_idx, test_idx in LeaveOneGroupOut().split(texts, labels, groups):
         model = fit([texts[k] for k in fit_idx] + [t for t, _ in extra], [labels[k] for k in fit_idx] + [y for _, y in extra])
         order = [list(model[2].classes_).index(lbl) for lbl in LABELS]
         oof[test_idx] = predict(model, [texts[k] for k in test_idx])[:, order]
@@ -199,7 +222,7 @@ def main() -> None:
     if len(sys.argv) > 2 and sys.argv[1] == "--oof":
         Path(sys.argv[2]).write_text(json.dumps({i["id"]: dict(zip(LABELS, row.round(4).tolist(), strict=True))
                                                   for i, row in zip(train, oof, strict=True)}))
-    veto, cutoff, differ, agree, veto_twice = choose_thresholds(texts, labels, oof)
+    veto, veto_request, cutoff, differ, agree, veto_twice = choose_thresholds(texts, labels, oof)
 
     vec, tfidf, clf = fit(texts + [t for t, _ in extra], labels + [y for _, y in extra])
     order = [list(clf.classes_).index(lbl) for lbl in LABELS]
@@ -207,7 +230,7 @@ def main() -> None:
     np.savez_compressed(
         MODEL_PATH,
         config=np.array(json.dumps({**CONFIG, "cutoff": cutoff, "veto": veto, "differ": differ, "agree": agree,
-                                    "veto_twice": veto_twice,
+                                    "veto_twice": veto_twice, "veto_request": veto_request,
                                     "seed": SEED})),
         idf=tfidf.idf_.astype(np.float32),
         coef=clf.coef_[order].astype(np.float32),

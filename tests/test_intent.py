@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from coldmail.replies.classify import REVIEW_THRESHOLD, classify_text
 from coldmail.replies.classify.grammar import read_reply
 from coldmail.replies.classify.lexicon import languages, lexicon
+from coldmail.replies.classify.model import Model
 from coldmail.store.states import ReplyKind
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -294,7 +295,8 @@ class _Sure:
 
     labels = ("opt_out", "erasure", "source", "access", "human")
     veto, cutoff, differ, agree = 0.85, 0.6, 0.7, 0.5
-    veto_twice = None
+    veto_twice = veto_request = None
+    veto_for = Model.veto_for
 
     def __init__(self, label: str, p: float) -> None:
         self.label, self.p = label, p
@@ -304,6 +306,21 @@ class _Sure:
 
         rest = (1 - self.p) / 4
         return np.array([self.p if lbl == self.label else rest for lbl in self.labels])
+
+
+@pytest.mark.parametrize("text, acted", [("Please remove me from your mailing list.", True),
+                                         ("Where did you get my email address?", False)])
+def test_a_request_a_person_answers_and_a_suppression_have_vetoes_of_their_own(monkeypatch, text, acted):
+    """A genuine reply suppressed is for good; one opened as a source request is read by whoever answers
+    it: the model's "human" probability that holds each back for a person is chosen apart."""
+    from coldmail.replies.classify import intent
+
+    class Apart(_Sure):
+        veto, veto_request = 0.85, 0.5
+
+    monkeypatch.setattr(intent, "load_model", lambda: Apart("human", 0.6))
+    r = classify_text(text)
+    assert r.kind in ("opt_out", "data_request") and (r.confidence >= REVIEW_THRESHOLD) == acted, r.why
 
 
 @pytest.mark.parametrize("label, p, acted", [("erasure", 0.9, False), ("erasure", 0.5, True), ("source", 0.9, True)])

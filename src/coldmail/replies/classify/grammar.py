@@ -145,6 +145,7 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
             questions.add(k)
         f.drop_inside("human", "refusal", "negated", "polite", "negation")
         f.drop_inside("deferral", "refusal")  # "not now, not ever", "weder jetzt noch später": no "later"
+        f.drop_inside("footer", "negated")  # "No need to unsubscribe me": not a newsletter's "to unsubscribe" line
         if lex.clitics and not f.has("self"):  # "quítame", "toglieteci", "neħħuni": the pronoun is on the verb
             onto = [x for v in ("action", "erase") for x in f.spans.get(v, ())
                     if any(w.endswith(c) and len(w) > len(c) + 2 for w in x[2].split()[:1] for c in lex.clitics)]

@@ -75,6 +75,12 @@ def unreadable(text: str) -> bool:
 _MARKS = frozenset({"QUESTION", "QUOTED"})  # what a question or quotation marks alone count as
 
 
+def suppresses(reading: Reading) -> bool:
+    """Whether acting on the rules' finding suppresses the writer: an opt-out, an erasure request, or a
+    request that also says stop."""
+    return reading.intent in ("opt_out", "erasure") or bool(reading.also_opt_out)
+
+
 def _asks_only(reading: Reading) -> bool:
     """All a reading found is a question mark (or quotation marks): no more than nothing."""
     return reading.intent == "human" and set(reading.human) <= _MARKS
@@ -244,9 +250,8 @@ def classify_text(text: str, *, prior: str | None = None) -> Classification:
         # model decides, and only towards access, whose answer (Art. 15) names the source as well
         intent = "access"
         reading.parts = [*reading.parts, "(source and access both asked: the model reads access)"]
-    # An opt-out said two ways ("Not interested. Take me off your list.") is vetoed only by a surer model
-    vetoed = model is not None and probs.get("human", 0.0) >= (
-        model.veto_twice if model.veto_twice and intent == "opt_out" and reading.ways >= 2 else model.veto)
+    vetoed = model is not None and probs.get("human", 0.0) >= model.veto_for(
+        suppressing=suppresses(reading), twice=intent == "opt_out" and reading.ways >= 2)
     # The model is sure of another request ("who gave you my data? delete it" read only as a source question).
     others = [k for k in _REQUESTS if k not in reading.found | {intent}]  # not what the rules found beside it
     other = max(others, key=lambda k: probs.get(k, 0.0)) if probs and others else None

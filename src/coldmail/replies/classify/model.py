@@ -22,10 +22,19 @@ class Model:
     intercept: object
     labels: tuple[str, ...]
     cutoff: float  # the probability from which the model's opinion counts as sure (chosen on train)
-    veto: float  # the "human" probability from which a request the rules found waits for review
+    veto: float  # the "human" probability from which an opt-out or erasure the rules found waits for review
     differ: float = 1.01  # the probability of ANOTHER request or opt-out from which the rules' one waits for review
     agree: float = 0.5  # the "human" probability a rules' "human" reading needs to be acted on (chosen on train)
     veto_twice: float | None = None  # the veto of an opt-out said two ways ("no thanks, stop emailing me"); None: `veto`
+    veto_request: float | None = None  # the veto of a source or access request that suppresses nothing; None: `veto`
+
+    def veto_for(self, *, suppressing: bool, twice: bool) -> float:
+        """The "human" probability from which the rules' finding waits for review: a suppression (for
+        good) and a request a person answers are weighed apart, and an opt-out said two ways ("Not
+        interested. Take me off your list.") is held back only by a surer model."""
+        if not suppressing:
+            return self.veto if self.veto_request is None else self.veto_request
+        return self.veto_twice if twice and self.veto_twice else self.veto
 
     def __post_init__(self) -> None:
         from sklearn.feature_extraction import FeatureHasher
@@ -81,4 +90,4 @@ def load(path: Path = MODEL_PATH) -> Model | None:
         return Model(vectorizer(config), data["idf"].astype("float64"), data["coef"].astype("float64"),
                      data["intercept"].astype("float64"), tuple(config["labels"]), float(config["cutoff"]),
                      float(config.get("veto", 1.01)), float(config.get("differ", 1.01)),
-                     float(config.get("agree", 0.5)), config.get("veto_twice"))
+                     float(config.get("agree", 0.5)), config.get("veto_twice"), config.get("veto_request"))
