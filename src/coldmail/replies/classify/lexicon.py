@@ -90,7 +90,10 @@ def _lemmatize(word: str, lang: str | None) -> str:
         return _fold_word(word)
 
 
-@functools.lru_cache(maxsize=200_000)
+# A mailbox's words in each language it is read in (about 4 per reply, and short replies in all of them):
+# a corpus of 10,000 replies asks for some 280,000 (word, language) pairs, and a miss costs simplemma's
+# whole strategy pipeline, so a smaller cache churns. A million entries is about 200 MB at most.
+@functools.lru_cache(maxsize=1_000_000)
 def lemma_of(word: str, lang: str | None) -> str:
     """The word's lemma, folded (cached: replies repeat their words)."""
     return _lemmatize(word, lang).replace(" ", "_")
