@@ -33,6 +33,7 @@ class Model:
         self._analyze = self.vectorizer.build_analyzer()  # type: ignore[attr-defined]
         self._hasher = FeatureHasher(n_features=self.vectorizer.n_features, input_type="dict",  # type: ignore[attr-defined]
                                      alternate_sign=False)
+        self._columns: dict[str, int] = {}  # each n-gram's column, as the hasher computes it (`column`)
 
     def counts(self, texts: list[str]):
         """The hashed n-gram counts, as `vectorizer.transform` gives them: each distinct n-gram is
@@ -47,13 +48,41 @@ class Model:
         best = int(probs.argmax())
         return self.labels[best], float(probs[best])
 
+    def column(self, gram: str) -> int:
+        """The column FeatureHasher puts an n-gram in (its `_hashing_fast.transform`: the signed 32-bit
+        murmurhash3 of the UTF-8 bytes, seed 0, its absolute value modulo the number of features)."""
+        from sklearn.utils import murmurhash3_32
+
+        n = self.vectorizer.n_features  # type: ignore[attr-defined]
+        h = murmurhash3_32(gram, seed=0, positive=False)
+        return (2147483647 - (n - 1)) % n if h == -2147483648 else abs(h) % n
+
+    def hashed(self, text: str):
+        """The column indices (ascending) and counts of `text`'s n-grams: what `counts([text])` gives as
+        a CSR row (duplicates summed, indices sorted), without building a sparse matrix, and each n-gram
+        hashed once per process (replies share most of their n-grams)."""
+        import numpy as np
+
+        grams = self._analyze(text)
+        columns = self._columns
+        try:
+            found = list(map(columns.__getitem__, grams))
+        except KeyError:
+            if len(columns) > 1_000_000:
+                columns.clear()
+            for gram in grams:
+                if gram not in columns:
+                    columns[gram] = self.column(gram)
+            found = list(map(columns.__getitem__, grams))
+        cols, counts = np.unique(np.array(found, dtype=np.int32), return_counts=True)
+        return cols, counts.astype(np.float64)
+
     def probabilities(self, text: str):
         """Each label's probability, in the order of `labels`."""
         import numpy as np
 
-        x = self.counts([text[:MODEL_CHARS]]).tocsr()
-        cols = x.indices
-        values = x.data * self.idf[cols]  # TF-IDF of the n-grams present: a handful of columns, not 2^18
+        cols, data = self.hashed(text[:MODEL_CHARS])
+        values = data * self.idf[cols]  # TF-IDF of the n-grams present: a handful of columns, not 2^18
         norm = np.sqrt((values * values).sum())
         if norm:
             values = values / norm
