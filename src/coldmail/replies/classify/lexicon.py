@@ -245,18 +245,21 @@ def _compile(entries: list[str], lex: Lexicon, *, lemmatized: bool, part: str = 
         for e in entries:
             index.add(part, *_first_word(e, lex, lemmatized=lemmatized))
     patterns.sort(key=len, reverse=True)
+    if all(p.startswith(_WORD_START) for p in patterns):
+        # One look-behind before the alternatives, not one in each: the same matches ("(?<!\S)a|(?<!\S)b"
+        # is "(?<!\S)(?:a|b)"), but inside a word the engine fails once per position, not once per entry
+        # (about eight times faster over a sentence's words)
+        return re.compile(_WORD_START + "(?:" + "|".join(p[len(_WORD_START):] for p in patterns) + ")")
     return re.compile("|".join(patterns))
 
 
 def quick(pattern: re.Pattern) -> re.Pattern:
-    """A pattern that finds whether `pattern` matches, searched in " " + text: each entry starts with
+    """A pattern that finds whether `pattern` matches, searched in " " + text: the entries start with
     a literal space instead of a look-behind, which lets the regex engine skip to the spaces instead of
     trying every position (most parts are absent from most sentences, so this is most of the work)."""
-    alternatives = pattern.pattern.split("|" + _WORD_START)
-    if not alternatives[0].startswith(_WORD_START):
+    if not pattern.pattern.startswith(_WORD_START + "(?:"):
         return pattern  # a `chars` script: no word starts to skip to
-    alternatives[0] = alternatives[0][len(_WORD_START):]
-    return re.compile(" (?:" + "|".join(alternatives) + ")")
+    return re.compile(" " + pattern.pattern[len(_WORD_START):])
 
 
 def read_file(path: Path) -> tuple[dict[str, str], dict[str, list[str]]]:
