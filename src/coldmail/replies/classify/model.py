@@ -33,7 +33,7 @@ class Model:
         self._analyze = self.vectorizer.build_analyzer()  # type: ignore[attr-defined]
         self._hasher = FeatureHasher(n_features=self.vectorizer.n_features, input_type="dict",  # type: ignore[attr-defined]
                                      alternate_sign=False)
-        self._columns: dict[str, int] = {}  # each n-gram's column, as the hasher computes it (`column`)
+        self._words: dict[str, tuple[int, ...]] = {}  # each word's n-grams' columns (`hashed`)
 
     def counts(self, texts: list[str]):
         """The hashed n-gram counts, as `vectorizer.transform` gives them: each distinct n-gram is
@@ -48,7 +48,7 @@ class Model:
         best = int(probs.argmax())
         return self.labels[best], float(probs[best])
 
-    def column(self, gram: str) -> int:
+    def _column(self, gram: str) -> int:
         """The column FeatureHasher puts an n-gram in (its `_hashing_fast.transform`: the signed 32-bit
         murmurhash3 of the UTF-8 bytes, seed 0, its absolute value modulo the number of features)."""
         from sklearn.utils import murmurhash3_32
@@ -59,21 +59,28 @@ class Model:
 
     def hashed(self, text: str):
         """The column indices (ascending) and counts of `text`'s n-grams: what `counts([text])` gives as
-        a CSR row (duplicates summed, indices sorted), without building a sparse matrix, and each n-gram
-        hashed once per process (replies share most of their n-grams)."""
+        a CSR row (duplicates summed, indices sorted), without building a sparse matrix. The analyzer's
+        n-grams ("char_wb") never cross a space: a text's are those of its lower-cased words, one after
+        another, so each word's columns are worked out once per process (replies share most words)."""
+
+        words = self._words
+        try:
+            found = [c for w in text.lower().split() for c in words[w]]
+        except KeyError:
+            if len(words) > 200_000:
+                words.clear()
+            for w in text.lower().split():
+                if w not in words:
+                    if w.lower() != w:  # the analyzer lower-cases again, and a few letters change twice
+                        return self._unique([self._column(g) for g in self._analyze(text)])
+                    words[w] = tuple(self._column(g) for g in self._analyze(w))
+            found = [c for w in text.lower().split() for c in words[w]]
+        return self._unique(found)
+
+    @staticmethod
+    def _unique(found: list[int]):
         import numpy as np
 
-        grams = self._analyze(text)
-        columns = self._columns
-        try:
-            found = list(map(columns.__getitem__, grams))
-        except KeyError:
-            if len(columns) > 1_000_000:
-                columns.clear()
-            for gram in grams:
-                if gram not in columns:
-                    columns[gram] = self.column(gram)
-            found = list(map(columns.__getitem__, grams))
         cols, counts = np.unique(np.array(found, dtype=np.int32), return_counts=True)
         return cols, counts.astype(np.float64)
 
