@@ -42,6 +42,7 @@ class Model:
         self._analyze = self.vectorizer.build_analyzer()  # type: ignore[attr-defined]
         self._hasher = FeatureHasher(n_features=self.vectorizer.n_features, input_type="dict",  # type: ignore[attr-defined]
                                      alternate_sign=False)
+        self._words: dict[str, tuple[int, ...]] = {}  # each word's n-grams' columns (`hashed`)
 
     def counts(self, texts: list[str]):
         """The hashed n-gram counts, as `vectorizer.transform` gives them: each distinct n-gram is
@@ -56,13 +57,48 @@ class Model:
         best = int(probs.argmax())
         return self.labels[best], float(probs[best])
 
+    def _column(self, gram: str) -> int:
+        """The column FeatureHasher puts an n-gram in (its `_hashing_fast.transform`: the signed 32-bit
+        murmurhash3 of the UTF-8 bytes, seed 0, its absolute value modulo the number of features)."""
+        from sklearn.utils import murmurhash3_32
+
+        n = self.vectorizer.n_features  # type: ignore[attr-defined]
+        h = murmurhash3_32(gram, seed=0, positive=False)
+        return (2147483647 - (n - 1)) % n if h == -2147483648 else abs(h) % n
+
+    def hashed(self, text: str):
+        """The column indices (ascending) and counts of `text`'s n-grams: what `counts([text])` gives as
+        a CSR row (duplicates summed, indices sorted), without building a sparse matrix. The analyzer's
+        n-grams ("char_wb") never cross a space: a text's are those of its lower-cased words, one after
+        another, so each word's columns are worked out once per process (replies share most words)."""
+
+        words = self._words
+        try:
+            found = [c for w in text.lower().split() for c in words[w]]
+        except KeyError:
+            if len(words) > 200_000:
+                words.clear()
+            for w in text.lower().split():
+                if w not in words:
+                    if w.lower() != w:  # the analyzer lower-cases again, and a few letters change twice
+                        return self._unique([self._column(g) for g in self._analyze(text)])
+                    words[w] = tuple(self._column(g) for g in self._analyze(w))
+            found = [c for w in text.lower().split() for c in words[w]]
+        return self._unique(found)
+
+    @staticmethod
+    def _unique(found: list[int]):
+        import numpy as np
+
+        cols, counts = np.unique(np.array(found, dtype=np.int32), return_counts=True)
+        return cols, counts.astype(np.float64)
+
     def probabilities(self, text: str):
         """Each label's probability, in the order of `labels`."""
         import numpy as np
 
-        x = self.counts([text[:MODEL_CHARS]]).tocsr()
-        cols = x.indices
-        values = x.data * self.idf[cols]  # TF-IDF of the n-grams present: a handful of columns, not 2^18
+        cols, data = self.hashed(text[:MODEL_CHARS])
+        values = data * self.idf[cols]  # TF-IDF of the n-grams present: a handful of columns, not 2^18
         norm = np.sqrt((values * values).sum())
         if norm:
             values = values / norm

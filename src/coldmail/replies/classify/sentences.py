@@ -68,6 +68,10 @@ def read(sentence: str, lex: Lexicon) -> Sentence:
     return Sentence(" ".join(words), lemmas, clauses, sentence)
 
 
+# A token folded (text.fold, a pure function): replies repeat their words, and tokenizing folds each one
+_fold_token = functools.lru_cache(maxsize=100_000)(fold)
+
+
 @functools.lru_cache(maxsize=256)  # one reply's sentences, across the languages it is read in
 def _words(sentence: str, split_apostrophe: bool) -> tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]]:
     """The sentence's words (folded, and without diacritics) and their clause numbers: the same in
@@ -84,7 +88,7 @@ def _words(sentence: str, split_apostrophe: bool) -> tuple[tuple[str, ...], tupl
             if token in _CLAUSE:
                 clause += 1
             continue
-        folded = fold(token)
+        folded = _fold_token(token)
         if not folded:
             continue
         if split_apostrophe and "'" in folded:
