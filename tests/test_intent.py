@@ -133,15 +133,15 @@ def test_held_out_evaluation_meets_what_it_reaches():
     assert bench_intent.SUPPRESS == {"opt_out", "erasure"}
 
 
-# What the held-out evaluation reaches today (session 18, benchmarks/RESULTS.md; session 17 reached 86.2%,
-# 87.1%, 1, 6; session 16 84.7%, 87.4%, 0, 5). The one genuine held-out reply suppressed came with session 17's
-# retrained model; measured by aggregate only (the replies were not read), kept rather than choosing a
-# model by its held-out score. Session 18's model as its script builds it at the final rules (thresholds
-# chosen over the rules' readings) reads two fewer held-out opt-outs than the one trained before the last
-# rule changes (87.2%); the rebuilt one is shipped, for the same reason.
-OPT_OUT_RECALL = 0.86  # reached: 86.8% (421 of 485)
-DATA_RECALL = 0.89  # reached: 89.3% (333 of 373; 87.4% before the model alone could open a source or access request)
-GENUINE_SUPPRESSED = 1  # reached: 1 of 312
+# What the held-out evaluation reaches today (session 20, benchmarks/RESULTS.md; session 18 reached 86.8%,
+# 89.3%, 1, 5; session 17 86.2%, 87.1%, 1, 6; session 16 84.7%, 87.4%, 0, 5). Measured by aggregate only (the
+# replies were not read). Session 20's model, retrained with d12 and its cut-offs chosen leaving one set of
+# writers out (a genuine reply suppressed costing twice a miss), holds more for review: no genuine held-out
+# reply is suppressed, and 1.4 points fewer opt-outs are acted on than with the model before it (87.2%). It is
+# shipped as its script builds it, not chosen by its held-out score.
+OPT_OUT_RECALL = 0.855  # reached: 85.8% (416 of 485)
+DATA_RECALL = 0.89  # reached: 89.3% (333 of 373)
+GENUINE_SUPPRESSED = 0  # reached: 0 of 312
 MISSES_ACTED = 5  # reached: 5 (the target is 0: every miss in review)
 
 
