@@ -973,3 +973,20 @@ def test_a_trailing_question_mark_does_not_stop_the_reading_in_every_language():
 def test_a_negated_first_person_removal_is_not_an_opt_out():
     # pt [refusal] "quero sair ... lista" is not negated by the grammar: "não quero sair" is [negated]
     assert not suppresses(classify_text("Não quero sair da lista, só estou ocupado."))
+
+
+@pytest.mark.parametrize("text", ["Please remove me from your list.", "Bitte  NICHT\tmehr schreiben", "ΣΟΦΟΣ σοφός ﬁle",
+                                  "请不要再给我发邮件", "İstanbul\u2028line", ""])
+def test_the_models_own_hashing_gives_the_vectorizers_row(text):
+    """Model.hashed (per-word columns, cached) is the row sklearn's HashingVectorizer gives the same text."""
+    import numpy as np
+
+    from coldmail.replies.classify.model import load
+
+    model = load()
+    if model is None:
+        pytest.skip("no model built")
+    row = model.vectorizer.transform([text]).tocsr()
+    row.sort_indices()
+    cols, counts = model.hashed(text)
+    assert np.array_equal(cols, row.indices) and np.array_equal(counts, row.data)

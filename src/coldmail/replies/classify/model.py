@@ -37,19 +37,8 @@ class Model:
         return self.veto_twice if twice and self.veto_twice else self.veto
 
     def __post_init__(self) -> None:
-        from sklearn.feature_extraction import FeatureHasher
-
         self._analyze = self.vectorizer.build_analyzer()  # type: ignore[attr-defined]
-        self._hasher = FeatureHasher(n_features=self.vectorizer.n_features, input_type="dict",  # type: ignore[attr-defined]
-                                     alternate_sign=False)
         self._words: dict[str, tuple[int, ...]] = {}  # each word's n-grams' columns (`hashed`)
-
-    def counts(self, texts: list[str]):
-        """The hashed n-gram counts, as `vectorizer.transform` gives them: each distinct n-gram is
-        hashed once with its count (a reply repeats its n-grams; hashing each one is most of the cost)."""
-        from collections import Counter
-
-        return self._hasher.transform(Counter(self._analyze(t)) for t in texts)
 
     def predict(self, text: str) -> tuple[str, float]:
         """The most likely intent and its probability."""
@@ -67,7 +56,7 @@ class Model:
         return (2147483647 - (n - 1)) % n if h == -2147483648 else abs(h) % n
 
     def hashed(self, text: str):
-        """The column indices (ascending) and counts of `text`'s n-grams: what `counts([text])` gives as
+        """The column indices (ascending) and counts of `text`'s n-grams: what FeatureHasher gives as
         a CSR row (duplicates summed, indices sorted), without building a sparse matrix. The analyzer's
         n-grams ("char_wb") never cross a space: a text's are those of its lower-cased words, one after
         another, so each word's columns are worked out once per process (replies share most words)."""
