@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import pty
 import subprocess
@@ -76,3 +78,13 @@ def test_the_demo_without_a_terminal_does_not_wait_in_the_tui(tmp_path):
                           capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL)
     assert done.returncode == 0, done.stderr
     assert "Not a terminal" in done.stderr and "Open it again:" in done.stdout
+    # What each recipient received is kept, to be read as they would read it: the notice of where their
+    # details came from is in the first email, and the opt-out beside it.
+    sent = sorted((tmp_path / "d" / "sent").glob("*.eml"))
+    assert f"As they received it (open one in a mail client): {tmp_path / 'd' / 'sent'}" in done.stdout
+    assert len(sent) == 6 and sent[2].name == "03-claire.martin@transports-martin.example.eml"
+    msg = email.message_from_bytes(sent[2].read_bytes(), policy=email.policy.default)
+    assert msg["To"] == "Claire Martin <claire.martin@transports-martin.example>" and msg["List-Unsubscribe"]
+    text = msg.get_body(("plain",)).get_content()
+    assert "Where your details came from: speaker list of Logistics Paris 2026" in text
+    assert 'just reply "no thanks"' in text

@@ -44,6 +44,8 @@ class DemoResult:
     def summary(self) -> str:
         lines = [f"Workspace: {self.home}", f"Sent the first step to {self.sent} contacts (captured on 127.0.0.1):"]
         lines += [f"  - {to}" for to in self.captured]
+        if self.captured:
+            lines.append(f"As they received it (open one in a mail client): {self.home / 'sent'}")
         lines.append("Replies read and acted on:")
         for r in self.replies:
             lines.append(f"  - {r.email}: {r.kind}{'/' + r.request if r.request else ''} -> {r.action}")
@@ -111,12 +113,19 @@ def build(home: Path | None = None, on_step=None) -> tuple[Workspace, DemoResult
     step("Sending the first step to a capture server on 127.0.0.1…")
     from aiosmtpd.controller import Controller
 
+    sent_dir = home / "sent"
+    sent_dir.mkdir(exist_ok=True)
+
     class Capture:
+        """Keeps each message as its recipient's server received it, in sent/NN-<recipient>.eml."""
+
         def __init__(self):
             self.to: list[str] = []
 
         async def handle_DATA(self, server, session, envelope):
-            self.to.extend(envelope.rcpt_tos)
+            for rcpt in envelope.rcpt_tos:
+                self.to.append(rcpt)
+                (sent_dir / f"{len(self.to):02d}-{rcpt}.eml").write_bytes(envelope.original_content or envelope.content)
             return "250 OK"
 
     capture = Capture()
