@@ -115,6 +115,9 @@ VETO_TWICE = 0.70
 # "human" needs the model to lean the same way: below an even chance of a person's reply, it does not,
 # whatever the costs say (fixed before any held-out run).
 AGREE_FLOOR = 0.5
+# The model alone reads an opt-out (where the rules found nothing at all) only from this sure, whatever the
+# costs say (fixed before any run: STRAY_SURE, how sure it must be of a reply no lexicon proposed)
+ALONE_FLOOR = 0.75
 
 
 def written_in(item: dict) -> str:
@@ -124,7 +127,30 @@ def written_in(item: dict) -> str:
     return head if re.fullmatch(r"d\d+", head) else "train"
 
 
-def choose_thresholds(texts, labels, oof) -> tuple[float, float, float, float, float, float]:
+def choose_alone(readings, labels, oof, grid) -> float:
+    """alone_opt_out: where the rules found nothing at all (intent.nothing_at_all) and the model's likeliest
+    label is an opt-out at least this sure, the reply is acted on as one. Each genuine reply so suppressed
+    costs SUPPRESSED, each request acted on as an opt-out instead MISSED, each opt-out left to review 1
+    (where it waits today). Ties go to the surer cut-off; 1.01: never."""
+    from coldmail.replies.classify.intent import nothing_at_all
+
+    opt = LABELS.index("opt_out")
+    pairs = [(row[opt], y) for r, y, row in zip(readings, labels, oof, strict=True)
+             if nothing_at_all(r) and int(np.argmax(row)) == opt]
+    cost_of = {"human": SUPPRESSED, "opt_out": 0}
+    grid_alone = [c for c in [*grid, 1.01] if c >= ALONE_FLOOR]
+    costs = {c: sum(cost_of.get(y, MISSED) for p, y in pairs if p >= c) + sum(1 for p, y in pairs if p < c and y == "opt_out")
+             for c in grid_alone}
+    chosen = min(grid_alone, key=lambda c: (costs[c], -c))
+    acted = [y for p, y in pairs if p >= chosen]
+    print(f"  alone_opt_out {chosen:.2f} (cost {costs[chosen]}): of {len(pairs)} replies where the rules found nothing "
+          f"and the model reads an opt-out ({sum(y == 'opt_out' for _, y in pairs)} opt-outs, "
+          f"{sum(y == 'human' for _, y in pairs)} genuine), {len(acted)} acted on: {sum(y == 'opt_out' for y in acted)} "
+          f"opt-outs, {sum(y == 'human' for y in acted)} genuine, {sum(y not in ('opt_out', 'human') for y in acted)} requests")
+    return chosen
+
+
+def choose_thresholds(texts, labels, oof) -> tuple[float, float, float, float, float, float, float]:
     """The model's cut-offs, chosen on out-of-fold probabilities over the training split (one set of
     writers left out at a time, so a reply is never judged by a model that saw its writer's phrasings), as
     intent.py combines them:
@@ -198,7 +224,7 @@ def choose_thresholds(texts, labels, oof) -> tuple[float, float, float, float, f
     flagged = [(p, y) for p, y in twice if p >= veto_twice]
     print(f"  veto_twice {veto_twice:.2f}: of {len(twice)} opt-outs said two ways, {len(flagged)} to review "
           f"({sum(y == 'human' for _, y in flagged)} of {sum(y == 'human' for _, y in twice)} genuine replies caught)")
-    return veto, veto_request, cutoff, differ, agree, veto_twice
+    return veto, veto_request, cutoff, differ, agree, veto_twice, choose_alone(readings, labels, oof, grid)
 
 
 def main() -> None:
@@ -222,7 +248,7 @@ def main() -> None:
     if len(sys.argv) > 2 and sys.argv[1] == "--oof":
         Path(sys.argv[2]).write_text(json.dumps({i["id"]: dict(zip(LABELS, row.round(4).tolist(), strict=True))
                                                   for i, row in zip(train, oof, strict=True)}))
-    veto, veto_request, cutoff, differ, agree, veto_twice = choose_thresholds(texts, labels, oof)
+    veto, veto_request, cutoff, differ, agree, veto_twice, alone_opt_out = choose_thresholds(texts, labels, oof)
 
     vec, tfidf, clf = fit(texts + [t for t, _ in extra], labels + [y for _, y in extra])
     order = [list(clf.classes_).index(lbl) for lbl in LABELS]
@@ -231,6 +257,7 @@ def main() -> None:
         MODEL_PATH,
         config=np.array(json.dumps({**CONFIG, "cutoff": cutoff, "veto": veto, "differ": differ, "agree": agree,
                                     "veto_twice": veto_twice, "veto_request": veto_request,
+                                    "alone_opt_out": alone_opt_out,
                                     "seed": SEED})),
         idf=tfidf.idf_.astype(np.float32),
         coef=clf.coef_[order].astype(np.float32),

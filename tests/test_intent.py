@@ -296,6 +296,7 @@ class _Sure:
     labels = ("opt_out", "erasure", "source", "access", "human")
     veto, cutoff, differ, agree = 0.85, 0.6, 0.7, 0.5
     veto_twice = veto_request = None
+    alone_opt_out = 1.01  # never, unless a test says otherwise
     veto_for = Model.veto_for
 
     def __init__(self, label: str, p: float) -> None:
@@ -955,6 +956,26 @@ def test_the_model_alone_opens_only_a_source_or_access_request(monkeypatch, labe
     assert not suppresses(r)
 
 
+@pytest.mark.parametrize("text, p, suppressed", [
+    ("Bande de guignols.", 0.95, True),  # an insult: no lexicon's words, nothing found against it
+    ("Bande de guignols.", 0.85, False),  # less sure than the cut-off: a person looks
+    ("Please don't take me off your list, I read every one.", 0.99, False),  # a negated removal is found
+    ("Not this quarter, write again in spring.", 0.99, False),  # a deferral is found
+    ("Try my colleague Marco, he runs the fleet.", 0.99, False),  # a referral is found
+    (" ".join(["Lorem ipsum dolor sit amet."] * 20), 0.99, False),  # a long reply: more than a few sentences
+])
+def test_the_model_alone_reads_an_opt_out_only_where_the_rules_found_nothing_at_all(monkeypatch, text, p, suppressed):
+    from coldmail.replies.classify import intent
+
+    sure = _Sure("opt_out", p)
+    sure.alone_opt_out = 0.9
+    monkeypatch.setattr(intent, "load_model", lambda: sure)
+    r = classify_text(text)
+    assert (suppresses(r) and r.confidence >= REVIEW_THRESHOLD) == suppressed, r.why
+    if suppressed:
+        assert r.parts == ["MODEL=opt_out"] and "the model alone reads an opt-out" in r.why
+
+
 @pytest.mark.parametrize("text", ["Where do your route times come from?", "Lorem ipsum dolor sit amet."])
 def test_the_model_alone_opens_no_request_about_data_not_the_writers(monkeypatch, text):
     # the rules see neither the writer nor their data: a question about the product's own figures
@@ -990,3 +1011,24 @@ def test_the_models_own_hashing_gives_the_vectorizers_row(text):
     row.sort_indices()
     cols, counts = model.hashed(text)
     assert np.array_equal(cols, row.indices) and np.array_equal(counts, row.data)
+
+
+def test_a_signature_and_a_disclaimer_do_not_make_a_one_line_request_long():
+    # "long reply" holds a request that may be an aside; a formal one-liner above a firm's address block and
+    # its confidentiality notice is not one (d13 as training: 11 such right readings waited for review)
+    from coldmail.replies.classify.intent import LONG, read
+
+    request = "Under Article 15 GDPR I hereby request access to the personal data you process about me."
+    signature = ("Yours faithfully,\n\nJohn Doe\nManaging Director\nDoe & Sons Funeral Services Ltd\n"
+                 "12 High Street, Leeds LS1 4AB\nTel. 0113 000 000 | 24h: 0113 000 001\nwww.doefuneral.example")
+    notice = ("This email and any attachments are confidential and intended solely for the addressee. If you have "
+              "received it in error, please notify the sender immediately and delete it from your system. Any "
+              "use, disclosure or copying of this email by anyone other than the addressee is prohibited and may "
+              "be unlawful. Doe & Sons Funeral Services Ltd is registered in England and Wales, number 01234567.")
+    text = f"{request}\n\n{signature}\n\n{notice}"
+    assert len(text.split()) > LONG
+    reading = read(text)
+    assert reading.intent == "access" and reading.said == len(request.split()), reading
+    # the writer's own long paragraph still counts: it is what may hold a request as an aside
+    prose = " ".join(["We looked at your tool last year and the team liked the planner, but the rollout stalled."] * 5)
+    assert read(f"{prose}\n\n{request}\n\n{signature}").said == len(prose.split()) + len(request.split())

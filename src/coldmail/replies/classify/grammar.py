@@ -78,6 +78,31 @@ def _prepared(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[int, .
     return quoted, sentences, tuple(p for p, _ in found), tuple(offsets)
 
 
+_LETTERED = re.compile(r"[^\W\d_]")
+
+
+def _signature_line(sentence: str) -> bool:
+    """A line of a signature: a greeting, a name, a title, a company, an address or a number ("Gruß",
+    "Dr Priya Raman BVSc MRCVS", "Banca di Credito Cooperativo della Val Trebbia Alta", "Tel. 954 000 117").
+    A few words, or a few more that are mostly capitalized or numbers and end without a full stop."""
+    words = [w for w in sentence.split() if _LETTERED.search(w)]
+    if sentence.rstrip().endswith(_QUESTION_MARKS):
+        return False
+    if len(words) <= 3:
+        return True
+    capital = sum(1 for w in words if w[:1].isupper() or not w[:1].isalpha())
+    return len(words) <= 10 and not sentence.rstrip().endswith((".", "!")) and capital * 2 >= len(words)
+
+
+def _said(sentences: tuple[str, ...], offsets: tuple[int, ...], ends: int) -> int:
+    """How many words the writer said: the words before a disclaimer or a newsletter line, and before the
+    signature above it (the lines at the end that `_signature_line` reads as one; the first sentence is
+    always said). A formal one-line request above a bank's address and its confidentiality notice is short."""
+    while ends > 1 and _signature_line(sentences[ends - 1]):
+        ends -= 1
+    return offsets[ends]
+
+
 def first_sentence(text: str) -> str:
     """The reply's first sentence as `read_reply` compares it with the whole-line refusals."""
     sentences = _prepared(text)[1]
@@ -109,6 +134,7 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
     nows: list[str] = []  # "derzeit", "for now": a deferral of now only, which qualifies a bare refusal, not a request
     stops: list[str] = []  # STOP on a CHANNEL, no CONTACT: a deferral of now still holds it
     boilerplate = None  # from a disclaimer or newsletter line on: its paragraph, and below a first paragraph, the rest
+    ends = len(sentences)  # the first sentence of the boilerplate
 
     def findings() -> int:
         return len(opt) + len(weak) + len(soft) + len(refusals) + sum(len(v) for v in requests.values())
@@ -158,6 +184,7 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
         r.hits += len(f.spans)
         if f.has("disclaimer") or f.has("footer"):
             boilerplate = paragraph_of[k]
+            ends = min(ends, k)
             continue  # a signature's confidentiality notice or newsletter line, not the person's request
         # the writer's data or something the writer owns ("my address"; not "your traffic data", not "let me know")
         r.named |= f.has("mydata") or any(w in lex.possessives for _, _, w in f.spans.get("self", ()))
@@ -330,6 +357,7 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
     tell(len(sentences) - 1)
     if r.first_at is None and findings() > counted:
         r.first_at = offsets[len(sentences) - 1]
+    r.said = _said(sentences, offsets, ends)
     explicit = list(opt)  # said outright: ACTION on SELF, STOP on CONTACT ("remove me", "stop emailing me")
     evidence = [h for h in r.human if h != "QUOTED"]
     person = [h for h in evidence if h not in nows]  # "derzeit ... schreiben Sie mir nicht mehr" asks all the same

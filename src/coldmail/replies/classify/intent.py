@@ -10,9 +10,10 @@ The decision:
 - the rules found a request or an opt-out: it is acted on, unless the model is sure the reply is
   a person's ordinary answer (its "human" probability reaches `veto`) or another request or
   opt-out (reaching `differ`: the rules may have read only half of it), the reading in another
-  candidate language finds a person's ordinary reply instead, or the reply is long and the request
-  not stated more than once, starting within its first 40 words (inside 80 words of something else it may be a
-  quotation or an aside): then a person looks;
+  candidate language finds a person's ordinary reply instead, or the reply is long (more than 80 words
+  said, its signature and disclaimer not counted) and the request not stated more than once, starting
+  within its first 40 words (inside 80 words of something else it may be a quotation or an aside): then a
+  person looks;
 - the rules found positive evidence of a person's reply (interest, a question, a referral, a
   deferral, a negated removal): "human", unless the model is sure of a request or an opt-out;
 - the rules found nothing: nobody knows, so a person looks ("no intent found" is not "human");
@@ -90,6 +91,15 @@ def _found_nothing(reading: Reading) -> bool:
     """A reading that found no part at all: no request, nothing held back ("maybe next year. remove
     me"), no person's words; a question mark at most."""
     return reading.intent in (None, "human") and set(reading.human) <= _MARKS and not reading.blocked and not reading.held
+
+
+def nothing_at_all(reading: Reading) -> bool:
+    """The rules found nothing in a reply of a few sentences: no request or opt-out, nothing that blocked
+    one, no person's words; a question mark at most. Only here may the model alone read an opt-out
+    ("Bande de guignols.", "Wow, email number four. Or you could just stop."): a negated removal, a
+    deferral or a referral is something found."""
+    return (reading.intent is None or _asks_only(reading)) and not reading.blocked and not reading.held \
+        and reading.said <= LONG
 
 
 def read(text: str, prior: str | None = None) -> Reading:
@@ -227,6 +237,11 @@ def classify_text(text: str, *, prior: str | None = None) -> Classification:
         return Classification(ReplyKind.DATA_REQUEST, ACT, request=RequestKind(label), new_text=text, language=lang,
                               parts=[f"MODEL={label}"],
                               why=f"no intent found by the rules [{lang}]; {opinion}: the model alone opens the request")
+    if nothing_at_all(reading) and label == "opt_out" and probs[label] >= model.alone_opt_out:
+        # Insults, sarcasm, "this is spam": no lexicon's words, and nothing the rules found against it. The
+        # model alone suppresses only as sure as its out-of-fold cut-off (scripts/train_intent_model.py)
+        return Classification(ReplyKind.OPT_OUT, ACT, new_text=text, language=lang, parts=["MODEL=opt_out"],
+                              why=f"no intent found by the rules [{lang}]; {opinion}: the model alone reads an opt-out")
     if intent is None:
         why = "no intent found" + (f" ({'; '.join(reading.blocked)})" if reading.blocked else "")
         return Classification(ReplyKind.HUMAN, NOTHING_FOUND, new_text=text, language=lang,
@@ -262,7 +277,7 @@ def classify_text(text: str, *, prior: str | None = None) -> Classification:
     # it is often one sentence at the end of a long, friendly reply ("...so no, and please don't line
     # up another reminder"), and the model's veto still holds one it reads as a person's answer.
     up_top = reading.first_at is not None and reading.first_at <= LONG // 2
-    long = len(text.split()) > LONG and not (reading.support >= 2 and up_top) and intent != "opt_out"
+    long = reading.said > LONG and not (reading.support >= 2 and up_top) and intent != "opt_out"
     # Read in a language the detector did not propose (every lexicon, or a skeleton of its letters), the
     # reply is acted on only where the model is sure of the same
     stray = reading.stray and not ((label == intent or label == "erasure" and intent == "opt_out")
