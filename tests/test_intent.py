@@ -296,7 +296,7 @@ class _Sure:
     labels = ("opt_out", "erasure", "source", "access", "human")
     veto, cutoff, differ, agree = 0.85, 0.6, 0.7, 0.5
     veto_twice = veto_request = None
-    alone_opt_out = 1.01  # never, unless a test says otherwise
+    veto_view = "reply"
     veto_for = Model.veto_for
 
     def __init__(self, label: str, p: float) -> None:
@@ -956,26 +956,6 @@ def test_the_model_alone_opens_only_a_source_or_access_request(monkeypatch, labe
     assert not suppresses(r)
 
 
-@pytest.mark.parametrize("text, p, suppressed", [
-    ("Bande de guignols.", 0.95, True),  # an insult: no lexicon's words, nothing found against it
-    ("Bande de guignols.", 0.85, False),  # less sure than the cut-off: a person looks
-    ("Please don't take me off your list, I read every one.", 0.99, False),  # a negated removal is found
-    ("Not this quarter, write again in spring.", 0.99, False),  # a deferral is found
-    ("Try my colleague Marco, he runs the fleet.", 0.99, False),  # a referral is found
-    (" ".join(["Lorem ipsum dolor sit amet."] * 20), 0.99, False),  # a long reply: more than a few sentences
-])
-def test_the_model_alone_reads_an_opt_out_only_where_the_rules_found_nothing_at_all(monkeypatch, text, p, suppressed):
-    from coldmail.replies.classify import intent
-
-    sure = _Sure("opt_out", p)
-    sure.alone_opt_out = 0.9
-    monkeypatch.setattr(intent, "load_model", lambda: sure)
-    r = classify_text(text)
-    assert (suppresses(r) and r.confidence >= REVIEW_THRESHOLD) == suppressed, r.why
-    if suppressed:
-        assert r.parts == ["MODEL=opt_out"] and "the model alone reads an opt-out" in r.why
-
-
 @pytest.mark.parametrize("text", ["Where do your route times come from?", "Lorem ipsum dolor sit amet."])
 def test_the_model_alone_opens_no_request_about_data_not_the_writers(monkeypatch, text):
     # the rules see neither the writer nor their data: a question about the product's own figures
@@ -1032,3 +1012,26 @@ def test_a_signature_and_a_disclaimer_do_not_make_a_one_line_request_long():
     # the writer's own long paragraph still counts: it is what may hold a request as an aside
     prose = " ".join(["We looked at your tool last year and the team liked the planner, but the rollout stalled."] * 5)
     assert read(f"{prose}\n\n{request}\n\n{signature}").said == len(prose.split()) + len(request.split())
+
+
+class _Friendly(_Sure):
+    """A second opinion that reads a person's ordinary reply wherever the taproom is mentioned."""
+
+    def probabilities(self, text):
+        import numpy as np
+
+        human = 0.9 if "taproom" in text else 0.1
+        return np.array([1 - human if lbl == "opt_out" else human if lbl == "human" else 0.0 for lbl in self.labels])
+
+
+@pytest.mark.parametrize("view, acted", [("reply", False), ("mean", True)])
+def test_a_request_in_a_ps_below_a_friendly_paragraph_is_weighed_on_its_own_sentence_too(monkeypatch, view, acted):
+    from coldmail.replies.classify import intent
+
+    model = _Friendly("human", 0.9)
+    model.veto_view = view
+    monkeypatch.setattr(intent, "load_model", lambda: model)
+    r = classify_text("Hi Tom,\n\nFair play for doing your homework. The taproom is open Thursday to Sunday and the "
+                      "first pint is on me.\n\nCheers,\nSarah\n\nP.S. Please take me off your mailing list.")
+    assert r.kind == "opt_out" and (r.confidence >= REVIEW_THRESHOLD) == acted, r.why
+    assert ("on the sentences found in, human 0.10" in r.why) == (view == "mean"), r.why

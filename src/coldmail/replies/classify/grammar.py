@@ -142,6 +142,8 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
     if r.parts or requests:
         r.first_at = 0
     counted = findings()
+    spots = [0] if r.parts or requests else []  # the sentences something was found in
+    spotted = counted
     last: Found | None = None  # the sentence before: what an "it" in this one refers to
     told: dict[str, set[int]] = {}  # the sentences each request was found in (-1: quoted ones)
     seen: dict[str, int] = {}
@@ -158,6 +160,9 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
 
     for k, raw in enumerate(sentences):
         tell(k - 1)
+        if findings() > spotted:
+            spots.append(k - 1)
+            spotted = findings()
         if r.first_at is None:
             if findings() > counted:
                 r.first_at = offsets[k - 1]
@@ -358,6 +363,9 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
     if r.first_at is None and findings() > counted:
         r.first_at = offsets[len(sentences) - 1]
     r.said = _said(sentences, offsets, ends)
+    if findings() > spotted:
+        spots.append(len(sentences) - 1)
+    r.spot = " ".join(sentences[k] for k in dict.fromkeys(spots) if k >= 0)
     explicit = list(opt)  # said outright: ACTION on SELF, STOP on CONTACT ("remove me", "stop emailing me")
     evidence = [h for h in r.human if h != "QUOTED"]
     person = [h for h in evidence if h not in nows]  # "derzeit ... schreiben Sie mir nicht mehr" asks all the same

@@ -93,15 +93,6 @@ def _found_nothing(reading: Reading) -> bool:
     return reading.intent in (None, "human") and set(reading.human) <= _MARKS and not reading.blocked and not reading.held
 
 
-def nothing_at_all(reading: Reading) -> bool:
-    """The rules found nothing in a reply of a few sentences: no request or opt-out, nothing that blocked
-    one, no person's words; a question mark at most. Only here may the model alone read an opt-out
-    ("Bande de guignols.", "Wow, email number four. Or you could just stop."): a negated removal, a
-    deferral or a referral is something found."""
-    return (reading.intent is None or _asks_only(reading)) and not reading.blocked and not reading.held \
-        and reading.said <= LONG
-
-
 def read(text: str, prior: str | None = None) -> Reading:
     """The rules' reading in the most likely language that yields one."""
     best: Reading | None = None
@@ -201,6 +192,12 @@ def emoji_refusal(text: str) -> tuple[str, bool] | None:
     return (sign, any(device_line(line) for line in lines)) if sign else None
 
 
+def human_for_veto(reply: float, spot: float | None, view: str) -> float:
+    """The "human" probability a veto weighs: the model's on the whole reply, or ("mean") the mean of
+    that and its probability on the sentences the rules found something in (None: they are the reply)."""
+    return reply if view != "mean" or spot is None else (reply + spot) / 2
+
+
 def _probabilities(text: str):
     """The model (None without one) and its probability for each label."""
     model = load_model()
@@ -237,11 +234,6 @@ def classify_text(text: str, *, prior: str | None = None) -> Classification:
         return Classification(ReplyKind.DATA_REQUEST, ACT, request=RequestKind(label), new_text=text, language=lang,
                               parts=[f"MODEL={label}"],
                               why=f"no intent found by the rules [{lang}]; {opinion}: the model alone opens the request")
-    if nothing_at_all(reading) and label == "opt_out" and probs[label] >= model.alone_opt_out:
-        # Insults, sarcasm, "this is spam": no lexicon's words, and nothing the rules found against it. The
-        # model alone suppresses only as sure as its out-of-fold cut-off (scripts/train_intent_model.py)
-        return Classification(ReplyKind.OPT_OUT, ACT, new_text=text, language=lang, parts=["MODEL=opt_out"],
-                              why=f"no intent found by the rules [{lang}]; {opinion}: the model alone reads an opt-out")
     if intent is None:
         why = "no intent found" + (f" ({'; '.join(reading.blocked)})" if reading.blocked else "")
         return Classification(ReplyKind.HUMAN, NOTHING_FOUND, new_text=text, language=lang,
@@ -265,7 +257,10 @@ def classify_text(text: str, *, prior: str | None = None) -> Classification:
         # model decides, and only towards access, whose answer (Art. 15) names the source as well
         intent = "access"
         reading.parts = [*reading.parts, "(source and access both asked: the model reads access)"]
-    vetoed = model is not None and probs.get("human", 0.0) >= model.veto_for(
+    spot = None
+    if model is not None and model.veto_view == "mean" and reading.spot and reading.spot != text:
+        spot = float(model.probabilities(reading.spot)[model.labels.index("human")])
+    vetoed = model is not None and human_for_veto(probs.get("human", 0.0), spot, model.veto_view) >= model.veto_for(
         suppressing=suppresses(reading), twice=intent == "opt_out" and reading.ways >= 2)
     # The model is sure of another request ("who gave you my data? delete it" read only as a source question).
     others = [k for k in _REQUESTS if k not in reading.found | {intent}]  # not what the rules found beside it
@@ -284,6 +279,7 @@ def classify_text(text: str, *, prior: str | None = None) -> Classification:
                                    and probs[label] >= STRAY_SURE)
     conf = DISAGREE if vetoed or differs or long or reading.conflict or stray else ACT
     why = (f"{' | '.join(reading.parts)} [{lang}]; {opinion}" + ("; long reply" if long else "")
+           + (f"; on the sentences found in, human {spot:.2f}" if spot is not None else "")
            + (f"; the model reads {other}" if differs and other != label else "")
            + (f"; but {reading.conflict}" if reading.conflict else ""))
     if intent == "opt_out":

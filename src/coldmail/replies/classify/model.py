@@ -27,10 +27,10 @@ class Model:
     agree: float = 0.5  # the "human" probability a rules' "human" reading needs to be acted on (chosen on train)
     veto_twice: float | None = None  # the veto of an opt-out said two ways ("no thanks, stop emailing me"); None: `veto`
     veto_request: float | None = None  # the veto of a source or access request that suppresses nothing; None: `veto`
-    # the opt-out probability from which the model alone reads an opt-out where the rules found nothing at all
-    # ("Bande de guignols.", "Get stuffed"): chosen out of fold, a genuine reply suppressed costing twice a
-    # miss; 1.01, never (a model trained before it)
-    alone_opt_out: float = 1.01
+    # what the vetoes weigh: "reply", the model's "human" probability on the whole reply; "mean", its mean
+    # with the probability on the sentences the rules found something in (intent.human_for_veto), which a
+    # P.S. below a friendly paragraph does not drown. Chosen out of fold (scripts/train_intent_model.py)
+    veto_view: str = "reply"
 
     def veto_for(self, *, suppressing: bool, twice: bool) -> float:
         """The "human" probability from which the rules' finding waits for review: a suppression (for
@@ -120,4 +120,4 @@ def load(path: Path = MODEL_PATH) -> Model | None:
                      data["intercept"].astype("float64"), tuple(config["labels"]), float(config["cutoff"]),
                      float(config.get("veto", 1.01)), float(config.get("differ", 1.01)),
                      float(config.get("agree", 0.5)), config.get("veto_twice"), config.get("veto_request"),
-                     float(config.get("alone_opt_out", 1.01)))
+                     config.get("veto_view", "reply"))
