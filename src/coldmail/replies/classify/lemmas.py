@@ -111,10 +111,12 @@ def build(code: str) -> dict[str, str]:
             ok = lemma_ok[lemma] = relevant(lemma)
         if ok or relevant(form):
             out[form] = lemma
-    # An entry's word that simplemma lemmatizes by taking it apart (no dictionary form) keeps its lemma.
+    # An entry's word that is no dictionary form keeps the lemma simplemma gives it with its whole
+    # dictionary, itself included: over the map alone, its affix rules may take it apart otherwise
+    # ("meililistist" stays itself with the whole Estonian dictionary, and became "meililistima").
     for word in words:
-        if word not in out and (lemma := simplemma.lemmatize(word, code)) != word:
-            out[word] = lemma
+        if word not in out:
+            out[word] = simplemma.lemmatize(word, code)
     return out
 
 
