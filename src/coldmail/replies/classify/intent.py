@@ -179,13 +179,18 @@ REFUSAL_EMOJI = frozenset("\U0001F44E\U0001F6D1\U0001F6AB\u26D4\U0001F645\U0001F
 POSITIVE_EMOJI = frozenset("\U0001F44D\U0001F44C\U0001F642\U0001F60A\u2705\U0001F91D\U0001F44B\u2764\U0001F64F")
 
 
+_SAYS = re.compile("[,;:!?'\u2019\"\u060c\u3001\uff0c]")
+
+
 def emoji_refusal(text: str) -> tuple[str, bool] | None:
     """The refusal emoji a reply consists of ("👎", "✋🚫" above a phone's signature line), or None: no
     letters or digits of the person's own, a refusal sign, and no positive one. With it, whether the
     reply has lines beside the sign that name a phone ("Sent from my iPhone", but perhaps "the iPhone app
     crashes"): those the model must read the same way."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    said = "".join(line for line in lines if not device_line(line))
+    # A phone's line is a name and a few words ("Sent from my iPhone", "Von meinem iPhone gesendet"); one
+    # with a comma, an apostrophe or a question or exclamation mark says something ("Don't stop, I use Android")
+    said = "".join(line for line in lines if not (device_line(line) and not _SAYS.search(line)))
     if not said or any(ch.isalnum() for ch in said) or any(ch in POSITIVE_EMOJI for ch in said):
         return None
     sign = next((ch for ch in said if ch in REFUSAL_EMOJI), None)
