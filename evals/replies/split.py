@@ -56,7 +56,7 @@ def load_dev() -> list[dict]:
     """The sets written after the rules (evals/replies-dev, "d2-" families; evals/replies-d3, "d3-";
     evals/replies-d4, "d4-"; evals/replies-d5, "d5-"; evals/replies-d6, "d6-"; evals/replies-d7, "d7-";
     evals/replies-d8, "d8-"; evals/replies-d9, "d9-"; evals/replies-d10, "d10-"; evals/replies-d11, "d11-";
-    evals/replies-d12, "d12-"; evals/replies-d13, "d13-"; evals/replies-d14 is not among them yet):
+    evals/replies-d12, "d12-"; evals/replies-d13, "d13-"; evals/replies-d14 and evals/replies-d15 are not among them yet):
     each by writers who had not read the rules, measured once as unseen data, then tuned on. Always
     training, never held out; kept out of `load` so that adding them did not move the held-out split."""
     items = []
