@@ -57,13 +57,13 @@ def test_talon_replies_are_human_and_their_new_text_is_found(path):
 
 
 CRISP = sorted((CORPORA / "replies-crisp").glob("*.txt"))
-# Known misreadings, kept visible (strict: a fixed one fails until it is taken off this set). Empty since
-# session 18. "The data comes From: our database, not From: external sources" (email_tricky_4) is still
-# read as a source request by the rules (SOURCE + OBTAIN + SELF=our, in a statement, not a question), a
-# grammar fault to fix (a SOURCE noun in a statement about the writer's own database asks nothing); it
-# waits for review only because the model says so: session 12's, 14's and 18's models (human 0.49,
-# above the 0.44 veto) send it to review, session 13's, 15's and 17's did not.
-CRISP_MISREAD: set[str] = set()
+# Known misreadings, kept visible (strict: a fixed one fails until it is taken off this set). "The data
+# comes From: our database, not From: external sources" (email_tricky_4) is read as a source request by
+# the rules (SOURCE + OBTAIN + SELF=our, in a statement, not a question), a grammar fault to fix (a SOURCE
+# noun in a statement about the writer's own database asks nothing); it waited for review only when the
+# model said so: session 12's, 14's, 18's and 20's models sent it to review, session 13's, 15's, 17's and
+# 21's (opt_out 0.50, human under the 0.42 veto) do not. Back on this set in session 21.
+CRISP_MISREAD: set[str] = {"email_tricky_4_from_in_body.txt"}
 
 
 @pytest.mark.parametrize("path", CRISP, ids=lambda p: p.name)

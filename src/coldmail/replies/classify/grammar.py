@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import re
 
+from coldmail.replies.classify import quotes
 from coldmail.replies.classify.lexicon import Lexicon, plain, whole_line
 from coldmail.replies.classify.parts import Found, label, wanted
 from coldmail.replies.classify.reading import Reading
@@ -37,8 +38,6 @@ _QUOTED = re.compile(r'"[^"\n]{1,60}"|„[^“”"\n]{1,60}[“”"]|«[^»\n]{1
 # A bare domain ("all addresses @acme.example", "anyone at @acme.example"): the whole company.
 _DOMAIN = re.compile(r"(?<![\w.+-])@[\w-]+(?:\.[\w-]+)+")
 
-
-_QUESTION_MARKS = ("?", "？", "؟", "\u037e")  # Latin, full-width (zh, ja), Arabic, Greek (its own code point)
 
 
 def _referred(f: Found, before: Found | None) -> tuple[str, str] | None:
@@ -76,31 +75,6 @@ def _prepared(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[int, .
     for raw in sentences:
         offsets.append(offsets[-1] + len(raw.split()))
     return quoted, sentences, tuple(p for p, _ in found), tuple(offsets)
-
-
-_LETTERED = re.compile(r"[^\W\d_]")
-
-
-def _signature_line(sentence: str) -> bool:
-    """A line of a signature: a greeting, a name, a title, a company, an address or a number ("Gruß",
-    "Dr Priya Raman BVSc MRCVS", "Banca di Credito Cooperativo della Val Trebbia Alta", "Tel. 954 000 117").
-    A few words, or a few more that are mostly capitalized or numbers and end without a full stop."""
-    words = [w for w in sentence.split() if _LETTERED.search(w)]
-    if sentence.rstrip().endswith(_QUESTION_MARKS):
-        return False
-    if len(words) <= 3:
-        return True
-    capital = sum(1 for w in words if w[:1].isupper() or not w[:1].isalpha())
-    return len(words) <= 10 and not sentence.rstrip().endswith((".", "!")) and capital * 2 >= len(words)
-
-
-def _said(sentences: tuple[str, ...], offsets: tuple[int, ...], ends: int) -> int:
-    """How many words the writer said: the words before a disclaimer or a newsletter line, and before the
-    signature above it (the lines at the end that `_signature_line` reads as one; the first sentence is
-    always said). A formal one-line request above a bank's address and its confidentiality notice is short."""
-    while ends > 1 and _signature_line(sentences[ends - 1]):
-        ends -= 1
-    return offsets[ends]
 
 
 def first_sentence(text: str) -> str:
@@ -142,8 +116,7 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
     if r.parts or requests:
         r.first_at = 0
     counted = findings()
-    spots = [0] if r.parts or requests else []  # the sentences something was found in
-    spotted = counted
+    spots, spotted = ([0] if r.parts or requests else []), counted  # the sentences something was found in
     last: Found | None = None  # the sentence before: what an "it" in this one refers to
     told: dict[str, set[int]] = {}  # the sentences each request was found in (-1: quoted ones)
     seen: dict[str, int] = {}
@@ -171,7 +144,7 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
             continue  # "This message is confidential. ... Any distribution is forbidden." is not the writer's
         f = Found(read(raw, lex), lex)
         before, last = last, f
-        asks = any(q in raw for q in _QUESTION_MARKS + lex.question_marks)
+        asks = any(q in raw for q in quotes.QUESTION_MARKS + lex.question_marks)
         if asks:
             questions.add(k)
         f.drop_inside("human", "refusal", "negated", "polite", "negation")
@@ -362,10 +335,8 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
     tell(len(sentences) - 1)
     if r.first_at is None and findings() > counted:
         r.first_at = offsets[len(sentences) - 1]
-    r.said = _said(sentences, offsets, ends)
-    if findings() > spotted:
-        spots.append(len(sentences) - 1)
-    r.spot = " ".join(sentences[k] for k in dict.fromkeys(spots) if k >= 0)
+    r.said = quotes.said(sentences, offsets, ends)
+    r.spot = " ".join(sentences[k] for k in dict.fromkeys(spots + [len(sentences) - 1] * (findings() > spotted)) if k >= 0)
     explicit = list(opt)  # said outright: ACTION on SELF, STOP on CONTACT ("remove me", "stop emailing me")
     evidence = [h for h in r.human if h != "QUOTED"]
     person = [h for h in evidence if h not in nows]  # "derzeit ... schreiben Sie mir nicht mehr" asks all the same

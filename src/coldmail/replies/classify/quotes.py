@@ -183,3 +183,30 @@ def new_text(text: str) -> str:
         out.append(line)
         i += 1
     return "\n".join(out).strip()
+
+
+# Latin, full-width (zh, ja), Arabic and Greek question marks: a line that asks is no signature
+QUESTION_MARKS = ("?", "？", "؟", "\u037e")
+_LETTERED = re.compile(r"[^\W\d_]")
+
+
+def _signature_line(sentence: str) -> bool:
+    """A line of a signature: a greeting, a name, a title, a company, an address or a number ("Gruß",
+    "Dr Priya Raman BVSc MRCVS", "Banca di Credito Cooperativo della Val Trebbia Alta", "Tel. 954 000 117").
+    A few words, or a few more that are mostly capitalized or numbers and end without a full stop."""
+    words = [w for w in sentence.split() if _LETTERED.search(w)]
+    if sentence.rstrip().endswith(QUESTION_MARKS):
+        return False
+    if len(words) <= 3:
+        return True
+    capital = sum(1 for w in words if w[:1].isupper() or not w[:1].isalpha())
+    return len(words) <= 10 and not sentence.rstrip().endswith((".", "!")) and capital * 2 >= len(words)
+
+
+def said(sentences: tuple[str, ...], offsets: tuple[int, ...], ends: int) -> int:
+    """How many words the writer said: the words before a disclaimer or a newsletter line, and before the
+    signature above it (the lines at the end that `_signature_line` reads as one; the first sentence is
+    always said). A formal one-line request above a bank's address and its confidentiality notice is short."""
+    while ends > 1 and _signature_line(sentences[ends - 1]):
+        ends -= 1
+    return offsets[ends]
