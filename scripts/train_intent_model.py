@@ -115,15 +115,6 @@ VETO_TWICE = 0.70
 # "human" needs the model to lean the same way: below an even chance of a person's reply, it does not,
 # whatever the costs say (fixed before any held-out run).
 AGREE_FLOOR = 0.5
-# What the vetoes weigh. Out of fold, "mean" (the whole reply's "human" probability averaged with the
-# sentences the rules found something in) costs less: 530 against 621 (session 21). But the rules are tuned
-# on these very replies, so their false findings, which the veto is there to catch, are rarer here than in
-# a new writer's replies, and a view that weakens the veto looks better here than it is: on the unseen sets
-# d14 and d15 (aggregates, session 21, one model read both ways) "mean" acted rightly on 18 more data
-# requests and 3 more opt-outs, and suppressed 3 more genuine replies (12 against 9). A suppression is for
-# good, so the whole reply it stays (chosen after seeing those aggregates: d14 and d15 are not clean unseen
-# figures for this one choice).
-VETO_VIEW = "reply"
 
 
 def written_in(item: dict) -> str:
@@ -133,7 +124,7 @@ def written_in(item: dict) -> str:
     return head if re.fullmatch(r"d\d+", head) else "train"
 
 
-def choose_thresholds(readings, labels, oof, oof_spot) -> tuple[float, float, float, float, float, float, str]:
+def choose_thresholds(texts, labels, oof) -> tuple[float, float, float, float, float, float]:
     """The model's cut-offs, chosen on out-of-fold probabilities over the training split (one set of
     writers left out at a time, so a reply is never judged by a model that saw its writer's phrasings), as
     intent.py combines them:
@@ -155,28 +146,22 @@ def choose_thresholds(readings, labels, oof, oof_spot) -> tuple[float, float, fl
       read only as a source question, an opt-out opened as an erasure) costs MISSED; each right
       reading sent to review costs 1.
     Each is the cut-off of least cost on a grid; ties go to the one with fewer reviews."""
-    from coldmail.replies.classify.intent import human_for_veto, suppresses
+    from coldmail.replies.classify.intent import read, suppresses
 
+    readings = [read(t) for t in texts]
     rules = [r.intent for r in readings]
     human = LABELS.index("human")
     grid = sorted({x / 100 for x in range(20, 101, 2)} | {VETO_CEILING})
 
-    def veto_at(suppressing: bool, cost: int, view: str):
-        pairs = [(human_for_veto(row[human], spot[human] if spot is not None else None, view), y)
-                 for r, y, row, spot in zip(readings, labels, oof, oof_spot, strict=True)
+    def veto_at(suppressing: bool, cost: int):
+        pairs = [(row[human], y) for r, y, row in zip(readings, labels, oof, strict=True)
                  if r.intent not in (None, "human") and suppresses(r) == suppressing]
         costs = {c: sum(1 for p, y in pairs if p >= c and y != "human")
                  + sum(cost for p, y in pairs if p < c and y == "human") for c in grid}
         return min(min(grid, key=lambda c: (costs[c], -c)), VETO_CEILING), costs, pairs
 
-    # What the vetoes weigh: the whole reply's "human" probability, or its mean with the sentences the
-    # rules found something in (both costed here, out of fold). VETO_VIEW decides; see its note.
-    views = {view: (veto_at(True, SUPPRESSED, view), veto_at(False, MISSED, view)) for view in ("reply", "mean")}
-    total = {view: a[1][a[0]] + b[1][b[0]] for view, (a, b) in views.items()}
-    view = VETO_VIEW
-    print(f"  veto view: {view} (cost of both vetoes out of fold: whole reply {total['reply']}, mean with the "
-          f"sentences found in {total['mean']})")
-    (veto, veto_cost, acted), (veto_request, request_cost, asked) = views[view]
+    veto, veto_cost, acted = veto_at(True, SUPPRESSED)
+    veto_request, request_cost, asked = veto_at(False, MISSED)
     as_human = [(max(v for k, v in enumerate(row) if k != human), y)
                 for r, y, row in zip(rules, labels, oof, strict=True) if r == "human"]
     cut_cost = {c: sum(1 for p, y in as_human if p >= c and y == "human")
@@ -207,14 +192,13 @@ def choose_thresholds(readings, labels, oof, oof_spot) -> tuple[float, float, fl
         flagged = [(p, y) for p, y in pairs if (p < chosen if name == "agree" else p >= chosen)]
         print(f"  {name} {chosen:.2f} (cost {costs[chosen]}): of {len(pairs)} replies, {len(flagged)} to review "
               f"({sum(bad(y) for _, y in flagged)} of {sum(bad(y) for _, y in pairs)} wrong readings caught)")
-    twice = [(human_for_veto(row[human], spot[human] if spot is not None else None, view), y)
-             for reading, y, row, spot in zip(readings, labels, oof, oof_spot, strict=True)
+    twice = [(row[human], y) for reading, y, row in zip(readings, labels, oof, strict=True)
              if reading.intent == "opt_out" and reading.ways >= 2]
     veto_twice = max(veto, VETO_TWICE)
     flagged = [(p, y) for p, y in twice if p >= veto_twice]
     print(f"  veto_twice {veto_twice:.2f}: of {len(twice)} opt-outs said two ways, {len(flagged)} to review "
           f"({sum(y == 'human' for _, y in flagged)} of {sum(y == 'human' for _, y in twice)} genuine replies caught)")
-    return veto, veto_request, cutoff, differ, agree, veto_twice, view
+    return veto, veto_request, cutoff, differ, agree, veto_twice
 
 
 def main() -> None:
@@ -225,31 +209,20 @@ def main() -> None:
     groups = [written_in(i) for i in train]
     extra = synthetic(rnd)
 
-    # The rules' readings, and the sentences each found something in (the vetoes' second look)
-    from coldmail.replies.classify.intent import read
-
-    readings = [read(t) for t in texts]
-    spots = [r.spot if r.spot and r.spot != t else None for r, t in zip(readings, texts, strict=True)]
     # Out-of-fold probabilities on the training split, one set of writers left out at a time: the cut-offs
     # are chosen on these.
     oof = np.zeros((len(texts), len(LABELS)))
-    oof_spot: list = [None] * len(texts)
     for fit_idx, test_idx in LeaveOneGroupOut().split(texts, labels, groups):
         model = fit([texts[k] for k in fit_idx] + [t for t, _ in extra], [labels[k] for k in fit_idx] + [y for _, y in extra])
         order = [list(model[2].classes_).index(lbl) for lbl in LABELS]
         oof[test_idx] = predict(model, [texts[k] for k in test_idx])[:, order]
-        spotted = [k for k in test_idx if spots[k] is not None]
-        if spotted:
-            for k, row in zip(spotted, predict(model, [spots[k] for k in spotted])[:, order], strict=True):
-                oof_spot[k] = row
     top = [LABELS[k] for k in oof.argmax(axis=1)]
     right = np.array([t == y for t, y in zip(top, labels, strict=True)])
     print(f"out-of-fold accuracy of the model alone: {right.mean():.3f}")
     if len(sys.argv) > 2 and sys.argv[1] == "--oof":
         Path(sys.argv[2]).write_text(json.dumps({i["id"]: dict(zip(LABELS, row.round(4).tolist(), strict=True))
                                                   for i, row in zip(train, oof, strict=True)}))
-    veto, veto_request, cutoff, differ, agree, veto_twice, view = choose_thresholds(
-        readings, labels, oof, oof_spot)
+    veto, veto_request, cutoff, differ, agree, veto_twice = choose_thresholds(texts, labels, oof)
 
     vec, tfidf, clf = fit(texts + [t for t, _ in extra], labels + [y for _, y in extra])
     order = [list(clf.classes_).index(lbl) for lbl in LABELS]
@@ -258,7 +231,6 @@ def main() -> None:
         MODEL_PATH,
         config=np.array(json.dumps({**CONFIG, "cutoff": cutoff, "veto": veto, "differ": differ, "agree": agree,
                                     "veto_twice": veto_twice, "veto_request": veto_request,
-                                    "veto_view": view,
                                     "seed": SEED})),
         idf=tfidf.idf_.astype(np.float32),
         coef=clf.coef_[order].astype(np.float32),

@@ -297,7 +297,6 @@ class _Sure:
     labels = ("opt_out", "erasure", "source", "access", "human")
     veto, cutoff, differ, agree = 0.85, 0.6, 0.7, 0.5
     veto_twice = veto_request = None
-    veto_view = "reply"
     veto_for = Model.veto_for
 
     def __init__(self, label: str, p: float) -> None:
@@ -1015,24 +1014,11 @@ def test_a_signature_and_a_disclaimer_do_not_make_a_one_line_request_long():
     assert read(f"{prose}\n\n{request}\n\n{signature}").said == len(prose.split()) + len(request.split())
 
 
-class _Friendly(_Sure):
-    """A second opinion that reads a person's ordinary reply wherever the taproom is mentioned."""
+@pytest.mark.parametrize("line, phone", [
+    ("Sent from my iPhone", True), ("Wysłane z iPhone'a", True), ("iPhoneから送信", True),
+    ("Get Outlook for Android", True), ("Don't stop, I use Android", False), ("Does it run on Android?", False),
+])
+def test_a_phone_line_says_nothing_else(line, phone):
+    from coldmail.replies.classify.quotes import device_line
 
-    def probabilities(self, text):
-        import numpy as np
-
-        human = 0.9 if "taproom" in text else 0.1
-        return np.array([1 - human if lbl == "opt_out" else human if lbl == "human" else 0.0 for lbl in self.labels])
-
-
-@pytest.mark.parametrize("view, acted", [("reply", False), ("mean", True)])
-def test_a_request_in_a_ps_below_a_friendly_paragraph_is_weighed_on_its_own_sentence_too(monkeypatch, view, acted):
-    from coldmail.replies.classify import intent
-
-    model = _Friendly("human", 0.9)
-    model.veto_view = view
-    monkeypatch.setattr(intent, "load_model", lambda: model)
-    r = classify_text("Hi Tom,\n\nFair play for doing your homework. The taproom is open Thursday to Sunday and the "
-                      "first pint is on me.\n\nCheers,\nSarah\n\nP.S. Please take me off your mailing list.")
-    assert r.kind == "opt_out" and (r.confidence >= REVIEW_THRESHOLD) == acted, r.why
-    assert ("on the sentences found in, human 0.10" in r.why) == (view == "mean"), r.why
+    assert device_line(line) == phone

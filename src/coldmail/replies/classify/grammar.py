@@ -116,7 +116,6 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
     if r.parts or requests:
         r.first_at = 0
     counted = findings()
-    spots, spotted = ([0] if r.parts or requests else []), counted  # the sentences something was found in
     last: Found | None = None  # the sentence before: what an "it" in this one refers to
     told: dict[str, set[int]] = {}  # the sentences each request was found in (-1: quoted ones)
     seen: dict[str, int] = {}
@@ -133,9 +132,6 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
 
     for k, raw in enumerate(sentences):
         tell(k - 1)
-        if findings() > spotted:
-            spots.append(k - 1)
-            spotted = findings()
         if r.first_at is None:
             if findings() > counted:
                 r.first_at = offsets[k - 1]
@@ -336,7 +332,6 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
     if r.first_at is None and findings() > counted:
         r.first_at = offsets[len(sentences) - 1]
     r.said = quotes.said(sentences, offsets, ends)
-    r.spot = " ".join(sentences[k] for k in dict.fromkeys(spots + [len(sentences) - 1] * (findings() > spotted)) if k >= 0)
     explicit = list(opt)  # said outright: ACTION on SELF, STOP on CONTACT ("remove me", "stop emailing me")
     evidence = [h for h in r.human if h != "QUOTED"]
     person = [h for h in evidence if h not in nows]  # "derzeit ... schreiben Sie mir nicht mehr" asks all the same

@@ -179,28 +179,17 @@ REFUSAL_EMOJI = frozenset("\U0001F44E\U0001F6D1\U0001F6AB\u26D4\U0001F645\U0001F
 POSITIVE_EMOJI = frozenset("\U0001F44D\U0001F44C\U0001F642\U0001F60A\u2705\U0001F91D\U0001F44B\u2764\U0001F64F")
 
 
-_SAYS = re.compile("[,;:!?'\u2019\"\u060c\u3001\uff0c]")
-
-
 def emoji_refusal(text: str) -> tuple[str, bool] | None:
     """The refusal emoji a reply consists of ("👎", "✋🚫" above a phone's signature line), or None: no
     letters or digits of the person's own, a refusal sign, and no positive one. With it, whether the
     reply has lines beside the sign that name a phone ("Sent from my iPhone", but perhaps "the iPhone app
     crashes"): those the model must read the same way."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    # A phone's line is a name and a few words ("Sent from my iPhone", "Von meinem iPhone gesendet"); one
-    # with a comma, an apostrophe or a question or exclamation mark says something ("Don't stop, I use Android")
-    said = "".join(line for line in lines if not (device_line(line) and not _SAYS.search(line)))
+    said = "".join(line for line in lines if not device_line(line))
     if not said or any(ch.isalnum() for ch in said) or any(ch in POSITIVE_EMOJI for ch in said):
         return None
     sign = next((ch for ch in said if ch in REFUSAL_EMOJI), None)
     return (sign, any(device_line(line) for line in lines)) if sign else None
-
-
-def human_for_veto(reply: float, spot: float | None, view: str) -> float:
-    """The "human" probability a veto weighs: the model's on the whole reply, or ("mean") the mean of
-    that and its probability on the sentences the rules found something in (None: they are the reply)."""
-    return reply if view != "mean" or spot is None else (reply + spot) / 2
 
 
 def _probabilities(text: str):
@@ -262,10 +251,7 @@ def classify_text(text: str, *, prior: str | None = None) -> Classification:
         # model decides, and only towards access, whose answer (Art. 15) names the source as well
         intent = "access"
         reading.parts = [*reading.parts, "(source and access both asked: the model reads access)"]
-    spot = None
-    if model is not None and model.veto_view == "mean" and reading.spot and reading.spot != text:
-        spot = float(model.probabilities(reading.spot)[model.labels.index("human")])
-    vetoed = model is not None and human_for_veto(probs.get("human", 0.0), spot, model.veto_view) >= model.veto_for(
+    vetoed = model is not None and probs.get("human", 0.0) >= model.veto_for(
         suppressing=suppresses(reading), twice=intent == "opt_out" and reading.ways >= 2)
     # The model is sure of another request ("who gave you my data? delete it" read only as a source question).
     others = [k for k in _REQUESTS if k not in reading.found | {intent}]  # not what the rules found beside it
@@ -284,7 +270,6 @@ def classify_text(text: str, *, prior: str | None = None) -> Classification:
                                    and probs[label] >= STRAY_SURE)
     conf = DISAGREE if vetoed or differs or long or reading.conflict or stray else ACT
     why = (f"{' | '.join(reading.parts)} [{lang}]; {opinion}" + ("; long reply" if long else "")
-           + (f"; on the sentences found in, human {spot:.2f}" if spot is not None else "")
            + (f"; the model reads {other}" if differs and other != label else "")
            + (f"; but {reading.conflict}" if reading.conflict else ""))
     if intent == "opt_out":

@@ -27,10 +27,6 @@ class Model:
     agree: float = 0.5  # the "human" probability a rules' "human" reading needs to be acted on (chosen on train)
     veto_twice: float | None = None  # the veto of an opt-out said two ways ("no thanks, stop emailing me"); None: `veto`
     veto_request: float | None = None  # the veto of a source or access request that suppresses nothing; None: `veto`
-    # what the vetoes weigh: "reply", the model's "human" probability on the whole reply; "mean", its mean
-    # with the probability on the sentences the rules found something in (intent.human_for_veto), which a
-    # P.S. below a friendly paragraph does not drown. Chosen out of fold (scripts/train_intent_model.py)
-    veto_view: str = "reply"
 
     def veto_for(self, *, suppressing: bool, twice: bool) -> float:
         """The "human" probability from which the rules' finding waits for review: a suppression (for
@@ -119,5 +115,4 @@ def load(path: Path = MODEL_PATH) -> Model | None:
         return Model(vectorizer(config), data["idf"].astype("float64"), data["coef"].astype("float64"),
                      data["intercept"].astype("float64"), tuple(config["labels"]), float(config["cutoff"]),
                      float(config.get("veto", 1.01)), float(config.get("differ", 1.01)),
-                     float(config.get("agree", 0.5)), config.get("veto_twice"), config.get("veto_request"),
-                     config.get("veto_view", "reply"))
+                     float(config.get("agree", 0.5)), config.get("veto_twice"), config.get("veto_request"))

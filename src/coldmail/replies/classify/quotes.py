@@ -134,10 +134,16 @@ _DEVICE = re.compile(r"(?<![^\W\d_])(iphone|ipad|android|blackberry|galaxy|huawe
                      re.IGNORECASE)
 
 
+# A phone's line is a name and a few words ("Sent from my iPhone", "Von meinem iPhone gesendet"); one with a
+# comma, a question or an exclamation mark says something ("Don't stop, I use Android"; an apostrophe does
+# not: "Wysłane z iPhone'a")
+_SAYS = re.compile("[,;!?\uff1f\u060c\u3001\uff0c\uff01]")
+
+
 def device_line(stripped: str) -> bool:
     """A short line that names the phone or the app it was sent from, and asks and says nothing else.
     (Kept in the new text: "Mibgħut mill-iPhone tiegħi" tells the language detector it is Maltese.)"""
-    if len(stripped) > 60 or stripped.endswith(("?", "？")) or not _DEVICE.search(stripped):
+    if len(stripped) > 60 or _SAYS.search(stripped) or not _DEVICE.search(stripped):
         return False
     return len(stripped.split()) <= 7
 

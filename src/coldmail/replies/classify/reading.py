@@ -21,8 +21,7 @@ class Reading:
     conflict: str = ""  # another candidate language's reading that finds a person's ordinary reply instead
     support: int = 0  # how many separate findings make the intent (a formal request repeats itself)
     found: set[str] = field(default_factory=set)  # every request and opt-out found, the intent's and beside it
-    spot: str = ""  # the sentences the findings were made in (the model's second look: intent.py)
-    said: int = 0  # words the writer said: before the signature and any disclaimer below it (grammar._said)
+    said: int = 0  # words the writer said: before the signature and any disclaimer below it (quotes.said)
     first_at: int | None = None  # words before the sentence of the first finding (a request up top, or below)
     held: str = ""  # an opt-out said outright but held back by a deferral or polite words beside it
     latin: bool = False  # read as a Greek or Cyrillic language typed in Latin letters (translit.py)
