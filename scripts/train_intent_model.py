@@ -124,14 +124,29 @@ def written_in(item: dict) -> str:
     return head if re.fullmatch(r"d\d+", head) else "train"
 
 
-def choose_thresholds(texts, labels, oof) -> tuple[float, float, float, float, float, float]:
+def fresh_readings() -> dict[str, tuple[str, bool, bool]]:
+    """The rules' readings of each later set as they were BEFORE the rules were tuned on it (recorded when
+    the set became training data, `fresh-readings.json` beside it): reply id -> (intent, whether acting on
+    it suppresses, an opt-out said two ways). Replies the rules read as nothing or "human" are left out."""
+    out = {}
+    for path in sorted(ROOT.glob("evals/replies-*/fresh-readings.json")):
+        out.update({k: (v[0], bool(v[1]), bool(v[2])) for k, v in json.loads(path.read_text()).items()})
+    return out
+
+
+def choose_thresholds(texts, labels, oof, ids=None) -> tuple[float, float, float, float, float, float]:
     """The model's cut-offs, chosen on out-of-fold probabilities over the training split (one set of
     writers left out at a time, so a reply is never judged by a model that saw its writer's phrasings), as
     intent.py combines them:
 
     - veto: when the rules find an opt-out or an erasure request (anything that suppresses) and the
       model's "human" probability reaches it, a person reviews the reply. Each genuine reply that would
-      be suppressed costs SUPPRESSED; each right answer sent to review costs 1.
+      be suppressed costs SUPPRESSED; each right answer sent to review costs 1. Chosen on the FRESH
+      readings (`fresh_readings`): the rules' findings in replies of writers they had not been tuned on,
+      which is what the veto guards against in use; the rules' findings in the replies they were tuned
+      on are rarely false, and out of fold they made the veto look costlier than it is (session 21:
+      chosen there at 0.42, a set's fresh readings cost least near 0.24). Opt-outs said two ways are
+      left to veto_twice.
     - veto_request: the same for a source or access request that does not suppress. Each genuine reply
       that would be opened as a request costs MISSED.
     - cutoff: when the rules find a person's ordinary reply and the model is at least this sure of
@@ -153,9 +168,16 @@ def choose_thresholds(texts, labels, oof) -> tuple[float, float, float, float, f
     human = LABELS.index("human")
     grid = sorted({x / 100 for x in range(20, 101, 2)} | {VETO_CEILING})
 
+    fresh = fresh_readings() if ids is not None else {}
+    fresh_rows = [(fresh[i], y, row) for i, y, row in zip(ids or (), labels, oof, strict=True) if i in fresh]
+    print(f"  fresh readings (rules not yet tuned on their writers): {len(fresh_rows)} findings")
+
     def veto_at(suppressing: bool, cost: int):
-        pairs = [(row[human], y) for r, y, row in zip(readings, labels, oof, strict=True)
-                 if r.intent not in (None, "human") and suppresses(r) == suppressing]
+        if fresh_rows:
+            pairs = [(row[human], y) for (_, supp, twice), y, row in fresh_rows if supp == suppressing and not twice]
+        else:
+            pairs = [(row[human], y) for r, y, row in zip(readings, labels, oof, strict=True)
+                     if r.intent not in (None, "human") and suppresses(r) == suppressing]
         costs = {c: sum(1 for p, y in pairs if p >= c and y != "human")
                  + sum(cost for p, y in pairs if p < c and y == "human") for c in grid}
         return min(min(grid, key=lambda c: (costs[c], -c)), VETO_CEILING), costs, pairs
@@ -222,7 +244,7 @@ def main() -> None:
     if len(sys.argv) > 2 and sys.argv[1] == "--oof":
         Path(sys.argv[2]).write_text(json.dumps({i["id"]: dict(zip(LABELS, row.round(4).tolist(), strict=True))
                                                   for i, row in zip(train, oof, strict=True)}))
-    veto, veto_request, cutoff, differ, agree, veto_twice = choose_thresholds(texts, labels, oof)
+    veto, veto_request, cutoff, differ, agree, veto_twice = choose_thresholds(texts, labels, oof, [i["id"] for i in train])
 
     vec, tfidf, clf = fit(texts + [t for t, _ in extra], labels + [y for _, y in extra])
     order = [list(clf.classes_).index(lbl) for lbl in LABELS]
