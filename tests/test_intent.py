@@ -1022,3 +1022,27 @@ def test_a_phone_line_says_nothing_else(line, phone):
     from coldmail.replies.classify.quotes import device_line
 
     assert device_line(line) == phone
+
+
+def test_fresh_readings_name_replies_of_their_own_set_and_feed_the_vetoes():
+    """The rules' readings recorded before a set was tuned on (the vetoes are chosen on them) name only
+    replies of that set, each with a request or an opt-out, and the training script reads all of them."""
+    import importlib.util
+    import json
+
+    root = Path(__file__).resolve().parents[1]
+    files = sorted(root.glob("evals/replies-*/fresh-readings.json"))
+    assert files, "no fresh readings recorded"
+    total = 0
+    for path in files:
+        ids = {json.loads(line)["id"] for p in path.parent.glob("*.jsonl")
+               for line in p.read_text(encoding="utf-8").splitlines() if line.strip()}
+        readings = json.loads(path.read_text(encoding="utf-8"))
+        assert set(readings) <= ids, path
+        assert all(v[0] in ("opt_out", "erasure", "source", "access") and isinstance(v[1], bool) for v in readings.values())
+        assert all(v[1] for v in readings.values() if v[0] in ("opt_out", "erasure")), path  # these always suppress
+        total += len(readings)
+    spec = importlib.util.spec_from_file_location("train_intent_model", root / "scripts" / "train_intent_model.py")
+    train = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(train)
+    assert len(train.fresh_readings()) == total
