@@ -133,15 +133,19 @@ def test_held_out_evaluation_meets_what_it_reaches():
     assert bench_intent.SUPPRESS == {"opt_out", "erasure"}
 
 
-# What the held-out evaluation reaches today (session 21: 85.6%, 89.5%, 0, 5, the model retrained with d13 and
+# What the held-out evaluation reaches today (session 22: 84.1%, 89.8%, 0, 5: the model retrained with d14, its
+# vetoes chosen on the rules' fresh readings of sets they had not been tuned on (veto 0.32, was 0.42): 14 more
+# held-out opt-outs wait for a person instead of being acted on, and new writers' sets d15 + d16 suppress 3
+# genuine replies instead of 6 (at the old veto the same model reads 87.0% here). Chosen on training data by
+# the training script's fixed costs, not by this score. Session 21: 85.6%, 89.5%, 0, 5, the model retrained with d13 and
 # the lexicons tuned on it; session 20, benchmarks/RESULTS.md; session 18 reached 86.8%,
 # 89.3%, 1, 5; session 17 86.2%, 87.1%, 1, 6; session 16 84.7%, 87.4%, 0, 5). Measured by aggregate only (the
 # replies were not read). Session 20's model, retrained with d12 and its cut-offs chosen leaving one set of
 # writers out (a genuine reply suppressed costing twice a miss), holds more for review: no genuine held-out
 # reply is suppressed, and 1.4 points fewer opt-outs are acted on than with the model before it (87.2%). It is
 # shipped as its script builds it, not chosen by its held-out score.
-OPT_OUT_RECALL = 0.855  # reached: 85.6% (415 of 485); 85.8% in session 20
-DATA_RECALL = 0.89  # reached: 89.5% (334 of 373)
+OPT_OUT_RECALL = 0.84  # reached: 84.1% (408 of 485); 85.6% in session 21, 85.8% in session 20
+DATA_RECALL = 0.895  # reached: 89.8% (335 of 373)
 GENUINE_SUPPRESSED = 0  # reached: 0 of 312
 MISSES_ACTED = 5  # reached: 5 (the target is 0: every miss in review)
 
