@@ -134,7 +134,7 @@ def fresh_readings() -> dict[str, tuple[str, bool, bool]]:
     return out
 
 
-def choose_thresholds(texts, labels, oof, ids=None) -> tuple[float, float, float, float, float, float]:
+def choose_thresholds(texts, labels, oof, ids) -> tuple[float, float, float, float, float, float]:
     """The model's cut-offs, chosen on out-of-fold probabilities over the training split (one set of
     writers left out at a time, so a reply is never judged by a model that saw its writer's phrasings), as
     intent.py combines them:
@@ -168,8 +168,8 @@ def choose_thresholds(texts, labels, oof, ids=None) -> tuple[float, float, float
     human = LABELS.index("human")
     grid = sorted({x / 100 for x in range(20, 101, 2)} | {VETO_CEILING})
 
-    fresh = fresh_readings() if ids is not None else {}
-    fresh_rows = [(fresh[i], y, row) for i, y, row in zip(ids or (), labels, oof, strict=True) if i in fresh]
+    fresh = fresh_readings()
+    fresh_rows = [(fresh[i], y, row) for i, y, row in zip(ids, labels, oof, strict=True) if i in fresh]
     print(f"  fresh readings (rules not yet tuned on their writers): {len(fresh_rows)} findings")
 
     def veto_at(suppressing: bool, cost: int):

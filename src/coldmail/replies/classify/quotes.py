@@ -134,10 +134,12 @@ _DEVICE = re.compile(r"(?<![^\W\d_])(iphone|ipad|android|blackberry|galaxy|huawe
                      re.IGNORECASE)
 
 
+# Latin, full-width (zh, ja), Arabic and Greek question marks: a line that asks is no signature, and no phone's
+QUESTION_MARKS = ("?", "？", "؟", "\u037e")
 # A phone's line is a name and a few words ("Sent from my iPhone", "Von meinem iPhone gesendet"); one with a
 # comma, a question or an exclamation mark says something ("Don't stop, I use Android"; an apostrophe does
 # not: "Wysłane z iPhone'a")
-_SAYS = re.compile("[,;!?\uff1f\u060c\u3001\uff0c\uff01]")
+_SAYS = re.compile("[" + re.escape("".join(QUESTION_MARKS)) + ",;!\u060c\u3001\uff0c\uff01]")
 
 
 def device_line(stripped: str) -> bool:
@@ -191,8 +193,6 @@ def new_text(text: str) -> str:
     return "\n".join(out).strip()
 
 
-# Latin, full-width (zh, ja), Arabic and Greek question marks: a line that asks is no signature
-QUESTION_MARKS = ("?", "？", "؟", "\u037e")
 _LETTERED = re.compile(r"[^\W\d_]")
 
 
