@@ -4,7 +4,8 @@
 
 Run it when a set becomes training data (`split.LATER`), before any lexicon or grammar change made on
 its failures: it writes `fresh-readings.json` beside the set, mapping each reply the rules read as a
-request or an opt-out to [intent, whether acting on it suppresses, an opt-out said two ways]. The
+request or an opt-out to [intent, whether acting on it suppresses, an opt-out said two ways, every request
+or opt-out found in it]. The
 training script chooses the model's vetoes on these (scripts/train_intent_model.py, `fresh_readings`):
 the rules' findings in replies they were not tuned on are the ones the veto guards against in use.
 For sets recorded after the fact, run it from a checkout of the commit before the set was tuned on (the
@@ -38,11 +39,13 @@ def main(folder: Path) -> None:
             reading = read(text) if text.strip() else None
             if reading is None or reading.intent in (None, "human"):
                 continue
-            out[item["id"]] = [reading.intent, suppresses(reading), reading.intent == "opt_out" and reading.ways >= 2]
+            out[item["id"]] = [reading.intent, suppresses(reading), reading.intent == "opt_out" and reading.ways >= 2,
+                               sorted(reading.found)]
         print(f"\r{n}/{len(paths)} files read", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
     target = folder / "fresh-readings.json"
-    target.write_text(json.dumps(out, sort_keys=True, indent=0) + "\n", encoding="utf-8")
+    lines = (f"{json.dumps(k)}: {json.dumps(v)}" for k, v in sorted(out.items()))  # one reply a line
+    target.write_text("{\n" + ",\n".join(lines) + "\n}\n", encoding="utf-8")
     print(f"wrote {target} ({len(out)} findings)")
 
 

@@ -1029,8 +1029,9 @@ def test_a_phone_line_says_nothing_else(line, phone):
 
 
 def test_fresh_readings_name_replies_of_their_own_set_and_feed_the_vetoes():
-    """The rules' readings recorded before a set was tuned on (the vetoes are chosen on them) name only
-    replies of that set, each with a request or an opt-out, and the training script reads all of them."""
+    """The rules' readings recorded before a set was tuned on (the vetoes and `differ` are chosen on them)
+    name only replies of that set, each with a request or an opt-out and all it found, and the training
+    script reads all of them."""
     import importlib.util
     import json
 
@@ -1043,7 +1044,9 @@ def test_fresh_readings_name_replies_of_their_own_set_and_feed_the_vetoes():
                for line in p.read_text(encoding="utf-8").splitlines() if line.strip()}
         readings = json.loads(path.read_text(encoding="utf-8"))
         assert set(readings) <= ids, path
-        assert all(v[0] in ("opt_out", "erasure", "source", "access") and isinstance(v[1], bool) for v in readings.values())
+        kinds = {"opt_out", "erasure", "source", "access"}
+        assert all(v[0] in kinds and isinstance(v[1], bool) for v in readings.values())
+        assert all(v[0] in v[3] and set(v[3]) <= kinds for v in readings.values()), path  # all it found, its own kind too
         assert all(v[1] for v in readings.values() if v[0] in ("opt_out", "erasure")), path  # these always suppress
         total += len(readings)
     spec = importlib.util.spec_from_file_location("train_intent_model", root / "scripts" / "train_intent_model.py")
