@@ -3,7 +3,7 @@
     python scripts/train_intent_model.py
 
 Trained on the TRAIN split of evals/replies only (never the held-out families), plus sentences
-composed from the lexicons (lexicons/*.txt), reproducibly (fixed seed). The model's two cut-offs
+composed from the lexicons (lexicons/*.txt), reproducibly (fixed seed, one BLAS thread: see `fit`). The model's two cut-offs
 (when it sends the rules' answer to review) are chosen on out-of-fold predictions over the training
 split: see choose_thresholds.
 
@@ -24,6 +24,7 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import LeaveOneGroupOut
+from threadpoolctl import threadpool_limits
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "evals" / "replies"))
@@ -83,12 +84,16 @@ def reply_text(item: dict) -> str:
 
 
 def fit(texts: list[str], labels: list[str]):
+    """The model, the same bytes on every run: the solver's sums are done on one BLAS thread (on two, the
+    order of the partial sums varies, and so did the last bits of the weights: measured in session 23, the
+    same inputs fitted twice on one thread gave identical weights, and on two threads other ones)."""
     vec = vectorizer(CONFIG)
     counts = vec.transform(texts)
     tfidf = TfidfTransformer()
     x = tfidf.fit_transform(counts)
     clf = LogisticRegression(C=20.0, max_iter=2000, random_state=SEED)
-    clf.fit(x, labels)
+    with threadpool_limits(limits=1):
+        clf.fit(x, labels)
     return vec, tfidf, clf
 
 
