@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from rich.text import Text
 
 import test_tui
 from coldmail.tui.app import ColdmailApp
@@ -476,3 +477,27 @@ async def test_a_bad_follow_up_step_is_said_before_any_variable_is_asked(demo_ws
         assert not isinstance(app.screen, PromptModal)
         messages = [n.message for n in app._notifications]
     assert any("follow_up_1:soon" in m and "TEMPLATE:DAYS" in m for m in messages), messages
+
+
+@pytest.mark.parametrize("key", ["5", "7"])
+async def test_a_table_is_drawn_whole_on_its_first_visit(demo_ws, key):
+    """Each row on screen shows its cells whole, header included, on the table's first visit from the
+    dashboard. Seen once in tmux at 80x24 under load: the Inbox drew rows cut ("applie", "12-0") until the
+    cursor passed over them. That race did not recur in tmux or here; the columns now take the measured
+    widths before the rows go in (base.py), and this checks the lines as drawn."""
+    from textual.widgets import DataTable
+
+    app = ColdmailApp(demo_ws, mode="dashboard")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(key)
+        await settle(pilot, 1)
+        table = app.screen.query_one(DataTable)
+        assert table.row_count > 0
+        header = table.render_line(0).text
+        for column in table.ordered_columns:
+            assert str(column.label) in header, (header, column.label)
+        for y, row in enumerate(table.rows, start=table.header_height):
+            line = table.render_line(y).text
+            for cell in table.get_row(row):
+                assert Text.from_markup(str(cell)).plain in line, (line, cell)

@@ -145,6 +145,7 @@ class TableScreen(ErrorsAsNotifications, Screen):
     KEEP = 1
     _loaded: list[tuple[str, tuple | dict]] = []  # the rows last loaded (replaced, never mutated)
     shown: tuple[str, ...] = ()  # the columns in the table now
+    _widths: tuple[int, ...] = ()  # and their widths
     EMPTY = "Nothing here yet."
     NAV_NAME = ""
     BINDINGS = [
@@ -213,10 +214,15 @@ class TableScreen(ErrorsAsNotifications, Screen):
         table = self.query_one(DataTable)
         keep = table.cursor_row
         names = self._fit()
-        if names != self.shown:
+        widths = tuple(self.columns.widths[name] for name in names)
+        if (names, widths) != (self.shown, self._widths):
+            # Each column as wide as its widest cell, measured above, rather than widened by the table
+            # after the rows are in: seen once in tmux, under load, the Inbox drew its first rows before
+            # that widening and left them cut ("applie", "12-0") until the cursor passed over them.
             table.clear(columns=True)
-            table.add_columns(*names)
-            self.shown = names
+            for name, width in zip(names, widths, strict=True):
+                table.add_column(name, width=width, key=name)
+            self.shown, self._widths = names, widths
         else:
             table.clear()
         for key, cells in self._loaded:
