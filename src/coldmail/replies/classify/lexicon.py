@@ -77,6 +77,7 @@ class Lexicon:
     whole: frozenset[str] = frozenset()  # whole-line refusals, as words() reads them
     courtesy: frozenset[str] = frozenset()  # words a whole line may add to a refusal ("no, thanks")
     gap: str = r"(?:\S+ ){0,3}"  # what "..." matches: up to three words, none of them a negation
+    order: dict[str, int] = field(default_factory=dict)  # each part's place among the surface and lemma patterns
 
 
 def _lemmatize(word: str, lang: str | None) -> str:
@@ -398,6 +399,7 @@ def lexicon(lang: str) -> Lexicon | None:
         if (p := _compile(negated_forms, lex, lemmatized=False, part="negcontact", index=surface_index)) is not None:
             lex.surface["negcontact"] = p
     lex.quick_surface = {part: quick(p) for part, p in lex.surface.items()}
+    lex.order = {part: i for i, part in enumerate(dict.fromkeys([*lex.surface, *lex.lemmas]))}
     if not lex.chars:
         lex.index_surface, lex.index_lemmas = surface_index.done(), lemma_index.done()
     return lex
