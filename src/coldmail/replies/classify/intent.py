@@ -111,10 +111,21 @@ def read(text: str, prior: str | None = None) -> Reading:
     if len(text.split()) <= SHORT_WORDS and all(_found_nothing(r) for r in readings):
         # "Avregistrera", "Odjava.": a word or two is too little for the detector; every lexicon reads
         # it, and it is taken only when exactly one kind of request is found and nothing else.
-        others = [read_reply(text, lex) for lang in languages() if lang not in langs and (lex := lexicon(lang))]
-        kinds = {r.intent for r in others if r.intent is not None and not _asks_only(r)}
+        # (the lexicons are read in order until a second kind, or a person's words, rules the guess out)
+        kinds: set[str | None] = set()
+        found: Reading | None = None
+        for lang in languages():
+            if lang in langs or (lex := lexicon(lang)) is None:
+                continue
+            other = read_reply(text, lex)
+            if other.intent is None or _asks_only(other):
+                continue
+            kinds.add(other.intent)
+            if len(kinds) > 1 or other.intent not in _REQUESTS:
+                break
+            found = found or other
         if len(kinds) == 1 and kinds <= set(_REQUESTS):
-            best = next(r for r in others if r.intent in kinds and not _asks_only(r))
+            best = found
             best.stray = True
             best.parts = [*best.parts, f"(a reply of {len(text.split())} word(s), {GUESSED[0]})"]
             readings.append(best)

@@ -77,6 +77,7 @@ class Lexicon:
     whole: frozenset[str] = frozenset()  # whole-line refusals, as words() reads them
     courtesy: frozenset[str] = frozenset()  # words a whole line may add to a refusal ("no, thanks")
     gap: str = r"(?:\S+ ){0,3}"  # what "..." matches: up to three words, none of them a negation
+    order: dict[str, int] = field(default_factory=dict)  # each part's place among the surface and lemma patterns
 
 
 def _lemmatize(word: str, lang: str | None) -> str:
@@ -178,6 +179,16 @@ def _first_word(entry: str, lex: Lexicon, *, lemmatized: bool) -> tuple[str | No
 
 def _entry_pattern(entry: str, lex: Lexicon, *, lemmatized: bool) -> str | None:
     """One entry as a regex over space-joined words (or over the text, for `chars` scripts)."""
+    atoms = _entry_atoms(entry, lex, lemmatized=lemmatized)
+    if atoms is None:
+        return None
+    body = "".join(atoms)
+    return body if lex.chars else _WORD_START + body
+
+
+def _entry_atoms(entry: str, lex: Lexicon, *, lemmatized: bool) -> list[str] | None:
+    """`_entry_pattern`'s regex (without its word start) in pieces: each letter of a word escaped on
+    its own, and each other piece whole, so that entries sharing a beginning share a prefix (`quick`)."""
     pieces = []
     for word in (entry if lex.chars else entry.replace("-", " ")).split():
         if word == "...":
@@ -201,12 +212,14 @@ def _entry_pattern(entry: str, lex: Lexicon, *, lemmatized: bool) -> str | None:
             folded = [_fold_word(w) for w in originals]
         for i, w in enumerate(folded):
             last = i == len(folded) - 1
-            pieces.append(re.escape(w) + (r"\S*" if star and last else "") + ("(?!\\S) ?" if last else " "))
+            pieces.extend(re.escape(ch) for ch in w)  # (re.escape escapes letter by letter)
+            pieces.append((r"\S*" if star and last else "") + ("(?!\\S) ?" if last else " "))
+    pieces = [x for x in pieces if x]
     if not pieces:
         return None
-    body = "".join(pieces)
-    body = body[:-2] if body.endswith(" ?") else body
-    return body if lex.chars else _WORD_START + body
+    if pieces[-1].endswith(" ?"):
+        pieces[-1] = pieces[-1][:-2]
+    return [x for x in pieces if x]
 
 
 def _originals(word: str, lex: Lexicon) -> list[str]:
@@ -238,7 +251,8 @@ _WORD_START = r"(?<!\S)"
 
 def _compile(entries: list[str], lex: Lexicon, *, lemmatized: bool, part: str = "",
              index: Index | None = None) -> re.Pattern | None:
-    patterns = [p for e in entries if (p := _entry_pattern(e, lex, lemmatized=lemmatized))]
+    atoms = [a for e in entries if (a := _entry_atoms(e, lex, lemmatized=lemmatized))]
+    patterns = [a if lex.chars else _WORD_START + a for a in map("".join, atoms)]
     if not patterns:
         return None
     if index is not None and not lex.chars:
@@ -249,16 +263,47 @@ def _compile(entries: list[str], lex: Lexicon, *, lemmatized: bool, part: str = 
         # One look-behind before the alternatives, not one in each: the same matches ("(?<!\S)a|(?<!\S)b"
         # is "(?<!\S)(?:a|b)"), but inside a word the engine fails once per position, not once per entry
         # (about eight times faster over a sentence's words)
-        return re.compile(_WORD_START + "(?:" + "|".join(p[len(_WORD_START):] for p in patterns) + ")")
+        compiled = re.compile(_WORD_START + "(?:" + "|".join(p[len(_WORD_START):] for p in patterns) + ")")
+        _TREES[compiled.pattern] = _tree(atoms)
+        return compiled
     return re.compile("|".join(patterns))
+
+
+# Each word-start pattern's entries as a prefix tree (`_tree`), for `quick`
+_TREES: dict[str, str] = {}
+
+
+def _tree(entries: list[list[str]]) -> str:
+    """An alternation of entries (lists of regex pieces) as a prefix tree, like text.trie_pattern: the
+    engine follows one branch per letter instead of trying every entry at each word. It matches at a
+    position exactly when one of the entries does (only which entry matches first may differ), so it
+    serves `quick`, which asks only whether a part matches, not the spans `Found` records."""
+    tree: dict = {}
+    for pieces in entries:
+        node = tree
+        for piece in pieces:
+            node = node.setdefault(piece, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        branches = [piece + build(child) for piece, child in sorted(node.items()) if piece]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return "(?:" + body + ")?" if "" in node else body
+
+    return "(?:" + build(tree) + ")"
 
 
 def quick(pattern: re.Pattern) -> re.Pattern:
     """A pattern that finds whether `pattern` matches, searched in " " + text: the entries start with
     a literal space instead of a look-behind, which lets the regex engine skip to the spaces instead of
-    trying every position (most parts are absent from most sentences, so this is most of the work)."""
+    trying every position (most parts are absent from most sentences, so this is most of the work),
+    and, for a lexicon's part, they form a prefix tree (`_tree`) instead of a list of alternatives."""
     if not pattern.pattern.startswith(_WORD_START + "(?:"):
         return pattern  # a `chars` script: no word starts to skip to
+    if (tree := _TREES.get(pattern.pattern)) is not None:
+        return re.compile(" " + tree)
     return re.compile(" " + pattern.pattern[len(_WORD_START):])
 
 
@@ -354,6 +399,7 @@ def lexicon(lang: str) -> Lexicon | None:
         if (p := _compile(negated_forms, lex, lemmatized=False, part="negcontact", index=surface_index)) is not None:
             lex.surface["negcontact"] = p
     lex.quick_surface = {part: quick(p) for part, p in lex.surface.items()}
+    lex.order = {part: i for i, part in enumerate(dict.fromkeys([*lex.surface, *lex.lemmas]))}
     if not lex.chars:
         lex.index_surface, lex.index_lemmas = surface_index.done(), lemma_index.done()
     return lex

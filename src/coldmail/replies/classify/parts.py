@@ -18,16 +18,19 @@ class Found:
         self.readers = False  # the sentence asks about the reader's own data ("your traffic data", `yours`)
         # Most parts are absent from most sentences: one `search` says so, far cheaper than `_add`.
         # Only the parts whose entries can start at one of the sentence's words are searched.
+        # (the candidate parts in the lexicon's order: a few of some thirty)
         surface, padded = s.surface, " " + s.surface
-        maybe = lex.index_surface.parts(surface.split(" ")) if lex.index_surface else lex.quick_surface
-        for part, found in lex.quick_surface.items():
-            if part in maybe and found.search(padded):
+        quick = lex.quick_surface
+        maybe = sorted(lex.index_surface.parts(surface.split(" ")), key=lex.order.get) if lex.index_surface else quick
+        for part in maybe:
+            if (found := quick.get(part)) is not None and found.search(padded):
                 self._add(part, lex.surface[part], surface)
         if lemmas := s.lemmas:
             padded = " " + lemmas
-            maybe = lex.index_lemmas.parts(lemmas.split(" ")) if lex.index_lemmas else lex.quick_lemmas
-            for part, found in lex.quick_lemmas.items():
-                if part in maybe and found.search(padded):
+            quick = lex.quick_lemmas
+            maybe = sorted(lex.index_lemmas.parts(lemmas.split(" ")), key=lex.order.get) if lex.index_lemmas else quick
+            for part in maybe:
+                if (found := quick.get(part)) is not None and found.search(padded):
                     self._add(part, lex.lemmas[part], lemmas, words=surface)
 
     def _add(self, part: str, pattern, text: str, words: str | None = None) -> None:
