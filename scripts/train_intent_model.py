@@ -169,15 +169,19 @@ def choose_thresholds(texts, labels, oof, ids) -> tuple[float, float, float, flo
       each genuine reply sent to review costs 1.
     - agree: when the rules find a person's ordinary reply, the cutoff does not flag it, and the
       model's "human" probability is below it, a person reviews it ("human" needs the model to lean
-      the same way, so never below AGREE_FLOOR). Costs as for the cutoff; ties go to the lower one
-      (fewer reviews).
+      the same way, so never below AGREE_FLOOR). Costs as for the cutoff; here the lower cut-off sends
+      fewer replies to review.
     - differ: when the rules find one request or an opt-out and the model is at least this sure of
       another, a person reviews it. Each reading of the wrong kind acted on (an erasure request
       read only as a source question, an opt-out opened as an erasure) costs MISSED; each right
       reading sent to review costs 1. Chosen on the fresh readings as the vetoes are: out of fold over
       the replies the rules were tuned on, their kind is rarely wrong (session 22: chosen there at 0.72,
       while 6 of d15's fresh findings of the wrong kind were acted on with the model at 0.44 to 0.69).
-    Each is the cut-off of least cost on a grid; ties go to the one with fewer reviews."""
+    Each is chosen on a grid: of the cut-offs whose cost is within one error's weight of the least (the
+    cost of one more or one fewer wrong reading: a difference that small is a single reply, not evidence),
+    the one with the fewest reviews (`least`). Session 24: taking the least cost alone, the veto fell to the
+    grid's floor (0.20) on a curve flat within one genuine reply from 0.20 to 0.26, and "Remove me from your
+    list." (the model's "human" at 0.20) waited for a person."""
     from coldmail.replies.classify.intent import read, suppresses
 
     readings = [read(t) for t in texts]
@@ -189,6 +193,11 @@ def choose_thresholds(texts, labels, oof, ids) -> tuple[float, float, float, flo
     fresh_rows = [(fresh[i], y, row) for i, y, row in zip(ids, labels, oof, strict=True) if i in fresh]
     print(f"  fresh readings (rules not yet tuned on their writers): {len(fresh_rows)} findings")
 
+    def least(costs: dict[float, int], noise: int, fewer_reviews_above: bool = True) -> float:
+        """Of the cut-offs within `noise` of the least cost, the one that sends fewest replies to review."""
+        near = [c for c in costs if costs[c] <= min(costs.values()) + noise]
+        return max(near) if fewer_reviews_above else min(near)
+
     def veto_at(suppressing: bool, cost: int):
         if fresh_rows:
             pairs = [(row[human], y) for (_, supp, twice, _), y, row in fresh_rows if supp == suppressing and not twice]
@@ -197,7 +206,7 @@ def choose_thresholds(texts, labels, oof, ids) -> tuple[float, float, float, flo
                      if r.intent not in (None, "human") and suppresses(r) == suppressing]
         costs = {c: sum(1 for p, y in pairs if p >= c and y != "human")
                  + sum(cost for p, y in pairs if p < c and y == "human") for c in grid}
-        return min(min(grid, key=lambda c: (costs[c], -c)), VETO_CEILING), costs, pairs
+        return min(least(costs, cost), VETO_CEILING), costs, pairs
 
     veto, veto_cost, acted = veto_at(True, SUPPRESSED)
     veto_request, request_cost, asked = veto_at(False, MISSED)
@@ -205,12 +214,12 @@ def choose_thresholds(texts, labels, oof, ids) -> tuple[float, float, float, flo
                 for r, y, row in zip(rules, labels, oof, strict=True) if r == "human"]
     cut_cost = {c: sum(1 for p, y in as_human if p >= c and y == "human")
                 + sum(MISSED for p, y in as_human if p < c and y != "human") for c in grid}
-    cutoff = min(grid, key=lambda c: (cut_cost[c], -c))
+    cutoff = least(cut_cost, MISSED)
     left = [(row[human], y) for r, y, row in zip(rules, labels, oof, strict=True)
             if r == "human" and max(v for k, v in enumerate(row) if k != human) < cutoff]
     agree_cost = {c: sum(1 for p, y in left if p < c and y == "human")
                   + sum(MISSED for p, y in left if p >= c and y != "human") for c in grid}
-    agree = max(min(grid, key=lambda c: (agree_cost[c], c)), AGREE_FLOOR)
+    agree = max(least(agree_cost, MISSED, fewer_reviews_above=False), AGREE_FLOOR)
     requests = [k for k, lbl in enumerate(LABELS) if lbl != "human"]
     # the model's likeliest request or opt-out other than the rules' one(s), and whether the rules were right
     found = ([(r, found, y, row) for (r, _, _, found), y, row in fresh_rows] if fresh_rows else
@@ -224,7 +233,7 @@ def choose_thresholds(texts, labels, oof, ids) -> tuple[float, float, float, flo
     grid_differ = [*grid, 1.01]  # 1.01: never
     differ_cost = {c: sum(1 for p, ok in other if p >= c and ok) + sum(MISSED for p, ok in other if p < c and not ok)
                    for c in grid_differ}
-    differ = min(grid_differ, key=lambda c: (differ_cost[c], -c))
+    differ = least(differ_cost, MISSED)
     for name, chosen, costs, pairs, bad in (("veto", veto, veto_cost, acted, lambda y: y == "human"),
                                             ("veto_request", veto_request, request_cost, asked, lambda y: y == "human"),
                                             ("cutoff", cutoff, cut_cost, as_human, lambda y: y != "human"),

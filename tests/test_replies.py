@@ -62,8 +62,9 @@ CRISP = sorted((CORPORA / "replies-crisp").glob("*.txt"))
 # the rules (SOURCE + OBTAIN + SELF=our, in a statement, not a question), a grammar fault to fix (a SOURCE
 # noun in a statement about the writer's own database asks nothing); it waited for review only when the
 # model said so: session 12's, 14's, 18's and 20's models sent it to review, session 13's, 15's, 17's and
-# 21's (opt_out 0.50, human under the 0.42 veto) do not. Back on this set in session 21.
-CRISP_MISREAD: set[str] = {"email_tricky_4_from_in_body.txt"}
+# 21's (opt_out 0.50, human under the 0.42 veto) do not. Back on this set in session 21; off it again in
+# session 24, whose model sends it to review (source 0.60). The grammar fault is still there.
+CRISP_MISREAD: set[str] = set()
 
 
 @pytest.mark.parametrize("path", CRISP, ids=lambda p: p.name)

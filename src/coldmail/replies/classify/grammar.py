@@ -96,6 +96,7 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
         r.human.append("QUOTED")
     exact = bool(sentences) and whole_line(sentences[0], lex) is not None  # folded: "Não." is "nao"
     typo = not exact and near and bool(sentences) and whole_line(sentences[0], lex, near=True)
+    r.whole = exact and len(sentences) == 1
     if exact or typo:
         r.parts.append(f"REFUSAL={plain(sentences[0])!r} (whole line" + (f", one typo from {typo!r})" if typo else ")"))
     opt: list[str] = []

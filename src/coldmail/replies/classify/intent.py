@@ -17,6 +17,8 @@ The decision:
 - the rules found positive evidence of a person's reply (interest, a question, a referral, a
   deferral, a negated removal): "human", unless the model is sure of a request or an opt-out;
 - the rules found nothing: nobody knows, so a person looks ("no intent found" is not "human");
+- a whole-line refusal and nothing else ("Not interested.", "Unsubscribe"): acted on, whatever the
+  model's "human" probability (there is nothing beside it to misread);
 - a refusal sign and nothing else ("👎"; "🛑" above "Sent from my iPhone" if the model reads it so too):
   an opt-out in any language;
 - no readable text (binary, empty after stripping, a 👍): "unreadable", confidence 0, which stops nothing.
@@ -262,7 +264,11 @@ def classify_text(text: str, *, prior: str | None = None) -> Classification:
         # model decides, and only towards access, whose answer (Art. 15) names the source as well
         intent = "access"
         reading.parts = [*reading.parts, "(source and access both asked: the model reads access)"]
-    vetoed = model is not None and probs.get("human", 0.0) >= model.veto_for(
+    # A reply that is a known refusal line and nothing else ("Not interested.", "Unsubscribe") has nothing
+    # beside it for the rules to misread: the model, which has seen "not interested right now, but..." in
+    # many a person's answer, does not hold it back (session 24: "Not interested." waited for a person at
+    # the model's "human" 0.60).
+    vetoed = model is not None and not reading.whole and probs.get("human", 0.0) >= model.veto_for(
         suppressing=suppresses(reading), twice=intent == "opt_out" and reading.ways >= 2)
     # The model is sure of another request ("who gave you my data? delete it" read only as a source question).
     others = [k for k in _REQUESTS if k not in reading.found | {intent}]  # not what the rules found beside it

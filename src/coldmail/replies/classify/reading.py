@@ -26,6 +26,7 @@ class Reading:
     held: str = ""  # an opt-out said outright but held back by a deferral or polite words beside it
     latin: bool = False  # read as a Greek or Cyrillic language typed in Latin letters (translit.py)
     named: bool = False  # some sentence names the writer's data (MY DATA; not "your traffic data", not a disclaimer's)
+    whole: bool = False  # the reply is one whole-line refusal and nothing else ("Not interested.", "Unsubscribe")
     stray: bool = False  # read in a language the detector did not propose: `latin`, or a short reply read in every language
 
     @property
