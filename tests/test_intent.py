@@ -82,6 +82,7 @@ def test_a_whole_line_refusal_alone_is_acted_on_whatever_the_model_says(monkeypa
     r = classify_text(text)
     assert r.kind == "opt_out" or not acted, r.why
     assert (r.confidence >= REVIEW_THRESHOLD) == acted, r.why
+    assert ("a refusal line alone" in r.why) == acted, r.why  # `why` says the model's doubt was overruled
 
 
 def test_the_model_vetoes_a_rule_it_is_sure_is_wrong(monkeypatch):

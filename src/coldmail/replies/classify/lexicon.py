@@ -30,6 +30,9 @@ from pathlib import Path
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from coldmail.replies.classify.text import trie_pattern
+from coldmail.replies.classify.wordindex import Index
+
 LEXICON_DIR = Path(__file__).parent / "lexicons"
 WHOLE_WORDS = 12  # a line of more words is never a whole-line refusal (`whole_line`)
 
@@ -116,52 +119,6 @@ def plain(text: str) -> str:
         return folded
     stripped = "".join(ch for ch in unicodedata.normalize("NFD", folded) if not unicodedata.combining(ch))
     return unicodedata.normalize("NFC", stripped)
-
-
-class Index:
-    """The words each part's entries start with (exact, or the stem of a "*" word), so that a
-    sentence's words say which parts can match in it at all: most parts are absent from most
-    sentences, and a dictionary lookup per word is cheaper than a pattern search per part."""
-
-    def __init__(self) -> None:
-        self.exact: dict[str, set[str]] = {}
-        self.stems: dict[str, set[str]] = {}
-        self.always: set[str] = set()  # parts with an entry that can start anywhere (a leading "...")
-        self.lengths: tuple[int, ...] = ()
-        self.known: dict[str, frozenset[str]] = {}
-
-    def add(self, part: str, first: str | None, stem: bool) -> None:
-        if first is None:
-            self.always.add(part)
-        else:
-            (self.stems if stem else self.exact).setdefault(first, set()).add(part)
-
-    def done(self) -> Index:
-        self.lengths = tuple(sorted({len(s) for s in self.stems}))
-        return self
-
-    def parts(self, words: list[str]) -> set[str]:
-        """The parts whose entries may start at one of `words`."""
-        found = set(self.always)
-        known = self.known
-        for w in words:
-            if (p := known.get(w)) is None:
-                p = self._starting(w)
-            if p:
-                found |= p
-        return found
-
-    def _starting(self, w: str) -> frozenset[str]:
-        """The parts an entry of which may start at the word `w` (remembered: replies repeat words)."""
-        p: set[str] = set(self.exact.get(w, ()))
-        for k in self.lengths:
-            if k > len(w):
-                break
-            p |= self.stems.get(w[:k], set())
-        if len(self.known) >= 100_000:
-            self.known.clear()
-        self.known[w] = frozenset(p)
-        return self.known[w]
 
 
 def _first_word(entry: str, lex: Lexicon, *, lemmatized: bool) -> tuple[str | None, bool]:
@@ -264,42 +221,22 @@ def _compile(entries: list[str], lex: Lexicon, *, lemmatized: bool, part: str = 
         # is "(?<!\S)(?:a|b)"), but inside a word the engine fails once per position, not once per entry
         # (about eight times faster over a sentence's words)
         compiled = re.compile(_WORD_START + "(?:" + "|".join(p[len(_WORD_START):] for p in patterns) + ")")
-        _TREES[compiled.pattern] = _tree(atoms)
+        _TREES[compiled.pattern] = trie_pattern(atoms, escape=False)
         return compiled
     return re.compile("|".join(patterns))
 
 
-# Each word-start pattern's entries as a prefix tree (`_tree`), for `quick`
+# Each word-start pattern's entries as a prefix tree (text.trie_pattern over their pieces), for `quick`: it
+# matches at a position exactly when one of the entries does (only which entry matches first may differ), so
+# it serves `quick`, which asks only whether a part matches, not the spans `Found` records
 _TREES: dict[str, str] = {}
-
-
-def _tree(entries: list[list[str]]) -> str:
-    """An alternation of entries (lists of regex pieces) as a prefix tree, like text.trie_pattern: the
-    engine follows one branch per letter instead of trying every entry at each word. It matches at a
-    position exactly when one of the entries does (only which entry matches first may differ), so it
-    serves `quick`, which asks only whether a part matches, not the spans `Found` records."""
-    tree: dict = {}
-    for pieces in entries:
-        node = tree
-        for piece in pieces:
-            node = node.setdefault(piece, {})
-        node[""] = {}
-
-    def build(node: dict) -> str:
-        branches = [piece + build(child) for piece, child in sorted(node.items()) if piece]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return "(?:" + body + ")?" if "" in node else body
-
-    return "(?:" + build(tree) + ")"
 
 
 def quick(pattern: re.Pattern) -> re.Pattern:
     """A pattern that finds whether `pattern` matches, searched in " " + text: the entries start with
     a literal space instead of a look-behind, which lets the regex engine skip to the spaces instead of
     trying every position (most parts are absent from most sentences, so this is most of the work),
-    and, for a lexicon's part, they form a prefix tree (`_tree`) instead of a list of alternatives."""
+    and, for a lexicon's part, they form a prefix tree (`_TREES`) instead of a list of alternatives."""
     if not pattern.pattern.startswith(_WORD_START + "(?:"):
         return pattern  # a `chars` script: no word starts to skip to
     if (tree := _TREES.get(pattern.pattern)) is not None:

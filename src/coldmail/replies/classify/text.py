@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Sequence
 from email.header import Header, decode_header, make_header
 from email.message import Message
 
@@ -29,11 +30,12 @@ def is_word_char(ch: str) -> bool:
     return ch.isalnum() or ch == "_"  # what `\w` is for str patterns
 
 
-def trie_pattern(words: list[str]) -> str:
+def trie_pattern(words: Iterable[Sequence[str]], *, escape: bool = True) -> str:
     """An alternation of `words` as a prefix tree: `no(?: thanks| thank you)?` rather than
     `no thanks|no thank you|no`, so the engine follows one branch per character instead of trying
     hundreds of phrases at every position. Longer continuations come first, so at a position the
-    longest phrase wins, as in a length-sorted alternation."""
+    longest phrase wins, as in a length-sorted alternation. A word may be a list of regex pieces
+    instead of characters, with `escape=False` (a lexicon's entries, lexicon.py)."""
     trie: dict = {}
     for word in words:
         node = trie
@@ -43,7 +45,7 @@ def trie_pattern(words: list[str]) -> str:
 
     def build(node: dict) -> str:
         end = "" in node
-        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        branches = [(re.escape(ch) if escape else ch) + build(child) for ch, child in sorted(node.items()) if ch]
         if not branches:
             return ""
         body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
