@@ -114,7 +114,7 @@ def read(text: str, prior: str | None = None) -> Reading:
         # "Avregistrera", "Odjava.": a word or two is too little for the detector; every lexicon reads
         # it, and it is taken only when exactly one kind of request is found and nothing else.
         # (the lexicons are read in order until a second kind, or a person's words, rules the guess out)
-        kinds: set[str | None] = set()
+        kinds: set[str] = set()
         found: Reading | None = None
         for lang in languages():
             if lang in langs or (lex := lexicon(lang)) is None:
@@ -268,8 +268,9 @@ def classify_text(text: str, *, prior: str | None = None) -> Classification:
     # beside it for the rules to misread: the model, which has seen "not interested right now, but..." in
     # many a person's answer, does not hold it back (session 24: "Not interested." waited for a person at
     # the model's "human" 0.60).
-    vetoed = model is not None and not reading.whole and probs.get("human", 0.0) >= model.veto_for(
+    doubted = model is not None and probs.get("human", 0.0) >= model.veto_for(
         suppressing=suppresses(reading), twice=intent == "opt_out" and reading.ways >= 2)
+    vetoed = doubted and not reading.whole
     # The model is sure of another request ("who gave you my data? delete it" read only as a source question).
     others = [k for k in _REQUESTS if k not in reading.found | {intent}]  # not what the rules found beside it
     other = max(others, key=lambda k: probs.get(k, 0.0)) if probs and others else None
@@ -288,8 +289,7 @@ def classify_text(text: str, *, prior: str | None = None) -> Classification:
     conf = DISAGREE if vetoed or differs or long or reading.conflict or stray else ACT
     why = (f"{' | '.join(reading.parts)} [{lang}]; {opinion}" + ("; long reply" if long else "")
            + (f"; the model reads {other}" if differs and other != label else "")
-           + ("; a refusal line alone: acted on whatever the model says" if reading.whole and model is not None
-              and probs.get("human", 0.0) >= model.veto_for(suppressing=True, twice=False) else "")
+           + ("; a refusal line alone: acted on whatever the model says" if doubted and reading.whole else "")
            + (f"; but {reading.conflict}" if reading.conflict else ""))
     if intent == "opt_out":
         return Classification(ReplyKind.OPT_OUT, conf, company_wide=reading.company_wide, new_text=text,

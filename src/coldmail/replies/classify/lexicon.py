@@ -122,7 +122,7 @@ def plain(text: str) -> str:
 
 
 def _first_word(entry: str, lex: Lexicon, *, lemmatized: bool) -> tuple[str | None, bool]:
-    """The word an entry's pattern starts with, as _entry_pattern folds it, and whether it is a stem
+    """The word an entry's pattern starts with, as _entry_atoms folds it, and whether it is a stem
     (None: the entry may start anywhere)."""
     first = (entry.replace("-", " ").split() or ["..."])[0]
     if first == "...":
@@ -134,18 +134,10 @@ def _first_word(entry: str, lex: Lexicon, *, lemmatized: bool) -> tuple[str | No
     return _fold_word(originals[0]), star and len(originals) == 1
 
 
-def _entry_pattern(entry: str, lex: Lexicon, *, lemmatized: bool) -> str | None:
-    """One entry as a regex over space-joined words (or over the text, for `chars` scripts)."""
-    atoms = _entry_atoms(entry, lex, lemmatized=lemmatized)
-    if atoms is None:
-        return None
-    body = "".join(atoms)
-    return body if lex.chars else _WORD_START + body
-
-
 def _entry_atoms(entry: str, lex: Lexicon, *, lemmatized: bool) -> list[str] | None:
-    """`_entry_pattern`'s regex (without its word start) in pieces: each letter of a word escaped on
-    its own, and each other piece whole, so that entries sharing a beginning share a prefix (`quick`)."""
+    """One entry as a regex over space-joined words (or over the text, for `chars` scripts), without the
+    word start `_compile` puts before it, in pieces: each letter of a word escaped on its own, and each
+    other piece whole, so that entries sharing a beginning share a prefix (`quick`)."""
     pieces = []
     for word in (entry if lex.chars else entry.replace("-", " ")).split():
         if word == "...":
@@ -171,12 +163,9 @@ def _entry_atoms(entry: str, lex: Lexicon, *, lemmatized: bool) -> list[str] | N
             last = i == len(folded) - 1
             pieces.extend(re.escape(ch) for ch in w)  # (re.escape escapes letter by letter)
             pieces.append((r"\S*" if star and last else "") + ("(?!\\S) ?" if last else " "))
-    pieces = [x for x in pieces if x]
-    if not pieces:
-        return None
-    if pieces[-1].endswith(" ?"):
+    if pieces and pieces[-1].endswith(" ?"):
         pieces[-1] = pieces[-1][:-2]
-    return [x for x in pieces if x]
+    return [x for x in pieces if x] or None
 
 
 def _originals(word: str, lex: Lexicon) -> list[str]:
