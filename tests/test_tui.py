@@ -505,3 +505,45 @@ async def test_brackets_in_what_users_type_do_not_break_the_screens(demo_ws):
         assert "ops leads [EU, [/b] and C:\\[x]" in detail
         cell = app.screen.query_one("DataTable").get_row_at(0)[3]  # markup, read by Rich when drawn
         assert Text.from_markup(cell).plain == "ops leads [EU, [/b] and C:\\[x]"
+
+
+async def test_override_a_review_item_as_a_request_of_a_named_kind(demo_ws, tmp_path):
+    """The Inbox's override takes a request's kind as its Kind column writes it ("data_request/access"): a
+    bare "data_request" had opened a source request whatever the reply asked, and no other could be chosen."""
+    from email.message import EmailMessage
+
+    from coldmail.errors import BadInput
+    from coldmail.privacy.requests import list_requests
+    from coldmail.replies.ingest import import_paths
+    from coldmail.replies.review import resolve
+
+    msg = EmailMessage()
+    msg["From"] = "claire.martin@transports-martin.example"
+    msg["Subject"] = "Re: hello"
+    msg["Message-ID"] = "<long-2@client.example>"
+    msg.set_content(("Merci pour votre message. " * 40) + "Au fait, supprimez mes données personnelles de vos "
+                    "fichiers. " + ("Bonne journée. " * 30))
+    (tmp_path / "r.eml").write_bytes(msg.as_bytes())
+    [r] = import_paths(demo_ws, [tmp_path / "r.eml"])
+    assert r.status == "review"
+    [item] = list_replies(demo_ws, status="review")
+    with pytest.raises(BadInput):  # a request kind goes with data_request only, and must be one
+        resolve(demo_ws, item.id, as_kind="opt_out", request="access")
+    with pytest.raises(BadInput):
+        resolve(demo_ws, item.id, as_kind="data_request", request="everything")
+    app = ColdmailApp(demo_ws, mode="inbox")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("DataTable")
+        status = [str(c.label) for c in table.ordered_columns].index("Status")
+        rows = [str(table.get_row_at(i)[status]) for i in range(table.row_count)]
+        for _ in range(next(i for i, r in enumerate(rows) if "REVIEW" in r)):
+            await pilot.press("down")
+        await pilot.press("o")
+        await settle(pilot, 1)
+        await pilot.press(*"data_request/access", "enter")
+        await settle(pilot)
+    assert not list_replies(demo_ws, status="review")
+    opened = [r["kind"] for r in list_requests(demo_ws, only_open=True)]
+    assert "access" in opened and "erasure" not in opened
+    assert suppression.check(demo_ws, "claire.martin@transports-martin.example") is None  # access suppresses no one

@@ -82,6 +82,9 @@ def resolve(ws: Workspace, reply_id: int, *, as_kind: str | None = None, request
             if kind not in REPLY_KINDS:
                 raise BadInput(f"--as must be one of {', '.join(REPLY_KINDS)}")
             kind = ReplyKind(kind)
+            if request is not None and (kind != ReplyKind.DATA_REQUEST or request not in set(RequestKind)):
+                raise BadInput(f"a request kind ({request!r}) goes with data_request only, and is one of "
+                               f"{', '.join(RequestKind)}")
             req = request or reply.request_kind or (RequestKind.SOURCE if kind == ReplyKind.DATA_REQUEST else None)
             result = Classification(kind, 1.0, request=req, company_wide=reply.company_wide,
                                     also_opt_out=req == RequestKind.ERASURE, new_text=reply.excerpt)

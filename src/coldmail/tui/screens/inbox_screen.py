@@ -12,6 +12,9 @@ from coldmail.tui.markup import escape_text as E
 from coldmail.tui.modals.prompt_modal import PromptModal
 from coldmail.tui.screens.base import TableScreen, clip
 
+# What a review item may be handled as, in the Kind column's words (a request with its kind)
+OVERRIDE_CHOICES = "opt_out, human, auto_reply, bounce_hard,\ndata_request/erasure, data_request/access or data_request/source"
+
 
 class InboxScreen(TableScreen):
     NAV_NAME = "Inbox"
@@ -67,14 +70,17 @@ class InboxScreen(TableScreen):
         if not (item := self._review_item()):
             return
 
-        def done(kind: str | None) -> None:
-            if kind:
-                self.run_in_thread(lambda: replies.resolve(self.app.ws, item.id, as_kind=kind.strip(),
+        def done(answer: str | None) -> None:
+            if answer:
+                # "data_request/erasure", as the Kind column writes it: a request names its kind (a bare
+                # "data_request" had opened a source request, whatever the reply asked)
+                kind, _, request = (part.strip() for part in answer.partition("/"))
+                self.run_in_thread(lambda: replies.resolve(self.app.ws, item.id, as_kind=kind, request=request or None,
                                                            note="overridden in the TUI"),
-                                   f"#{item.id} handled as {kind}.")
+                                   f"#{item.id} handled as {answer.strip()}.")
 
-        kinds = "opt_out, human, auto_reply, bounce_hard, data_request"
-        self.app.push_screen(PromptModal(f"Handle #{item.id} as…", kinds), done)
+        self.app.push_screen(PromptModal(f"Handle #{item.id} as…\n{OVERRIDE_CHOICES}", "data_request/erasure"),
+                             done)
 
     def action_undo(self) -> None:
         key = self.current_key
