@@ -71,6 +71,9 @@ def test_positive_evidence_makes_a_confident_human():
     ("Not interested.", True), ("Unsubscribe", True), ("No thanks", True),
     ("Not interested.\n\nJohn", False),  # a line beside it: the model's veto still holds
     ("No thanks, we already use a tool for that.", False),
+    # refusals and nothing else, in pieces (session 25: "Not interested, remove me." waited at human 0.85)
+    ("Not interested, remove me.", True), ("No thanks. Unsubscribe.", True), ("Nein danke, bitte abmelden.", True),
+    ("No thanks, but send me your pricing.", False), ("Not interested, remove me. Call Marco instead.", False),
 ])
 def test_a_whole_line_refusal_alone_is_acted_on_whatever_the_model_says(monkeypatch, text, acted):
     """Seen in session 24: "Not interested." waited for a person, the model reading it as a person's answer
@@ -82,7 +85,7 @@ def test_a_whole_line_refusal_alone_is_acted_on_whatever_the_model_says(monkeypa
     r = classify_text(text)
     assert r.kind == "opt_out" or not acted, r.why
     assert (r.confidence >= REVIEW_THRESHOLD) == acted, r.why
-    assert ("a refusal line alone" in r.why) == acted, r.why  # `why` says the model's doubt was overruled
+    assert ("nothing but refusals" in r.why) == acted, r.why  # `why` says the model's doubt was overruled
 
 
 def test_the_model_vetoes_a_rule_it_is_sure_is_wrong(monkeypatch):

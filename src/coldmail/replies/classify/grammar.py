@@ -76,6 +76,18 @@ def _prepared(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[int, .
     return quoted, sentences, tuple(p for p, _ in found), tuple(offsets)
 
 
+# Where a short reply's pieces end: "Not interested, remove me.", "No thanks; unsubscribe"
+_PIECE_END = re.compile(r"\s*(?:[,;:\u060c\u3001\uff0c\uff1b]|\s[-\u2013\u2014]\s)\s*")
+REFUSAL_PIECES = 3  # a reply of more pieces than this is not a refusal said once over
+
+
+def refusals_only(sentences: tuple[str, ...], lex: Lexicon) -> bool:
+    """Whether a short reply is whole-line refusals and nothing else, in a sentence or a few: "Not
+    interested, remove me.", "No thanks. Unsubscribe." (each piece, between commas or full stops, is one)."""
+    pieces = [p for s in sentences for p in _PIECE_END.split(s) if p.strip(" .!?。！")]
+    return 1 < len(pieces) <= REFUSAL_PIECES and all(whole_line(p, lex) is not None for p in pieces)
+
+
 def first_sentence(text: str) -> str:
     """The reply's first sentence as `read_reply` compares it with the whole-line refusals."""
     sentences = _prepared(text)[1]
@@ -96,7 +108,7 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
         r.human.append("QUOTED")
     exact = bool(sentences) and whole_line(sentences[0], lex) is not None  # folded: "Não." is "nao"
     typo = not exact and near and bool(sentences) and whole_line(sentences[0], lex, near=True)
-    r.whole = exact and len(sentences) == 1
+    r.whole = exact and len(sentences) == 1 or refusals_only(sentences, lex)
     if exact or typo:
         r.parts.append(f"REFUSAL={plain(sentences[0])!r} (whole line" + (f", one typo from {typo!r})" if typo else ")"))
     opt: list[str] = []

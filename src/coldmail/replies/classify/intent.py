@@ -289,7 +289,7 @@ def classify_text(text: str, *, prior: str | None = None) -> Classification:
     conf = DISAGREE if vetoed or differs or long or reading.conflict or stray else ACT
     why = (f"{' | '.join(reading.parts)} [{lang}]; {opinion}" + ("; long reply" if long else "")
            + (f"; the model reads {other}" if differs and other != label else "")
-           + ("; a refusal line alone: acted on whatever the model says" if doubted and reading.whole else "")
+           + ("; nothing but refusals: acted on whatever the model says" if doubted and reading.whole else "")
            + (f"; but {reading.conflict}" if reading.conflict else ""))
     if intent == "opt_out":
         return Classification(ReplyKind.OPT_OUT, conf, company_wide=reading.company_wide, new_text=text,
