@@ -997,7 +997,19 @@ def test_the_model_alone_opens_only_a_source_or_access_request(monkeypatch, labe
     assert not suppresses(r)
 
 
-@pytest.mark.parametrize("text", ["Where do your route times come from?", "Lorem ipsum dolor sit amet."])
+@pytest.mark.parametrize("text", ["Did you get my address from LinkedIn?", "Did you buy my email from a list?"])
+def test_the_model_alone_opens_a_source_request_asked_without_a_where_word(monkeypatch, text):
+    # session 25: the writer's data named as "my address" (a SELF phrase) or read in the detected language
+    # while a runner-up found only the question mark, had not counted as named
+    from coldmail.replies.classify import intent
+
+    monkeypatch.setattr(intent, "load_model", lambda: _Sure("source", 0.95))
+    r = classify_text(text)
+    assert r.request == "source" and r.confidence >= REVIEW_THRESHOLD and r.language == "en", r.why
+
+
+@pytest.mark.parametrize("text", ["Where do your route times come from?", "Lorem ipsum dolor sit amet.",
+                                  "Did you get my message?"])
 def test_the_model_alone_opens_no_request_about_data_not_the_writers(monkeypatch, text):
     # the rules see neither the writer nor their data: a question about the product's own figures
     from coldmail.replies.classify import intent

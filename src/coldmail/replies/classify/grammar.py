@@ -172,8 +172,10 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
             boilerplate = paragraph_of[k]
             ends = min(ends, k)
             continue  # a signature's confidentiality notice or newsletter line, not the person's request
-        # the writer's data or something the writer owns ("my address"; not "your traffic data", not "let me know")
-        r.named |= f.has("mydata") or any(w in lex.possessives for _, _, w in f.spans.get("self", ()))
+        # the writer's data or something the writer owns: "my address" (a SELF phrase holding a possessive, or a
+        # possessive beside an OWNED word); not "my message", "your traffic data", "let me know"
+        r.named |= f.has("mydata") or any(set(w.split()) & lex.possessives and (b > a or f.has("owned"))
+                                          for a, b, w in f.spans.get("self", ()))
         company = f.has("company") or _DOMAIN.search(raw) is not None
         if company:
             r.company_wide = True

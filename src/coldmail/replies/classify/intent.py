@@ -181,7 +181,8 @@ def read(text: str, prior: str | None = None) -> Reading:
             and readings and best is not readings[0] and readings[0].intent is None):
         # A question mark is all a runner-up found, and the detected language nothing: the reply is still
         # in the detected language (a Turkish question whose parts are half found is not Arabic)
-        best = dataclasses.replace(best, lang=readings[0].lang)
+        # (and names the writer's data if its own reading does: "Did you buy my email from a list?")
+        best = dataclasses.replace(best, lang=readings[0].lang, named=best.named or readings[0].named)
     return best or Reading(lang=(langs or [""])[0])
 
 
