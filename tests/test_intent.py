@@ -505,11 +505,21 @@ def test_which_data_is_held_is_access_and_which_list_is_source(text, asked):
     ("You keep emailing me every week. Stop it.", "opt_out"),
     ("Your newsletters arrive twice a week. Please stop this now.", "opt_out"),
     ("You have my personal data from some list. Please erase it.", "erasure"),
+    ("You have my phone number. Remove it.", "opt_out"),  # the writer's own address or number (session 25)
 ])
 def test_it_refers_to_what_the_sentence_before_named(text, kind):
     r = classify_text(text)
     assert r.confidence >= REVIEW_THRESHOLD, r.why
     assert r.kind == kind or r.request == kind, r.why
+
+
+def test_a_source_question_then_remove_it_is_also_an_objection():
+    # session 25: "Remove it" (the address named in the question before) was read as nothing, and the
+    # source request was opened without the suppression the writer asked for
+    r = classify_text("How did you get this address? Remove it immediately.")
+    assert r.request == "source" and r.also_opt_out and r.confidence >= REVIEW_THRESHOLD, r.why
+    # ...but a verb that also means "obtained" ("sacado": taken out of a list) is the question's, not a removal
+    assert not classify_text("¿De dónde ha sacado mi dirección?").also_opt_out
 
 
 @pytest.mark.parametrize("text", [

@@ -53,10 +53,14 @@ def _referred(f: Found, before: Found | None) -> tuple[str, str] | None:
         return "erase", f"{label('erase', f)} + {label('anaphor', f)} (= {label('mydata', before)})"
     if f.has("channel") or f.has("self") or len(f.s.clauses) > ANAPHOR_WORDS:
         return None
-    written = before.has("channel") and (before.has("self") or before.has("contact"))
+    # the emails written to the writer, or the writer's own address ("How did you get this address? Remove it.")
+    address = before.has("self") and before.has("owned") and not before.has("others")
+    written = before.has("channel") and (before.has("self") or before.has("contact")) or address
     for verb in ("stop", "action"):
-        if f.has(verb) and (written or verb == "stop" and (before.has("contact") or before.has("channel"))) and not f.negated(verb):
-            named = "channel" if before.has("channel") else "contact"
+        # (not a verb that is also OBTAIN: "¿De dónde lo han sacado?" took it out of a list, and asks where)
+        if f.has(verb) and (written or verb == "stop" and (before.has("contact") or before.has("channel"))) and not (
+                f.negated(verb) or f.overlaps(verb, "obtain")):
+            named = "channel" if before.has("channel") else "contact" if before.has("contact") else "self"
             return verb, f"{label(verb, f)} + {label('anaphor', f)} (= {label(named, before)})"
     return None
 
@@ -297,7 +301,11 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
         # opt-outs
         if f.has("negated"):
             r.human.append(f"NEGATED={f.word('negated')}")
+        # "¿De dónde ha sacado mi dirección?": the source question's own verb (taken out of a list) is no removal
+        taken = source is not None and asks and f.overlaps("action", "obtain")
         for verb in ("action", "erase"):
+            if verb == "action" and taken:
+                continue
             if f.has(verb) and target == "self" and f.has("self") and (
                     not f.near(verb, "self", 1) or f.subject_after(verb)):
                 # "Switch off the auto-renewal — another month of testing we don't need", "take Kevin off
