@@ -74,6 +74,8 @@ def test_positive_evidence_makes_a_confident_human():
     # refusals and nothing else, in pieces (session 25: "Not interested, remove me." waited at human 0.85)
     ("Not interested, remove me.", True), ("No thanks. Unsubscribe.", True), ("Nein danke, bitte abmelden.", True),
     ("No thanks, but send me your pricing.", False), ("Not interested, remove me. Call Marco instead.", False),
+    # a phone's signature line is not a line beside it (session 25: "Abmelden" waited at human 0.67)
+    ("Abmelden\n\nVon meinem Samsung Galaxy Smartphone gesendet.", True), ("Unsubscribe\n\nSent from my iPhone", True),
 ])
 def test_a_whole_line_refusal_alone_is_acted_on_whatever_the_model_says(monkeypatch, text, acted):
     """Seen in session 24: "Not interested." waited for a person, the model reading it as a person's answer

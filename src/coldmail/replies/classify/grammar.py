@@ -112,7 +112,8 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
         r.human.append("QUOTED")
     exact = bool(sentences) and whole_line(sentences[0], lex) is not None  # folded: "Não." is "nao"
     typo = not exact and near and bool(sentences) and whole_line(sentences[0], lex, near=True)
-    r.whole = exact and len(sentences) == 1 or refusals_only(sentences, lex)
+    said = tuple(x for x in sentences if not quotes.device_line(x.strip()))  # not "Sent from my iPhone"
+    r.whole = exact and len(said) == 1 or refusals_only(said, lex)
     if exact or typo:
         r.parts.append(f"REFUSAL={plain(sentences[0])!r} (whole line" + (f", one typo from {typo!r})" if typo else ")"))
     opt: list[str] = []
