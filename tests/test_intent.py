@@ -515,6 +515,16 @@ def test_it_refers_to_what_the_sentence_before_named(text, kind):
     assert r.kind == kind or r.request == kind, r.why
 
 
+def test_how_do_i_get_off_this_list_is_a_removal_not_a_source_question(monkeypatch):
+    # session 25 (training d16): "get" + "off this list" read as OBTAIN, and a source request was opened
+    from coldmail.replies.classify import intent
+
+    monkeypatch.setattr(intent, "load_model", lambda: _Sure("opt_out", 0.95))
+    r = classify_text("How do I get off this list? I've had four of these now.")
+    assert r.kind == "opt_out" and r.confidence >= REVIEW_THRESHOLD, r.why
+    assert classify_text("How did I get on your list?").request == "source"
+
+
 def test_a_source_question_then_remove_it_is_also_an_objection():
     # session 25: "Remove it" (the address named in the question before) was read as nothing, and the
     # source request was opened without the suppression the writer asked for

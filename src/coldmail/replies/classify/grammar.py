@@ -258,6 +258,8 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
                       and f.within("obtain", "hold") and not f.asks_where())
         # "nehmen Sie meine Adresse raus": the verb that takes the writer off is not also where it came from
         got = got and not (not asks and f.overlaps("obtain", "action", "erase"))
+        # "How do I get off this list?": the verb is the removal's (a removal's particle just after it), not OBTAIN
+        got = got and not any(a == ob + 1 for _, ob, _ in f.spans.get("obtain", ()) for a, _, _ in f.spans.get("action", ()))
         # "Someone must have sold you my address. Who?": a bare WHERE/WHO question just after a sentence
         # on how the writer's address was obtained asks where it came from
         follow = (asks and not got and before is not None and f.has("where") and len(f.s.clauses) <= FOLLOW_WORDS
