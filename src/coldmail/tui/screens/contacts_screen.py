@@ -98,6 +98,7 @@ class ContactsScreen(ErrorsAsNotifications, Screen):
         self.cells: dict[str, tuple[str, ...]] = {}  # row key -> cells in COLUMNS' order, for a change of width
         self.columns = Columns(self.COLUMNS, keep=3)
         self.shown: tuple[str, ...] = ()
+        self._widths: tuple[int, ...] = ()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -127,12 +128,16 @@ class ContactsScreen(ErrorsAsNotifications, Screen):
         """The columns that fit; on a change, the rows listed so far again, the cursor kept."""
         table = self.query_one(MainTable)
         names = table.fit(self.columns)
-        if names == self.shown:
+        widths = tuple(self.columns.widths[name] for name in names)
+        if (names, widths) == (self.shown, self._widths):
             return
         keep = table.cursor_row
+        # Each column as wide as its widest cell so far, as the other screens' tables (base.py): not
+        # widened by the table after the rows are in, which once drew the Inbox's first rows cut off
         table.clear(columns=True)
-        table.add_columns(*names)
-        self.shown = names
+        for name, width in zip(names, widths, strict=True):
+            table.add_column(name, width=width, key=name)
+        self.shown, self._widths = names, widths
         for key, cells in self.cells.items():
             table.add_row(*self._pick(cells), key=key)
         if keep < table.row_count:
