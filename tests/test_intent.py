@@ -156,7 +156,11 @@ def test_held_out_evaluation_meets_what_it_reaches():
     assert bench_intent.SUPPRESS == {"opt_out", "erasure"}
 
 
-# What the held-out evaluation reaches today (session 24: 85.2%, 89.0%, 1, 3: the lexicons tuned on d15, the model
+# What the held-out evaluation reaches today (session 25: 86.2%, 89.5%, 1, 3: the grammar's refusal pieces, a refusal
+# above a phone's signature line and yes/no source questions, the lexicons tuned on d16, session 24's model kept: retrained
+# with d16 it read 88.0%, 90.3%, 1, 5 here but suppressed 3 + 5 genuine replies of new writers (d17, d18) against 0 + 2,
+# and was not shipped, a choice made on those aggregates (evals/replies/CHANGES.md).
+# Session 24: 85.2%, 89.0%, 1, 3: the lexicons tuned on d15, the model
 # retrained with it, differ chosen on fresh readings (0.50), each cut-off the one with fewest reviews within one
 # error's weight of the least cost, and a whole-line refusal alone acted on whatever the model says (+11 opt-outs
 # here). ONE GENUINE REPLY IS SUPPRESSED, 0 from session 20 to 23: it came with the retrained model (the same
@@ -172,8 +176,8 @@ def test_held_out_evaluation_meets_what_it_reaches():
 # writers out (a genuine reply suppressed costing twice a miss), holds more for review: no genuine held-out
 # reply is suppressed, and 1.4 points fewer opt-outs are acted on than with the model before it (87.2%). It is
 # shipped as its script builds it, not chosen by its held-out score.
-OPT_OUT_RECALL = 0.85  # reached: 85.2% (413 of 485); 84.1% in session 22, 85.6% in session 21
-DATA_RECALL = 0.89  # reached: 89.0% (332 of 373); 89.8% in session 22
+OPT_OUT_RECALL = 0.86  # reached: 86.2% (418 of 485); 85.2% in session 24, 84.1% in session 22
+DATA_RECALL = 0.895  # reached: 89.5% (334 of 373); 89.0% in session 24, 89.8% in session 22
 GENUINE_SUPPRESSED = 1  # reached: 1 of 312 (0 in sessions 20-23; the target is 0)
 MISSES_ACTED = 3  # reached: 3, was 5 (the target is 0: every miss in review)
 
