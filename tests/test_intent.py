@@ -519,6 +519,21 @@ def test_it_refers_to_what_the_sentence_before_named(text, kind):
     assert r.kind == kind or r.request == kind, r.why
 
 
+@pytest.mark.parametrize("text, erasure", [
+    ("Remove me. Everything you hold on me.", True), ("Delete me. All the data you have on me.", True),
+    ("Remove me from your list. Everything you hold on me?", False),  # a question: what is held
+    ("Remove me from the cc. Everything else you have on me is fine.", False),  # goes on after naming the writer
+    ("Please don't remove me. Everything you hold on me.", False),
+])
+def test_all_that_is_held_named_after_a_removal_is_erased_too(monkeypatch, text, erasure):
+    # session 25 (training sl-d8-010 and helpers' made-up examples): the verbless second sentence had been dropped
+    from coldmail.replies.classify import intent
+
+    monkeypatch.setattr(intent, "load_model", lambda: _Sure("erasure", 0.95))
+    r = classify_text(text)
+    assert (r.request == "erasure" and r.confidence >= REVIEW_THRESHOLD) == erasure, r.why
+
+
 def test_how_do_i_get_off_this_list_is_a_removal_not_a_source_question(monkeypatch):
     # session 25 (training d16): "get" + "off this list" read as OBTAIN, and a source request was opened
     from coldmail.replies.classify import intent

@@ -13,6 +13,7 @@ the person ask for? Pure functions over `email.message.Message`; no database.
       lexicon.py    the lexicons (lexicons/<lang>.txt: the words of each intent part, as data)
       parts.py      the parts one sentence holds (lexicon matches), and whether a negation reaches them
       grammar.py    the shared grammar that composes intent from the parts a sentence holds
+      anaphora.py   what a short sentence takes from the one before ("Stop it.", "Everything you hold on me.")
       model.py      the second opinion: character n-grams and a linear model (model/intent.npz,
                     built by scripts/train_intent_model.py)
     result.py     Classification and the review threshold

@@ -19,7 +19,8 @@ import functools
 import re
 
 from coldmail.replies.classify import quotes
-from coldmail.replies.classify.lexicon import Lexicon, plain, whole_line
+from coldmail.replies.classify.anaphora import ANAPHOR_WORDS, all_of_me, referred
+from coldmail.replies.classify.lexicon import Lexicon, plain, refusals_only, whole_line
 from coldmail.replies.classify.parts import Found, label, wanted
 from coldmail.replies.classify.reading import Reading
 from coldmail.replies.classify.sentences import numbered, read
@@ -28,8 +29,6 @@ WHERE_BEFORE = 8  # words from WHERE to its verb, in one clause, in a sentence t
 TAG_WORDS = 3  # "¿Queda claro?", "Is that clear?": a later question this short does not qualify a refusal
 CHARS_WHAT = 6  # characters between WHAT and the CHANNEL it asks about, in scripts without spaces ("哪个邮件列表")
 FOLLOW_WORDS = 3  # "Who?", "From where, then?": a question that asks about the sentence before
-ERASE_ANAPHOR_WORDS = 12  # "Please erase them from all your systems and confirm it.": ERASE on the data named before
-ANAPHOR_WORDS = 8  # "Stop it.", "Please cancel it now.": a short sentence whose object is the one before's
 # Words quoted from our own footer ('reply "no thanks"') are mentioned, not said.
 _QUOTED = re.compile(r'"[^"\n]{1,60}"|„[^“”"\n]{1,60}[“”"]|«[^»\n]{1,60}»|“[^”\n]{1,60}”|‘[^’\n]{1,60}’|'
                      r"「[^」\n]{1,60}」|『[^』\n]{1,60}』|(?<!\w)'[^'\n]{1,40}'(?!\w)")
@@ -37,32 +36,6 @@ _QUOTED = re.compile(r'"[^"\n]{1,60}"|„[^“”"\n]{1,60}[“”"]|«[^»\n]{1
 
 # A bare domain ("all addresses @acme.example", "anyone at @acme.example"): the whole company.
 _DOMAIN = re.compile(r"(?<![\w.+-])@[\w-]+(?:\.[\w-]+)+")
-
-
-def _referred(f: Found, before: Found | None) -> tuple[str, str] | None:
-    """A short sentence whose object is "it"/"this", named by the sentence before: "You keep sending me
-    your newsletter. Stop it." (STOP or ACTION on the emails written to the writer), "You have my phone
-    number. Delete it." (ERASE on their data). Returns the verb's part and the finding, or None."""
-    # The writer as the subject only ("Jag begär att ni raderar dem") leaves the object to the "it"
-    named = f.has("self") and not all(a == b and w in f.lex.subjects for a, b, w in f.spans["self"])
-    if before is None or not f.has("anaphor") or named or len(f.s.clauses) > ERASE_ANAPHOR_WORDS:
-        return None
-    # "Žiadam o ich vymazanie zo všetkých vašich systémov a o potvrdenie": the data named before, erased
-    # from where it is kept (a longer sentence than the other verbs', which "it" reaches less surely)
-    if f.has("erase") and before.has("mydata") and not f.negated("erase"):
-        return "erase", f"{label('erase', f)} + {label('anaphor', f)} (= {label('mydata', before)})"
-    if f.has("channel") or f.has("self") or len(f.s.clauses) > ANAPHOR_WORDS:
-        return None
-    # the emails written to the writer, or the writer's own address ("How did you get this address? Remove it.")
-    address = before.has("self") and before.has("owned") and not before.has("others")
-    written = before.has("channel") and (before.has("self") or before.has("contact")) or address
-    for verb in ("stop", "action"):
-        # (not a verb that is also OBTAIN: "¿De dónde lo han sacado?" took it out of a list, and asks where)
-        if f.has(verb) and (written or verb == "stop" and (before.has("contact") or before.has("channel"))) and not (
-                f.negated(verb) or f.overlaps(verb, "obtain")):
-            named = "channel" if before.has("channel") else "contact" if before.has("contact") else "self"
-            return verb, f"{label(verb, f)} + {label('anaphor', f)} (= {label(named, before)})"
-    return None
 
 
 @functools.lru_cache(maxsize=8)  # one reply, read in each of its candidate languages
@@ -78,18 +51,6 @@ def _prepared(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[int, .
     for raw in sentences:
         offsets.append(offsets[-1] + len(raw.split()))
     return quoted, sentences, tuple(p for p, _ in found), tuple(offsets)
-
-
-# Where a short reply's pieces end: "Not interested, remove me.", "No thanks; unsubscribe"
-_PIECE_END = re.compile(r"\s*(?:[,;:\u060c\u3001\uff0c\uff1b]|\s[-\u2013\u2014]\s)\s*")
-REFUSAL_PIECES = 3  # a reply of more pieces than this is not a refusal said once over
-
-
-def refusals_only(sentences: tuple[str, ...], lex: Lexicon) -> bool:
-    """Whether a short reply is whole-line refusals and nothing else, in a sentence or a few: "Not
-    interested, remove me.", "No thanks. Unsubscribe." (each piece, between commas or full stops, is one)."""
-    pieces = [p for s in sentences for p in _PIECE_END.split(s) if p.strip(" .!?。！")]
-    return 1 < len(pieces) <= REFUSAL_PIECES and all(whole_line(p, lex) is not None for p in pieces)
 
 
 def first_sentence(text: str) -> str:
@@ -330,11 +291,13 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
             opt.append(f"{label('stop', f)} + {label('contact' if f.has('contact') else 'channel', f)}")
             if not f.has("contact"):
                 stops.append(opt[-1])  # "Parad la cuenta demo de momento": what is stopped may be the writer's own
-        elif it := _referred(f, before):
+        elif it := referred(f, before):
             if it[0] == "erase":
                 requests.setdefault("erasure", []).append(it[1])
             else:
                 opt.append(it[1])
+        elif also := all_of_me(f, before, asks):
+            requests.setdefault("erasure", []).append(also)
         for verb in ("contact", "want"):
             # "Don't email.", "Nie pisać więcej.": short, and nothing after the verb but a word like "again";
             # not "No puedo enviarle la factura hoy" (I can't send you the invoice today)

@@ -359,6 +359,18 @@ def whole_line(line: str, lex: Lexicon, *, near: bool = False) -> str | None:
     return None
 
 
+# Where a short reply's pieces end: "Not interested, remove me.", "No thanks; unsubscribe"
+_PIECE_END = re.compile(r"\s*(?:[,;:\u060c\u3001\uff0c\uff1b]|\s[-\u2013\u2014]\s)\s*")
+REFUSAL_PIECES = 3  # a reply of more pieces than this is not a refusal said once over
+
+
+def refusals_only(sentences: tuple[str, ...], lex: Lexicon) -> bool:
+    """Whether a short reply is whole-line refusals and nothing else, in a sentence or a few: "Not
+    interested, remove me.", "No thanks. Unsubscribe." (each piece, between commas or full stops, is one)."""
+    pieces = [p for s in sentences for p in _PIECE_END.split(s) if p.strip(" .!?。！")]
+    return 1 < len(pieces) <= REFUSAL_PIECES and all(whole_line(p, lex) is not None for p in pieces)
+
+
 @functools.cache
 def _near(whole: frozenset[str]) -> tuple[str, ...]:
     """The whole-line refusals long enough to be matched one typo away."""
