@@ -534,6 +534,20 @@ def test_all_that_is_held_named_after_a_removal_is_erased_too(monkeypatch, text,
     assert (r.request == "erasure" and r.confidence >= REVIEW_THRESHOLD) == erasure, r.why
 
 
+@pytest.mark.parametrize("text, access", [
+    ("Suite à notre appel de mardi, qu'avez-vous noté à mon sujet ?", True),  # the person's words come first
+    ("Po naszej rozmowie we wtorek: co zanotowaliście o mnie?", True),
+    ("Quel prix avez-vous pour mon entreprise ?", False), ("What price do you have for my company?", False),
+])
+def test_a_persons_word_before_an_access_question_does_not_hold_it(monkeypatch, text, access):
+    # session 25 (training fr/ro-d16-018, ru-d9-017): a weekday or "call" anywhere in the sentence held it back
+    from coldmail.replies.classify import intent
+
+    monkeypatch.setattr(intent, "load_model", lambda: _Sure("access", 0.95))
+    r = classify_text(text)
+    assert (r.request == "access" and r.confidence >= REVIEW_THRESHOLD) == access, r.why
+
+
 def test_how_do_i_get_off_this_list_is_a_removal_not_a_source_question(monkeypatch):
     # session 25 (training d16): "get" + "off this list" read as OBTAIN, and a source request was opened
     from coldmail.replies.classify import intent
