@@ -248,7 +248,7 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
         # "what do you hold on me?"; not "what price do you have for my company?" (a person's question)
         # (a person's word in a clause before the question's does not make it a product question: "After our
         # call on Tuesday, what did you note about me?"; "what price do you have for my company?" still is one)
-        elif about and f.has("what") and f.has("hold") and (f.has("mydata") or asks and not f.before_clause("human", "what")):
+        elif about and f.has("what") and f.has("hold") and (f.has("mydata") or asks and not f.in_or_after("human", "what")):
             requests.setdefault("access", []).append(f"{label('what', f)} + {label('hold', f)} + {label(about, f)}")
         elif f.has("copy") and (f.has("mydata") or f.has("self") and (f.has("hold") or f.has("everything"))):
             requests.setdefault("access", []).append(f"{label('copy', f)} + {label(about or 'hold', f)}")

@@ -133,15 +133,15 @@ class Found:
     def has(self, part: str) -> bool:
         return part in self.spans
 
-    def before_clause(self, part: str, other: str) -> bool:
-        """Whether some match of `part` is in the clause of the first `other` or after it (True if there is no
-        `other`): false only where every `part` sits in clauses before. `chars` scripts have no clauses."""
+    def in_or_after(self, part: str, other: str) -> bool:
+        """Some match of `part` is in the clause of the first match of `other`, or in a later one (any match
+        counts where there is no `other`, and in `chars` scripts, which have no clauses)."""
         if part not in self.spans:
             return False
         if self.lex.chars or other not in self.spans:
             return True
         first = self.s.clauses[min(a for a, _, _ in self.spans[other])]
-        return any(self.s.clauses[min(b, len(self.s.clauses) - 1)] >= first for _, b, _ in self.spans[part])
+        return any(self.s.clauses[b] >= first for _, b, _ in self.spans[part])
 
     def within(self, part: str, other: str) -> bool:
         """Every match of `part` is also a match of `other` (the same words read two ways)."""
