@@ -1157,3 +1157,31 @@ def test_fresh_readings_name_replies_of_their_own_set_and_feed_the_vetoes():
     train = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(train)
     assert len(train.fresh_readings()) == total
+
+
+@pytest.mark.parametrize("text, stop", [
+    ("Mi correo no está en su página web. ¿De dónde lo sacaron?", False),  # a fact about the address
+    ("Το email μου δεν είναι στην ιστοσελίδα σας. Πού το βρήκατε;", False),
+    ("No me escriban más. ¿De dónde sacaron mi correo?", True),  # the verb's negation comes first
+    ("Mail mij niet meer. Waar heeft u mijn adres vandaan?", True),  # the verb is no CHANNEL noun
+])
+def test_the_writers_own_address_negated_is_no_negated_contact(text, stop):
+    # session 26 (training el-d10-014, bg-d11-015, it-d15-014): people who asked only where the address came
+    # from were also suppressed, "my email is not on your website" read as "no email"
+    r = classify_text(text)
+    assert r.request == "source" and r.confidence >= REVIEW_THRESHOLD, r.why
+    assert r.also_opt_out == stop, r.why
+
+
+@pytest.mark.parametrize("text, acted", [
+    ("Gracias, pero no nos interesa.\n\nJuan Pérez\nResponsable de Sistemas\nGrupo Norte", True),
+    ("No thanks.\n\nAnna Berg\nPerson in charge of IT\nNorthgate Foods", True),
+    # a referral said in the signature's first line, or in a sentence, still holds the refusal back
+    ("Gracias, pero no nos interesa.\n\nHable con mi compañero Juan, responsable de compras.", False),
+])
+def test_a_title_under_the_name_is_no_referral(monkeypatch, text, acted):
+    from coldmail.replies.classify import intent
+
+    monkeypatch.setattr(intent, "load_model", lambda: _Sure("opt_out", 0.9))
+    r = classify_text(text)
+    assert (r.kind == "opt_out" and r.confidence >= REVIEW_THRESHOLD) == acted, r.why

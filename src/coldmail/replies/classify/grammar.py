@@ -23,7 +23,7 @@ from coldmail.replies.classify.anaphora import ANAPHOR_WORDS, all_of_me, referre
 from coldmail.replies.classify.lexicon import Lexicon, plain, refusals_only, whole_line
 from coldmail.replies.classify.parts import Found, label, wanted
 from coldmail.replies.classify.reading import Reading
-from coldmail.replies.classify.sentences import numbered, read
+from coldmail.replies.classify.sentences import numbered, read, signature
 
 WHERE_BEFORE = 8  # words from WHERE to its verb, in one clause, in a sentence that does not ask
 TAG_WORDS = 3  # "¿Queda claro?", "Is that clear?": a later question this short does not qualify a refusal
@@ -39,18 +39,19 @@ _DOMAIN = re.compile(r"(?<![\w.+-])@[\w-]+(?:\.[\w-]+)+")
 
 
 @functools.lru_cache(maxsize=8)  # one reply, read in each of its candidate languages
-def _prepared(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...], tuple[int, ...]]:
+def _prepared(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...], tuple[int, ...], frozenset[int]]:
     """What does not depend on the language: the sentences holding quotation marks (as written),
-    the sentences with their quotations replaced, each one's paragraph, and the words before each."""
+    the sentences with their quotations replaced, each one's paragraph, the words before each, and
+    the lines of a closing signature under the name."""
     found = numbered(text)
-    sentences = tuple(s for _, s in found)
+    sentences = tuple(s for _, _, s in found)
     quoted = tuple(s for s in sentences if _QUOTED.search(s))
     if quoted:
         sentences = tuple(_QUOTED.sub(" QUOTE ", s) if _QUOTED.search(s) else s for s in sentences)
     offsets = [0]
     for raw in sentences:
         offsets.append(offsets[-1] + len(raw.split()))
-    return quoted, sentences, tuple(p for p, _ in found), tuple(offsets)
+    return quoted, sentences, tuple(p for p, _, _ in found), tuple(offsets), signature(found)
 
 
 def first_sentence(text: str) -> str:
@@ -63,7 +64,7 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
     """The rules' reading of a reply's new text in one language; with `near`, a first line one typo
     away from a whole-line refusal is that refusal (`whole_line`)."""
     r = Reading(lang=lex.lang)
-    quoted, sentences, paragraph_of, offsets = _prepared(text)
+    quoted, sentences, paragraph_of, offsets, signed = _prepared(text)
     requests: dict[str, list[str]] = {}
     for s in quoted:  # 'I invoke my right "to be forgotten"': the quotation marks are the reply's own
         f = Found(read(s, lex), lex)
@@ -160,6 +161,8 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
             instead = True
             r.human.append(label("instead", f))
         for part in ("human", "referral"):
+            if part == "referral" and k in signed:  # "Responsable de Sistemas" under the name: a title
+                continue
             if f.has(part) and not (part == "human" and f.negated("human")):  # "nothing to talk about"
                 r.human.append(label(part, f))
         if f.has("wherefrom"):  # "откъде?", "nereden?": a source word that lemmatizing would lose

@@ -127,8 +127,14 @@ class Found:
         if self.lex.chars or part not in self.spans:
             return False
         c = min(self.spans[part])[0]
-        return any(a < c <= a + 2 and w in self.lex.possessives or a <= c <= b and b > a
-                   for a, b, w in self.spans.get("self", ()))
+        mine = self.spans.get("self", ())
+        if any(a < c <= a + 2 and w in self.lex.possessives or a <= c <= b and b > a for a, b, w in mine):
+            return True
+        # "Mi correo no está en su web", "Το email μου δεν είναι": a CHANNEL noun beside a SELF word, negated
+        # only after it (a verb's negation comes first, "no me escriban", "μη μου στέλνετε"; or the verb is no
+        # CHANNEL, "Mail mij niet meer", "Kontakta mig inte")
+        return (any(c == a for a, _, _ in self.spans.get("channel", ())) and any(b == c - 1 or a == c + 1 for a, b, _ in mine)
+                and all(n > c for n, _, _ in self.spans.get("negation", ())))
 
     def has(self, part: str) -> bool:
         return part in self.spans

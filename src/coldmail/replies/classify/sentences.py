@@ -30,20 +30,21 @@ class Sentence:
 
 def split(text: str) -> list[str]:
     """The sentences of `text` (simplemma's splitter, inside each line: mail lines are sentences too)."""
-    return [s for _, s in numbered(text)]
+    return [s for _, _, s in numbered(text)]
 
 
 # Greek asks with ";" (or its own code point): "Πού τη βρήκατε; Δεν την έχω δώσει" is two sentences
 _GREEK_QUESTION = re.compile(r"(?<=[;\u037e])\s+(?=[\u0386-\u03ab])")
 
 
-def numbered(text: str) -> list[tuple[int, str]]:
-    """The sentences of `text`, each with the number of its paragraph (blank lines separate them)."""
+def numbered(text: str) -> list[tuple[int, int, str]]:
+    """The sentences of `text`, each with the number of its paragraph (blank lines separate them) and
+    of its line."""
     import simplemma
 
     out = []
     paragraph = 0
-    for line in text.splitlines():
+    for number, line in enumerate(text.splitlines()):
         line = line.strip()
         if not line:
             paragraph += 1 if out and out[-1][0] == paragraph else 0
@@ -51,11 +52,29 @@ def numbered(text: str) -> list[tuple[int, str]]:
         for s in (part for piece in simplemma.split_sentences(line) for part in _GREEK_QUESTION.split(piece)):
             if not s.strip():
                 continue
-            if out and out[-1][0] == paragraph and _ABBREVIATION.search(out[-1][1]) and s.lstrip()[:1].isdigit():
-                out[-1] = (paragraph, f"{out[-1][1]} {s}")  # "Art. 17", "čl. 15", "чл. 17": one sentence
+            if out and out[-1][0] == paragraph and _ABBREVIATION.search(out[-1][2]) and s.lstrip()[:1].isdigit():
+                out[-1] = (paragraph, out[-1][1], f"{out[-1][2]} {s}")  # "Art. 17", "čl. 15", "чл. 17": one sentence
             else:
-                out.append((paragraph, s))
+                out.append((paragraph, number, s))
     return out
+
+
+SIGNATURE_WORDS = 6  # a signature's lines are short: a name, a title, a company
+
+
+def signature(found: list[tuple[int, int, str]]) -> frozenset[int]:
+    """The sentences (by index in `found`) under the name in a closing signature block: the last
+    paragraph, after the writer's own, when each of its lines is one short sentence with no full
+    stop or question mark ("Juan Pérez / Responsable de Sistemas / Grupo Norte": the title names no
+    one to write to instead)."""
+    if not found or found[-1][0] == found[0][0]:
+        return frozenset()
+    last = [k for k, (p, _, _) in enumerate(found) if p == found[-1][0]]
+    lines = [found[k][1] for k in last]
+    if len(last) < 2 or len(set(lines)) < len(lines) or any(
+            len(found[k][2].split()) > SIGNATURE_WORDS or found[k][2].rstrip()[-1:] in ".!?;" for k in last):
+        return frozenset()
+    return frozenset(last[1:])
 
 
 def read(sentence: str, lex: Lexicon) -> Sentence:
