@@ -1185,3 +1185,22 @@ def test_a_title_under_the_name_is_no_referral(monkeypatch, text, acted):
     monkeypatch.setattr(intent, "load_model", lambda: _Sure("opt_out", 0.9))
     r = classify_text(text)
     assert (r.kind == "opt_out" and r.confidence >= REVIEW_THRESHOLD) == acted, r.why
+
+
+@pytest.mark.parametrize("text, acted", [
+    ('Please mark me as "do not contact".', True),
+    ("Bitte setzen Sie mich auf „nicht kontaktieren“.", True),
+    ("Merci de me passer en « ne pas contacter ».", True),
+    # mentioned, not asked for: a question, the writer as a subject only, our footer's refusal
+    ('Does your CRM have a "do not contact" flag for me?', False),
+    ('I saw the "do not contact" box on your form.', False),
+    ('Your email told me to reply "no thanks", but send me the prices first.', False),
+])
+def test_a_do_not_contact_label_in_quotation_marks_is_asked_for(monkeypatch, text, acted):
+    # session 26 (training d5 "mark me do-not-contact" in 13 languages): words in quotation marks were all
+    # taken as our footer's, mentioned and not said
+    from coldmail.replies.classify import intent
+
+    monkeypatch.setattr(intent, "load_model", lambda: _Sure("opt_out", 0.9))
+    r = classify_text(text)
+    assert (r.kind == "opt_out" and r.confidence >= REVIEW_THRESHOLD) == acted, r.why

@@ -21,6 +21,7 @@ import re
 from coldmail.replies.classify import quotes
 from coldmail.replies.classify.anaphora import ANAPHOR_WORDS, all_of_me, referred
 from coldmail.replies.classify.lexicon import Lexicon, plain, refusals_only, whole_line
+from coldmail.replies.classify.mentions import do_not_contact
 from coldmail.replies.classify.parts import Found, label, wanted
 from coldmail.replies.classify.reading import Reading
 from coldmail.replies.classify.sentences import numbered, read, signature
@@ -78,7 +79,7 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
     r.whole = exact and len(said) == 1 or refusals_only(said, lex)
     if exact or typo:
         r.parts.append(f"REFUSAL={plain(sentences[0])!r} (whole line" + (f", one typo from {typo!r})" if typo else ")"))
-    opt: list[str] = []
+    opt = [x for s in quoted if (x := do_not_contact(s, _QUOTED, lex))]  # 'mark me as "do not contact"'
     weak: list[str] = []  # ACTION on a CHANNEL without SELF: a signature's newsletter line reads so too
     refusals: list[str] = []  # "no thanks": an answer to something, which other words may qualify
     tags = 0  # later questions of a word or three ("Clear?"), which do not qualify a refusal

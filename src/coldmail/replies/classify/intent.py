@@ -249,8 +249,10 @@ def classify_text(text: str, *, prior: str | None = None) -> Classification:
     if _asks_only(reading):
         # A question mark is not positive evidence by itself: "where did you get my address?" in
         # words the lexicons do not know is a question too.
+        marks = " and ".join({"QUESTION": "a question", "QUOTED": "words in quotation marks"}[h]
+                             for h in dict.fromkeys(reading.human))
         return Classification(ReplyKind.HUMAN, NOTHING_FOUND, new_text=text, language=lang, parts=reading.human,
-                              why=f"no intent found, only a question [{lang}]; {opinion}")
+                              why=f"no intent found, only {marks} [{lang}]; {opinion}")
     if intent == "human":
         objects = model is not None and label != "human" and probs[label] >= model.cutoff
         # The rules' evidence of a person is a word or two ("saan", "interest"); the model must lean the
