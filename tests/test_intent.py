@@ -1204,3 +1204,18 @@ def test_a_do_not_contact_label_in_quotation_marks_is_asked_for(monkeypatch, tex
     monkeypatch.setattr(intent, "load_model", lambda: _Sure("opt_out", 0.9))
     r = classify_text(text)
     assert (r.kind == "opt_out" and r.confidence >= REVIEW_THRESHOLD) == acted, r.why
+
+
+@pytest.mark.parametrize("text, kind, asked", [
+    ("You somehow have my personal data. I never gave it to you. Delete it.", "data_request", "erasure"),
+    ("I keep getting your newsletters. I never signed up for them. Stop it.", "opt_out", None),
+    ("This address is not on any website. It is private. How did you get it?", "data_request", "source"),
+])
+def test_it_two_sentences_back(monkeypatch, text, kind, asked):
+    # session 26 (training en-d9-015, sv-d8-013, he-d14-015, sl-d8-014): a sentence that only points back
+    # ("I never gave it to you") passes what "it" means on to the next one
+    from coldmail.replies.classify import intent
+
+    monkeypatch.setattr(intent, "load_model", lambda: _Sure(asked or kind, 0.9))
+    r = classify_text(text)
+    assert (r.kind, r.request, r.confidence >= REVIEW_THRESHOLD) == (kind, asked, True), r.why

@@ -10,6 +10,14 @@ ERASE_ANAPHOR_WORDS = 12  # "Please erase them from all your systems and confirm
 ANAPHOR_WORDS = 8  # "Stop it.", "Please cancel it now.": a short sentence whose object is the one before's
 
 
+def passes_on(f: Found) -> bool:
+    """A sentence that only points back ("You have my data. I never gave it to you. Delete it."): an "it" in
+    the next one still means what the sentence before this one named. It names no data, list, address or
+    way of writing, and the writer at most as a subject."""
+    return f.has("anaphor") and not any(f.has(p) for p in ("mydata", "channel", "owned", "contact")) and all(
+        a == b and w in f.lex.subjects for a, b, w in f.spans.get("self", ()))
+
+
 def referred(f: Found, before: Found | None) -> tuple[str, str] | None:
     """A short sentence whose object is "it"/"this", named by the sentence before: "You keep sending me
     your newsletter. Stop it." (STOP or ACTION on the emails written to the writer), "You have my phone

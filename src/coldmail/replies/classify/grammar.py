@@ -19,7 +19,7 @@ import functools
 import re
 
 from coldmail.replies.classify import quotes
-from coldmail.replies.classify.anaphora import ANAPHOR_WORDS, all_of_me, referred
+from coldmail.replies.classify.anaphora import ANAPHOR_WORDS, all_of_me, passes_on, referred
 from coldmail.replies.classify.lexicon import Lexicon, plain, refusals_only, whole_line
 from coldmail.replies.classify.mentions import do_not_contact
 from coldmail.replies.classify.parts import Found, label, wanted
@@ -97,6 +97,7 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
         r.first_at = 0
     counted = findings()
     last: Found | None = None  # the sentence before: what an "it" in this one refers to
+    before: Found | None = None
     told: dict[str, set[int]] = {}  # the sentences each request was found in (-1: quoted ones)
     seen: dict[str, int] = {}
     questions: set[int] = set()  # the sentences that ask
@@ -119,7 +120,9 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
         if boilerplate is not None and (paragraph_of[k] == boilerplate or boilerplate > 0):
             continue  # "This message is confidential. ... Any distribution is forbidden." is not the writer's
         f = Found(read(raw, lex), lex)
-        before, last = last, f
+        back, before, last = before, last, f
+        # what an "it" here means: named the sentence before, or the one before that if this one only points back
+        ante = back if before is not None and back is not None and passes_on(before) else before
         asks = any(q in raw for q in quotes.QUESTION_MARKS + lex.question_marks)
         if asks:
             questions.add(k)
@@ -202,7 +205,7 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
                 f"{label('action', f)} + {label('mydata', f)} + {label('store', f)}")
         about = "self" if f.has("self") else "mydata" if f.has("mydata") else None
         on = about or ("channel" if f.has("channel") else None)
-        if (on is None and before is not None and f.has("anaphor") and (before.has("self") or before.has("mydata"))
+        if (on is None and ante is not None and f.has("anaphor") and (ante.has("self") or ante.has("mydata"))
                 and len(f.s.clauses) <= ANAPHOR_WORDS):
             on = "anaphor"  # "I never gave you my address. Where did you get it?"
         # "where did you get my address?", "from which list do you have me?"
@@ -297,7 +300,7 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
             opt.append(f"{label('stop', f)} + {label('contact' if f.has('contact') else 'channel', f)}")
             if not f.has("contact"):
                 stops.append(opt[-1])  # "Parad la cuenta demo de momento": what is stopped may be the writer's own
-        elif it := referred(f, before):
+        elif it := referred(f, ante):
             if it[0] == "erase":
                 requests.setdefault("erasure", []).append(it[1])
             else:
