@@ -27,10 +27,13 @@ def do_not_contact(sentence: str, quoted: re.Pattern, lex: Lexicon) -> str | Non
         inner = Found(read(match.group()[1:-1], lex), lex)
         if len(inner.s.clauses) > LABEL_WORDS or inner.has("negated"):
             continue
-        # (a refusal holding the CONTACT verb is one too: "ne pas contacter"; not "no thanks", our footer's)
-        if inner.has("negcontact") or inner.has("contact") and (
-                inner.negated("contact", every=False) or inner.has("refusal")):
-            said = f"NEGATED CONTACT={inner.word('negcontact')}" if inner.has("negcontact") else \
-                f"NEGATION + {label('contact', inner)}"
-            return f"{said} (a label in quotation marks) + {label('self', outer)}"
+        # (a refusal holding the CONTACT verb is one too: "ne pas contacter"; not "no thanks", our footer's,
+        # nor a removal: a newsletter's 'click "unsubscribe"', 'j'ai cliqué sur « se désabonner »')
+        if inner.has("negcontact"):
+            said = f"NEGATED CONTACT={inner.word('negcontact')}"
+        elif inner.has("contact") and (inner.negated("contact", every=False) or inner.has("refusal")):
+            said = f"NEGATION + {label('contact', inner)}"
+        else:
+            continue
+        return f"{said} (a label in quotation marks) + {label('self', outer)}"
     return None
