@@ -1219,3 +1219,21 @@ def test_it_two_sentences_back(monkeypatch, text, kind, asked):
     monkeypatch.setattr(intent, "load_model", lambda: _Sure(asked or kind, 0.9))
     r = classify_text(text)
     assert (r.kind, r.request, r.confidence >= REVIEW_THRESHOLD) == (kind, asked, True), r.why
+
+
+@pytest.mark.parametrize("text, erasure", [
+    ("Delete me from your register and confirm in writing.", True),
+    ("Cancellatemi dal vostro database e confermatelo per iscritto.", True),
+    ("Verwijder mij uit uw database en bevestig dit schriftelijk.", True),
+    ("Radera mig ur er databas och bekräfta skriftligt.", True),
+    ("Kindly take my name off your records.", False),  # an opt-out (training en-008)
+    ("Ta bort mig manuellt ur ert register, tack.", False),  # the mailing register (training sv-d14-001)
+])
+def test_the_writer_deleted_from_a_database_is_an_erasure_request(monkeypatch, text, erasure):
+    # session 26: "delete me from your database" waited in review as an opt-out while the model read erasure
+    from coldmail.replies.classify import intent
+
+    monkeypatch.setattr(intent, "load_model", lambda: _Sure("erasure" if erasure else "opt_out", 0.9))
+    r = classify_text(text)
+    assert (r.request == "erasure") == erasure and r.confidence >= REVIEW_THRESHOLD, r.why
+    assert r.kind == "opt_out" or r.request == "erasure", r.why  # either way the writer is suppressed
