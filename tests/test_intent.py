@@ -1164,6 +1164,7 @@ def test_fresh_readings_name_replies_of_their_own_set_and_feed_the_vetoes():
     ("Το email μου δεν είναι στην ιστοσελίδα σας. Πού το βρήκατε;", False),
     ("No me escriban más. ¿De dónde sacaron mi correo?", True),  # the verb's negation comes first
     ("Mail mij niet meer. Waar heeft u mijn adres vandaan?", True),  # the verb is no CHANNEL noun
+    ("Email me never again. Where did you get my address?", True),  # a command: nothing before the noun
 ])
 def test_the_writers_own_address_negated_is_no_negated_contact(text, stop):
     # session 26 (training el-d10-014, bg-d11-015, it-d15-014): people who asked only where the address came
@@ -1178,6 +1179,9 @@ def test_the_writers_own_address_negated_is_no_negated_contact(text, stop):
     ("No thanks.\n\nAnna Berg\nPerson in charge of IT\nNorthgate Foods", True),
     # a referral said in the signature's first line, or in a sentence, still holds the refusal back
     ("Gracias, pero no nos interesa.\n\nHable con mi compañero Juan, responsable de compras.", False),
+    ("Hello Tom\n\nNo thanks from me\nAsk my colleague Anna in purchasing", False),  # no name above it
+    ("No thanks.\n\nJohn\nPS ask my colleague Anna", False),
+    ("Gracias, pero no nos interesa.\n\nSaludos\nJuan Pérez\nEscriba a mi compañera Ana", False),
 ])
 def test_a_title_under_the_name_is_no_referral(monkeypatch, text, acted):
     from coldmail.replies.classify import intent
@@ -1195,6 +1199,9 @@ def test_a_title_under_the_name_is_no_referral(monkeypatch, text, acted):
     ('Does your CRM have a "do not contact" flag for me?', False),
     ('I saw the "do not contact" box on your form.', False),
     ('Your email told me to reply "no thanks", but send me the prices first.', False),
+    ('Don\'t mark me "do not contact", I want the prices.', False),  # negated, and a person's words
+    ("Mein Kollege hat „nicht kontaktieren“ angekreuzt, aber ich bin interessiert. Rufen Sie mich an.", False),
+    ('我在你们的网站上看到了"请勿联系"选项。', False),  # no words to tell who is labelled
 ])
 def test_a_do_not_contact_label_in_quotation_marks_is_asked_for(monkeypatch, text, acted):
     # session 26 (training d5 "mark me do-not-contact" in 13 languages): words in quotation marks were all
@@ -1208,8 +1215,8 @@ def test_a_do_not_contact_label_in_quotation_marks_is_asked_for(monkeypatch, tex
 
 @pytest.mark.parametrize("text, kind, asked", [
     ("You somehow have my personal data. I never gave it to you. Delete it.", "data_request", "erasure"),
-    ("I keep getting your newsletters. I never signed up for them. Stop it.", "opt_out", None),
     ("This address is not on any website. It is private. How did you get it?", "data_request", "source"),
+    ("Where did you find my number? It's private. Remove it now.", "data_request", "source"),
 ])
 def test_it_two_sentences_back(monkeypatch, text, kind, asked):
     # session 26 (training en-d9-015, sv-d8-013, he-d14-015, sl-d8-014): a sentence that only points back
@@ -1219,6 +1226,19 @@ def test_it_two_sentences_back(monkeypatch, text, kind, asked):
     monkeypatch.setattr(intent, "load_model", lambda: _Sure(asked or kind, 0.9))
     r = classify_text(text)
     assert (r.kind, r.request, r.confidence >= REVIEW_THRESHOLD) == (kind, asked, True), r.why
+
+
+@pytest.mark.parametrize("text", [
+    "You sent me the contract by email. I signed it. Stop it.",  # "it" is the contract, not the emails
+    "You sent me your catalogue. I printed it. Stop it.",
+])
+def test_it_two_sentences_back_is_only_the_writers_data_or_address(monkeypatch, text):
+    # session 26, a reviewer's made-up replies: any email named two sentences back had been stopped
+    from coldmail.replies.classify import intent
+
+    monkeypatch.setattr(intent, "load_model", lambda: _Sure("opt_out", 0.9))
+    r = classify_text(text)
+    assert not (r.kind == "opt_out" and r.confidence >= REVIEW_THRESHOLD), r.why
 
 
 @pytest.mark.parametrize("text, erasure", [

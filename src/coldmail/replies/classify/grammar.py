@@ -121,8 +121,10 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
             continue  # "This message is confidential. ... Any distribution is forbidden." is not the writer's
         f = Found(read(raw, lex), lex)
         back, before, last = before, last, f
-        # what an "it" here means: named the sentence before, or the one before that if this one only points back
-        ante = back if before is not None and back is not None and passes_on(before) else before
+        # what an "it" here means: named the sentence before, or the writer's data or address named in the one before
+        # that if this one only points back (not any email: "You sent me the contract by email. I signed it. Stop it.")
+        ante = back if before is not None and back is not None and passes_on(before) and (back.has("mydata") or back.has(
+            "owned") and any(a < b or w in lex.possessives for a, b, w in back.spans.get("self", ()))) else before
         asks = any(q in raw for q in quotes.QUESTION_MARKS + lex.question_marks)
         if asks:
             questions.add(k)
@@ -165,7 +167,8 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
             instead = True
             r.human.append(label("instead", f))
         for part in ("human", "referral"):
-            if part == "referral" and k in signed:  # "Responsable de Sistemas" under the name: a title
+            if part == "referral" and k in signed and not f.has("contact") and not (  # a title, not "PS ask my colleague"
+                    lex.possessives & set(f.s.surface.split())):
                 continue
             if f.has(part) and not (part == "human" and f.negated("human")):  # "nothing to talk about"
                 r.human.append(label(part, f))

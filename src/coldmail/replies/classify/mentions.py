@@ -16,12 +16,18 @@ LABEL_WORDS = 4  # "do not contact", "ne pas contacter", "bitte nicht kontaktier
 
 def do_not_contact(sentence: str, quoted: re.Pattern, lex: Lexicon) -> str | None:
     """The opt-out a do-not-contact label in quotation marks gives the writer ("mark me as 'do not
-    contact'"), or None: a short quotation read as a negated CONTACT, in a sentence that does not ask and
-    names the writer outside the quotation (not as its subject only: 'I saw your "do not contact" box')."""
-    if any(q in sentence for q in quotes.QUESTION_MARKS + lex.question_marks):
-        return None
+    contact'"), or None: a short quotation read as a negated CONTACT, in a sentence that does not ask, negate
+    or say more, and names the writer as its object outside the quotation (not as its subject only, 'I saw
+    your "do not contact" box', nor by a possessive, 'my colleague ticked "do not contact"')."""
+    if lex.chars or any(q in sentence for q in quotes.QUESTION_MARKS + lex.question_marks):
+        return None  # (scripts without spaces: no word tells the writer labelled from the writer who saw a label)
     outer = Found(read(quoted.sub(" QUOTE ", sentence), lex), lex)
-    if not outer.has("self") or all(a == b and w in lex.subjects for a, b, w in outer.spans["self"]):
+    # not "Don't mark me 'do not contact'", "my colleague ticked 'do not contact', but I'm interested", a
+    # signature's 'to stop our mailings reply "do not contact"'
+    if any(outer.has(p) for p in ("negation", "negated", "human", "referral", "disclaimer", "footer")):
+        return None
+    # the writer as the one labelled: an object ("mark me"), not only a possessive ("my colleague") or a subject
+    if not any(a != b or w not in lex.subjects and w not in lex.possessives for a, b, w in outer.spans.get("self", ())):
         return None
     for match in quoted.finditer(sentence):
         inner = Found(read(match.group()[1:-1], lex), lex)

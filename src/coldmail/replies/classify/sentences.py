@@ -74,6 +74,10 @@ def signature(found: list[tuple[int, int, str]]) -> frozenset[int]:
     if len(last) < 2 or len(set(lines)) < len(lines) or any(
             len(found[k][2].split()) > SIGNATURE_WORDS or found[k][2].rstrip()[-1:] in ".!?;" for k in last):
         return frozenset()
+    # under a name: its first line is a few capitalised words ("Juan Pérez"), not "No thanks from me"
+    name = found[last[0]][2].split()
+    if len(name) > 4 or not all(w[:1].isupper() and w.replace("-", "").replace(".", "").isalpha() for w in name):
+        return frozenset()
     return frozenset(last[1:])
 
 
