@@ -81,10 +81,7 @@ def test_a_whole_line_refusal_alone_is_acted_on_whatever_the_model_says(monkeypa
     """Seen in session 24: "Not interested." waited for a person, the model reading it as a person's answer
     at 0.60 (it has seen "not interested right now, but..." in many). Alone, nothing beside it can be
     misread; with anything beside it, the veto holds it back as before."""
-    from coldmail.replies.classify import intent
-
-    monkeypatch.setattr(intent, "load_model", lambda: _Sure("human", 0.95))
-    r = classify_text(text)
+    r = _read_sure(monkeypatch, text, "human", 0.95)
     assert r.kind == "opt_out" or not acted, r.why
     assert (r.confidence >= REVIEW_THRESHOLD) == acted, r.why
     assert ("nothing but refusals" in r.why) == acted, r.why  # `why` says the model's doubt was overruled
@@ -327,6 +324,14 @@ def test_the_writer_as_a_subject_still_asks_to_be_removed():
     assert suppresses(classify_text("Ich möchte aus Ihrem Verteiler gelöscht werden."))
 
 
+def _read_sure(monkeypatch, text: str, label: str, p: float):
+    """The reply read with a second opinion sure of `label` (the rules under test, not the model)."""
+    from coldmail.replies.classify import intent
+
+    monkeypatch.setattr(intent, "load_model", lambda: _Sure(label, p))
+    return classify_text(text)
+
+
 class _Sure:
     """A second opinion that is sure of one label (the decision rule is under test, not the model)."""
 
@@ -527,10 +532,7 @@ def test_it_refers_to_what_the_sentence_before_named(text, kind):
 ])
 def test_all_that_is_held_named_after_a_removal_is_erased_too(monkeypatch, text, erasure):
     # session 25 (training sl-d8-010 and helpers' made-up examples): the verbless second sentence had been dropped
-    from coldmail.replies.classify import intent
-
-    monkeypatch.setattr(intent, "load_model", lambda: _Sure("erasure", 0.95))
-    r = classify_text(text)
+    r = _read_sure(monkeypatch, text, "erasure", 0.95)
     assert (r.request == "erasure" and r.confidence >= REVIEW_THRESHOLD) == erasure, r.why
 
 
@@ -541,10 +543,7 @@ def test_all_that_is_held_named_after_a_removal_is_erased_too(monkeypatch, text,
 ])
 def test_a_persons_word_before_an_access_question_does_not_hold_it(monkeypatch, text, access):
     # session 25 (training fr/ro-d16-018, ru-d9-017): a weekday or "call" anywhere in the sentence held it back
-    from coldmail.replies.classify import intent
-
-    monkeypatch.setattr(intent, "load_model", lambda: _Sure("access", 0.95))
-    r = classify_text(text)
+    r = _read_sure(monkeypatch, text, "access", 0.95)
     assert (r.request == "access" and r.confidence >= REVIEW_THRESHOLD) == access, r.why
 
 
@@ -695,10 +694,7 @@ def test_the_writer_named_clauses_away_is_not_what_the_verb_takes_off(text):
 def test_the_writer_beside_the_verb_is_still_taken_off(monkeypatch, text):
     # The rules' reading is under test: the second opinion agrees here (the shipped model may hold the
     # company-wide one back for a person, a decision tested apart)
-    from coldmail.replies.classify import intent
-
-    monkeypatch.setattr(intent, "load_model", lambda: _Sure("opt_out", 0.9))
-    r = classify_text(text)
+    r = _read_sure(monkeypatch, text, "opt_out", 0.9)
     assert suppresses(r) and r.confidence >= REVIEW_THRESHOLD, r.why
 
 
@@ -788,10 +784,7 @@ def test_a_possessive_that_owns_an_address_or_data_is_the_writer(monkeypatch, te
     # The rules' reading is under test, with a second opinion that agrees: the shipped model reads "remove
     # my old work email from your CRM" as an erasure as likely as not, and then a person looks (in the
     # fresh readings, 18 of 20 opt-outs the model read as erasures at 0.42 or more were erasures)
-    from coldmail.replies.classify import intent
-
-    monkeypatch.setattr(intent, "load_model", lambda: _Sure(asked or kind, 0.9))
-    r = classify_text(text)
+    r = _read_sure(monkeypatch, text, asked or kind, 0.9)
     assert r.kind == kind and r.request == asked and r.confidence >= REVIEW_THRESHOLD, r.why
 
 
@@ -1056,10 +1049,7 @@ def test_the_model_alone_opens_only_a_source_or_access_request(monkeypatch, labe
 def test_the_model_alone_opens_a_source_request_asked_without_a_where_word(monkeypatch, text):
     # session 25: the writer's data named as "my address" (a SELF phrase) or read in the detected language
     # while a runner-up found only the question mark, had not counted as named
-    from coldmail.replies.classify import intent
-
-    monkeypatch.setattr(intent, "load_model", lambda: _Sure("source", 0.95))
-    r = classify_text(text)
+    r = _read_sure(monkeypatch, text, "source", 0.95)
     assert r.request == "source" and r.confidence >= REVIEW_THRESHOLD and r.language == "en", r.why
 
 
@@ -1067,10 +1057,7 @@ def test_the_model_alone_opens_a_source_request_asked_without_a_where_word(monke
                                   "Did you get my message?"])
 def test_the_model_alone_opens_no_request_about_data_not_the_writers(monkeypatch, text):
     # the rules see neither the writer nor their data: a question about the product's own figures
-    from coldmail.replies.classify import intent
-
-    monkeypatch.setattr(intent, "load_model", lambda: _Sure("source", 0.99))
-    r = classify_text(text)
+    r = _read_sure(monkeypatch, text, "source", 0.99)
     assert r.kind != "data_request" and r.confidence <= REVIEW_THRESHOLD, r.why
 
 
@@ -1184,10 +1171,7 @@ def test_the_writers_own_address_negated_is_no_negated_contact(text, stop):
     ("Gracias, pero no nos interesa.\n\nSaludos\nJuan Pérez\nEscriba a mi compañera Ana", False),
 ])
 def test_a_title_under_the_name_is_no_referral(monkeypatch, text, acted):
-    from coldmail.replies.classify import intent
-
-    monkeypatch.setattr(intent, "load_model", lambda: _Sure("opt_out", 0.9))
-    r = classify_text(text)
+    r = _read_sure(monkeypatch, text, "opt_out", 0.9)
     assert (r.kind == "opt_out" and r.confidence >= REVIEW_THRESHOLD) == acted, r.why
 
 
@@ -1206,10 +1190,7 @@ def test_a_title_under_the_name_is_no_referral(monkeypatch, text, acted):
 def test_a_do_not_contact_label_in_quotation_marks_is_asked_for(monkeypatch, text, acted):
     # session 26 (training d5 "mark me do-not-contact" in 13 languages): words in quotation marks were all
     # taken as our footer's, mentioned and not said
-    from coldmail.replies.classify import intent
-
-    monkeypatch.setattr(intent, "load_model", lambda: _Sure("opt_out", 0.9))
-    r = classify_text(text)
+    r = _read_sure(monkeypatch, text, "opt_out", 0.9)
     assert (r.kind == "opt_out" and r.confidence >= REVIEW_THRESHOLD) == acted, r.why
 
 
@@ -1221,10 +1202,7 @@ def test_a_do_not_contact_label_in_quotation_marks_is_asked_for(monkeypatch, tex
 def test_it_two_sentences_back(monkeypatch, text, kind, asked):
     # session 26 (training en-d9-015, sv-d8-013, he-d14-015, sl-d8-014): a sentence that only points back
     # ("I never gave it to you") passes what "it" means on to the next one
-    from coldmail.replies.classify import intent
-
-    monkeypatch.setattr(intent, "load_model", lambda: _Sure(asked or kind, 0.9))
-    r = classify_text(text)
+    r = _read_sure(monkeypatch, text, asked or kind, 0.9)
     assert (r.kind, r.request, r.confidence >= REVIEW_THRESHOLD) == (kind, asked, True), r.why
 
 
@@ -1234,10 +1212,7 @@ def test_it_two_sentences_back(monkeypatch, text, kind, asked):
 ])
 def test_it_two_sentences_back_is_only_the_writers_data_or_address(monkeypatch, text):
     # session 26, a reviewer's made-up replies: any email named two sentences back had been stopped
-    from coldmail.replies.classify import intent
-
-    monkeypatch.setattr(intent, "load_model", lambda: _Sure("opt_out", 0.9))
-    r = classify_text(text)
+    r = _read_sure(monkeypatch, text, "opt_out", 0.9)
     assert not (r.kind == "opt_out" and r.confidence >= REVIEW_THRESHOLD), r.why
 
 
@@ -1251,9 +1226,6 @@ def test_it_two_sentences_back_is_only_the_writers_data_or_address(monkeypatch, 
 ])
 def test_the_writer_deleted_from_a_database_is_an_erasure_request(monkeypatch, text, erasure):
     # session 26: "delete me from your database" waited in review as an opt-out while the model read erasure
-    from coldmail.replies.classify import intent
-
-    monkeypatch.setattr(intent, "load_model", lambda: _Sure("erasure" if erasure else "opt_out", 0.9))
-    r = classify_text(text)
+    r = _read_sure(monkeypatch, text, "erasure" if erasure else "opt_out", 0.9)
     assert (r.request == "erasure") == erasure and r.confidence >= REVIEW_THRESHOLD, r.why
     assert r.kind == "opt_out" or r.request == "erasure", r.why  # either way the writer is suppressed

@@ -18,6 +18,17 @@ def passes_on(f: Found) -> bool:
         a == b and w in f.lex.subjects for a, b, w in f.spans.get("self", ()))
 
 
+def antecedent(before: Found | None, back: Found | None) -> Found | None:
+    """The sentence an "it" in this one means: the one before, or, if that one only points back
+    (`passes_on`), the writer's data or own address named in the one before that ("You have my data. I
+    never gave it to you. Delete it."; not any email: "You sent me the contract by email. I signed it. Stop it.")."""
+    if before is None or back is None or not passes_on(before):
+        return before
+    mine = back.has("mydata") or back.has("owned") and any(
+        a < b or w in back.lex.possessives for a, b, w in back.spans.get("self", ()))
+    return back if mine else before
+
+
 def referred(f: Found, before: Found | None) -> tuple[str, str] | None:
     """A short sentence whose object is "it"/"this", named by the sentence before: "You keep sending me
     your newsletter. Stop it." (STOP or ACTION on the emails written to the writer), "You have my phone

@@ -19,7 +19,7 @@ import functools
 import re
 
 from coldmail.replies.classify import quotes
-from coldmail.replies.classify.anaphora import ANAPHOR_WORDS, all_of_me, passes_on, referred
+from coldmail.replies.classify.anaphora import ANAPHOR_WORDS, all_of_me, antecedent, referred
 from coldmail.replies.classify.lexicon import Lexicon, plain, refusals_only, whole_line
 from coldmail.replies.classify.mentions import do_not_contact
 from coldmail.replies.classify.parts import Found, label, wanted
@@ -121,10 +121,7 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
             continue  # "This message is confidential. ... Any distribution is forbidden." is not the writer's
         f = Found(read(raw, lex), lex)
         back, before, last = before, last, f
-        # what an "it" here means: named the sentence before, or the writer's data or address named in the one before
-        # that if this one only points back (not any email: "You sent me the contract by email. I signed it. Stop it.")
-        ante = back if before is not None and back is not None and passes_on(before) and (back.has("mydata") or back.has(
-            "owned") and any(a < b or w in lex.possessives for a, b, w in back.spans.get("self", ()))) else before
+        ante = antecedent(before, back)  # what an "it" here means
         asks = any(q in raw for q in quotes.QUESTION_MARKS + lex.question_marks)
         if asks:
             questions.add(k)

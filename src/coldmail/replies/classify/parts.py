@@ -130,10 +130,9 @@ class Found:
         mine = self.spans.get("self", ())
         if any(a < c <= a + 2 and w in self.lex.possessives or a <= c <= b and b > a for a, b, w in mine):
             return True
-        # "Mi correo no está en su web", "Το email μου δεν είναι": a CHANNEL noun beside a SELF word, negated
-        # only after it (a verb's negation comes first, "no me escriban", "μη μου στέλνετε"; or the verb is no
-        # CHANNEL, "Mail mij niet meer", "Kontakta mig inte")
-        # (a SELF word after the noun only where something precedes it, "Το email μου": "Email me never again" commands)
+        # "Mi correo no está en su web", "Το email μου δεν είναι": a CHANNEL noun beside a SELF word (after it only
+        # where something precedes the noun: "Email me never again" commands), negated only after it (a verb's
+        # negation comes first, "no me escriban", "μη μου στέλνετε"; or the verb is no CHANNEL, "Mail mij niet meer")
         return (any(c == a for a, _, _ in self.spans.get("channel", ())) and any(
                     b == c - 1 or a == c + 1 and c > 0 for a, b, _ in mine)
                 and all(n > c for n, _, _ in self.spans.get("negation", ())))
