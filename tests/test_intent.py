@@ -1194,6 +1194,20 @@ def test_a_do_not_contact_label_in_quotation_marks_is_asked_for(monkeypatch, tex
     assert (r.kind == "opt_out" and r.confidence >= REVIEW_THRESHOLD) == acted, r.why
 
 
+@pytest.mark.parametrize("text, acted", [
+    ('"no thanks"\n\nAs instructed.\n\nSent from my iPhone', True),
+    ("„Nein danke“", True),
+    ('"no grazie"\n\n(come da vostre istruzioni)', True),
+    ('"no thanks" is not my answer, tell me more.', False),  # the quotation is not the whole sentence
+    ('"no thanks"\n\nJust kidding, send me the deck please.', False),  # a person's words after it
+])
+def test_our_footers_refusal_typed_back_in_quotation_marks(monkeypatch, text, acted):
+    # session 27 (training d18 "quote-footer" family, 4 languages): the footer says reply "no thanks", and
+    # some do, quotation marks and all; a first sentence that is only a quoted whole-line refusal is that refusal
+    r = _read_sure(monkeypatch, text, "opt_out", 0.9)
+    assert (r.kind == "opt_out" and r.confidence >= REVIEW_THRESHOLD) == acted, r.why
+
+
 @pytest.mark.parametrize("text, kind, asked", [
     ("You somehow have my personal data. I never gave it to you. Delete it.", "data_request", "erasure"),
     ("This address is not on any website. It is private. How did you get it?", "data_request", "source"),

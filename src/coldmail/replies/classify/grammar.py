@@ -73,12 +73,15 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
             requests.setdefault("erasure", []).append(label("forgotten", f))
     if quoted:
         r.human.append("QUOTED")
-    exact = bool(sentences) and whole_line(sentences[0], lex) is not None  # folded: "Não." is "nao"
-    typo = not exact and near and bool(sentences) and whole_line(sentences[0], lex, near=True)
+    first = sentences[0] if sentences else ""
+    if quoted and first.strip(" .!") == "QUOTE":  # '"no thanks"': our own footer's words, typed back as told
+        first = quoted[0].strip(" .!")[1:-1]
+    exact = bool(first) and whole_line(first, lex) is not None  # folded: "Não." is "nao"
+    typo = not exact and near and bool(first) and whole_line(first, lex, near=True)
     said = tuple(x for x in sentences if not quotes.device_line(x.strip()))  # not "Sent from my iPhone"
     r.whole = exact and len(said) == 1 or refusals_only(said, lex)
     if exact or typo:
-        r.parts.append(f"REFUSAL={plain(sentences[0])!r} (whole line" + (f", one typo from {typo!r})" if typo else ")"))
+        r.parts.append(f"REFUSAL={plain(first)!r} (whole line" + (f", one typo from {typo!r})" if typo else ")"))
     opt = [x for s in quoted if (x := do_not_contact(s, _QUOTED, lex))]  # 'mark me as "do not contact"'
     weak: list[str] = []  # ACTION on a CHANNEL without SELF: a signature's newsletter line reads so too
     refusals: list[str] = []  # "no thanks": an answer to something, which other words may qualify
