@@ -1195,6 +1195,19 @@ def test_a_do_not_contact_label_in_quotation_marks_is_asked_for(monkeypatch, tex
 
 
 @pytest.mark.parametrize("text, acted", [
+    ("The company closes next year and I retire in the spring. Please remove us from your list.", True),
+    ("Our fleet was sold last spring and the depot closes next year. Take me off your list.", True),
+    ("Maybe next year. Please remove me from your list for now.", False),  # a short sentence: an answer
+    ("Write again in spring. Until then take me off your list.", False),  # a CONTACT beside the time
+])
+def test_a_time_in_the_writers_story_is_no_deferral(monkeypatch, text, acted):
+    # session 27 (training d18 "closing/retiring", d13, d16, d17, d4, d8: 8 opt-outs held in review): any
+    # sentence naming a time held an opt-out back, even one telling what happened
+    r = _read_sure(monkeypatch, text, "opt_out", 0.9)
+    assert (r.kind == "opt_out" and r.confidence >= REVIEW_THRESHOLD) == acted, r.why
+
+
+@pytest.mark.parametrize("text, acted", [
     ('"no thanks"\n\nAs instructed.\n\nSent from my iPhone', True),
     ("„Nein danke“", True),
     ('"no grazie"\n\n(come da vostre istruzioni)', True),

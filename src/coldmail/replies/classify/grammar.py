@@ -29,6 +29,9 @@ from coldmail.replies.classify.sentences import numbered, read, signature
 WHERE_BEFORE = 8  # words from WHERE to its verb, in one clause, in a sentence that does not ask
 TAG_WORDS = 3  # "¿Queda claro?", "Is that clear?": a later question this short does not qualify a refusal
 CHARS_WHAT = 6  # characters between WHAT and the CHANNEL it asks about, in scripts without spaces ("哪个邮件列表")
+DEFERRAL_WORDS = 6  # "Maybe next year, then.": a sentence this short that names a time is an answer
+# what makes a sentence naming a time an answer to us, not the writer's story
+_ANSWERS = ("contact", "refusal", "human", "action", "stop", "erase", "want", "now", "negcontact", "polite")
 FOLLOW_WORDS = 3  # "Who?", "From where, then?": a question that asks about the sentence before
 # Words quoted from our own footer ('reply "no thanks"') are mentioned, not said.
 _QUOTED = re.compile(r'"[^"\n]{1,60}"|„[^“”"\n]{1,60}[“”"]|«[^»\n]{1,60}»|“[^”\n]{1,60}”|‘[^’\n]{1,60}’|'
@@ -155,7 +158,9 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
         if f.has("deferral") and not f.negated("deferral"):  # "nor next year" is not "write again next year"
             f.drop_inside("deferral", "now")
             if f.has("deferral"):
-                deferral = True
+                # (not a time in the writer's story: "the company closes at the end of the year. Please take us
+                # off your list" is an opt-out; "maybe next year", "write again in spring" hold one back)
+                deferral |= asks or len(raw.split()) <= DEFERRAL_WORDS or any(f.has(p) for p in _ANSWERS)
                 r.human.append(label("deferral", f))
             else:  # "currently", "for now": an answer qualified, no later message asked for
                 nows.append(f"NOW={f.word('now')}")
