@@ -1194,6 +1194,21 @@ def test_a_do_not_contact_label_in_quotation_marks_is_asked_for(monkeypatch, tex
     assert (r.kind == "opt_out" and r.confidence >= REVIEW_THRESHOLD) == acted, r.why
 
 
+@pytest.mark.parametrize("lang, text, intent", [
+    ("en", "I had unsubscribed from your newsletter, it came too often. This is different: tell me more.", "human"),
+    ("ro", "M-am dezabonat de la newsletterul vostru, dar asta e altceva. Spune-mi mai multe.", "human"),
+    ("de", "Ich habe mich abgemeldet, aber das hier ist etwas anderes und interessiert mich.", "human"),
+    ("en", "I already unsubscribed twice and you keep writing!", "opt_out"),  # no person's words: it objects
+    ("fr", "Je me suis désinscrit de toutes vos listes l'an dernier. D'où vient cette adresse ?", "source"),
+])
+def test_a_removal_the_writer_tells_of_is_their_story(lang, text, intent):
+    # session 27 (training d18 "unsubscribed from the newsletter, but interested", de and ro: suppressed);
+    # the told removal still objects where no person's words stand beside it (fr: suppressed with the request)
+    reading = read_reply(text, lexicon(lang))
+    assert reading.intent == intent, reading.parts
+    assert ("opt_out" in reading.found) == (intent != "human"), reading.found
+
+
 @pytest.mark.parametrize("text, acted", [
     ("The company closes next year and I retire in the spring. Please remove us from your list.", True),
     ("Our fleet was sold last spring and the depot closes next year. Take me off your list.", True),

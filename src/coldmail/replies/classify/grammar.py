@@ -15,16 +15,15 @@ lexicon finds in each sentence.
 
 from __future__ import annotations
 
-import functools
 import re
 
 from coldmail.replies.classify import quotes
 from coldmail.replies.classify.anaphora import ANAPHOR_WORDS, all_of_me, antecedent, referred
 from coldmail.replies.classify.lexicon import Lexicon, plain, refusals_only, whole_line
-from coldmail.replies.classify.mentions import do_not_contact
+from coldmail.replies.classify.mentions import do_not_contact, first_line, prepared
 from coldmail.replies.classify.parts import Found, label, wanted
 from coldmail.replies.classify.reading import Reading
-from coldmail.replies.classify.sentences import numbered, read, signature
+from coldmail.replies.classify.sentences import read
 
 WHERE_BEFORE = 8  # words from WHERE to its verb, in one clause, in a sentence that does not ask
 TAG_WORDS = 3  # "¿Queda claro?", "Is that clear?": a later question this short does not qualify a refusal
@@ -33,42 +32,15 @@ DEFERRAL_WORDS = 6  # "Maybe next year, then.": a sentence this short that names
 # what makes a sentence naming a time an answer to us, not the writer's story
 _ANSWERS = ("contact", "refusal", "human", "action", "stop", "erase", "want", "now", "negcontact", "polite")
 FOLLOW_WORDS = 3  # "Who?", "From where, then?": a question that asks about the sentence before
-# Words quoted from our own footer ('reply "no thanks"') are mentioned, not said.
-_QUOTED = re.compile(r'"[^"\n]{1,60}"|„[^“”"\n]{1,60}[“”"]|«[^»\n]{1,60}»|“[^”\n]{1,60}”|‘[^’\n]{1,60}’|'
-                     r"「[^」\n]{1,60}」|『[^』\n]{1,60}』|(?<!\w)'[^'\n]{1,40}'(?!\w)")
-
-
 # A bare domain ("all addresses @acme.example", "anyone at @acme.example"): the whole company.
 _DOMAIN = re.compile(r"(?<![\w.+-])@[\w-]+(?:\.[\w-]+)+")
-
-
-@functools.lru_cache(maxsize=8)  # one reply, read in each of its candidate languages
-def _prepared(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...], tuple[int, ...], frozenset[int]]:
-    """What does not depend on the language: the sentences holding quotation marks (as written),
-    the sentences with their quotations replaced, each one's paragraph, the words before each, and
-    the lines of a closing signature under the name."""
-    found = numbered(text)
-    sentences = tuple(s for _, _, s in found)
-    quoted = tuple(s for s in sentences if _QUOTED.search(s))
-    if quoted:
-        sentences = tuple(_QUOTED.sub(" QUOTE ", s) if _QUOTED.search(s) else s for s in sentences)
-    offsets = [0]
-    for raw in sentences:
-        offsets.append(offsets[-1] + len(raw.split()))
-    return quoted, sentences, tuple(p for p, _, _ in found), tuple(offsets), signature(found)
-
-
-def first_sentence(text: str) -> str:
-    """The reply's first sentence as `read_reply` compares it with the whole-line refusals."""
-    sentences = _prepared(text)[1]
-    return sentences[0] if sentences else ""
 
 
 def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
     """The rules' reading of a reply's new text in one language; with `near`, a first line one typo
     away from a whole-line refusal is that refusal (`whole_line`)."""
     r = Reading(lang=lex.lang)
-    quoted, sentences, paragraph_of, offsets, signed = _prepared(text)
+    quoted, sentences, paragraph_of, offsets, signed = prepared(text)
     requests: dict[str, list[str]] = {}
     for s in quoted:  # 'I invoke my right "to be forgotten"': the quotation marks are the reply's own
         f = Found(read(s, lex), lex)
@@ -76,17 +48,16 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
             requests.setdefault("erasure", []).append(label("forgotten", f))
     if quoted:
         r.human.append("QUOTED")
-    first = sentences[0] if sentences else ""
-    if quoted and first.strip(" .!") == "QUOTE":  # '"no thanks"': our own footer's words, typed back as told
-        first = quoted[0].strip(" .!")[1:-1]
+    first = first_line(quoted, sentences)
     exact = bool(first) and whole_line(first, lex) is not None  # folded: "Não." is "nao"
     typo = not exact and near and bool(first) and whole_line(first, lex, near=True)
     said = tuple(x for x in sentences if not quotes.device_line(x.strip()))  # not "Sent from my iPhone"
     r.whole = exact and len(said) == 1 or refusals_only(said, lex)
     if exact or typo:
         r.parts.append(f"REFUSAL={plain(first)!r} (whole line" + (f", one typo from {typo!r})" if typo else ")"))
-    opt = [x for s in quoted if (x := do_not_contact(s, _QUOTED, lex))]  # 'mark me as "do not contact"'
+    opt = [x for s in quoted if (x := do_not_contact(s, lex))]  # 'mark me as "do not contact"'
     weak: list[str] = []  # ACTION on a CHANNEL without SELF: a signature's newsletter line reads so too
+    past: list[str] = []  # the writer's own removal, told ("I unsubscribed last year"): an objection unless a person's words say otherwise
     refusals: list[str] = []  # "no thanks": an answer to something, which other words may qualify
     tags = 0  # later questions of a word or three ("Clear?"), which do not qualify a refusal
     soft: list[str] = []  # a negated CONTACT ("I don't read mails until...") which an away notice may explain
@@ -134,6 +105,11 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
         f.drop_inside("human", "refusal", "negated", "polite", "negation")
         f.drop_inside("deferral", "refusal")  # "not now, not ever", "weder jetzt noch später": no "later"
         f.drop_inside("footer", "negated")  # "No need to unsubscribe me": not a newsletter's "to unsubscribe" line
+        if f.has("past") and f.has("action"):  # "I had unsubscribed from your newsletter, but this is different"
+            removals = len(f.spans["action"])
+            f.drop_inside("action", "past")
+            if len(f.spans.get("action", ())) < removals:
+                past.append(f"PAST={f.word('past')} (told)")
         if lex.clitics and not f.has("self"):  # "quítame", "toglieteci", "neħħuni": the pronoun is on the verb
             onto = [x for v in ("action", "erase") for x in f.spans.get(v, ())
                     if any(w.endswith(c) and len(w) > len(c) + 2 for w in x[2].split()[:1] for c in lex.clitics)]
@@ -356,6 +332,8 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
     elif weak and not opt:
         r.blocked.append(f"{weak[0]} with {evidence[0]}")
     strong = [h for h in evidence if h != "QUESTION"]
+    if past and not strong:  # "I unsubscribed from all your lists last year. Where is this address from?"
+        opt += past  # (beside a person's words it is their story: "I had unsubscribed, but this is different")
     if r.parts and not opt and strong:  # "No thanks. But send me the pricing.": a person looks
         r.blocked.append(f"{r.parts[0]} with {strong[0]}")
         r.parts = []

@@ -30,9 +30,10 @@ import dataclasses
 import re
 
 from coldmail.replies.classify import translit
-from coldmail.replies.classify.grammar import Reading, first_sentence, read_reply
+from coldmail.replies.classify.grammar import Reading, read_reply
 from coldmail.replies.classify.language import SHORT, candidates
 from coldmail.replies.classify.lexicon import WHOLE_WORDS, languages, lexicon, whole_line
+from coldmail.replies.classify.mentions import first_sentence
 from coldmail.replies.classify.model import load as load_model
 from coldmail.replies.classify.quotes import device_line
 from coldmail.replies.classify.result import REVIEW_THRESHOLD, Classification

@@ -50,11 +50,12 @@ PARTS = (
     "owned",  # "address", "name", "profile": what a possessive SELF ([meta] possessives) owns when it is the writer
     "others",  # "customers", "drivers", "users": people whose data the writer's company holds, not the writer
     "now",  # "currently", "for now": a DEFERRAL of now only, which asks for no later message
+    "past",  # "I unsubscribed", "ich hatte mich abgemeldet": the writer's own act, told, not a removal asked for
 )
 # Function words and fixed phrases are matched as written: lemmatizing "don't" gives "do".
 AS_WRITTEN = frozenset({"negation", "negated", "deferral", "refusal", "polite", "disclaimer", "footer", "self",
                         "where", "what", "company", "referral", "everything",
-                        "notonly", "wherefrom", "courtesy", "anaphor", "instead", "now"})
+                        "notonly", "wherefrom", "courtesy", "anaphor", "instead", "now", "past"})
 
 
 @dataclass
