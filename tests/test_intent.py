@@ -1213,10 +1213,11 @@ def test_a_removal_the_writer_tells_of_is_their_story(lang, text, intent):
     ("The company closes next year and I retire in the spring. Please remove us from your list.", True),
     ("Our fleet was sold last spring and the depot closes next year. Take me off your list.", True),
     ("Maybe next year. Please remove me from your list for now.", False),  # a short sentence: an answer
+    ("Not this year, maybe again in spring. Remove me from your list for now.", False),  # a negation: an answer
     ("Write again in spring. Until then take me off your list.", False),  # a CONTACT beside the time
 ])
 def test_a_time_in_the_writers_story_is_no_deferral(monkeypatch, text, acted):
-    # session 27 (training d18 "closing/retiring", d13, d16, d17, d4, d8: 8 opt-outs held in review): any
+    # session 27 (training d18 "closing/retiring", d13, d16, d17, d4: 6 opt-outs held in review): any
     # sentence naming a time held an opt-out back, even one telling what happened
     r = _read_sure(monkeypatch, text, "opt_out", 0.9)
     assert (r.kind == "opt_out" and r.confidence >= REVIEW_THRESHOLD) == acted, r.why

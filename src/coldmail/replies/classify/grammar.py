@@ -30,7 +30,7 @@ TAG_WORDS = 3  # "¿Queda claro?", "Is that clear?": a later question this short
 CHARS_WHAT = 6  # characters between WHAT and the CHANNEL it asks about, in scripts without spaces ("哪个邮件列表")
 DEFERRAL_WORDS = 6  # "Maybe next year, then.": a sentence this short that names a time is an answer
 # what makes a sentence naming a time an answer to us, not the writer's story
-_ANSWERS = ("contact", "refusal", "human", "action", "stop", "erase", "want", "now", "negcontact", "polite")
+_ANSWERS = ("contact", "refusal", "human", "action", "stop", "erase", "want", "now", "negcontact", "polite", "negation")
 FOLLOW_WORDS = 3  # "Who?", "From where, then?": a question that asks about the sentence before
 # A bare domain ("all addresses @acme.example", "anyone at @acme.example"): the whole company.
 _DOMAIN = re.compile(r"(?<![\w.+-])@[\w-]+(?:\.[\w-]+)+")
