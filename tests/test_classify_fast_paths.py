@@ -27,7 +27,7 @@ def test_prefix_tree_finds_what_the_sorted_alternation_finds(words, text):
 
 FRAGMENTS = ["On Mon, 3 Jun 2024, Sam <sam@x.example>", "Le 3 juin", "Am 03.06.2024 schrieb Bob", " wrote", " wrote:",
              " a écrit :", " schrieb:", "-----Original Message-----", "--", "_" * 25, "Sent from my iPhone",
-             "ENVOYÉ DE MON", "From: Bob", "Subject: hi", "hello", ":", " ", "WROTE:", "写道："]
+             "ENVOYÉ DE MON", "From: Bob", "Subject: hi", "hello", ":", " ", "WROTE:", "写道：", "09:12写道"]
 
 
 @settings(max_examples=500, deadline=None)

@@ -431,6 +431,15 @@ def test_a_refusal_written_only_in_the_subject_is_honoured(ws, tmp_path, sent):
     assert r2.status == "review" and suppression.check(ws, sent[1]) is None
 
 
+def test_a_chinese_clients_attribution_line_is_no_part_of_the_reply():
+    # session 27 (a helper, training zh-d16-013, zh-d18-016, zh-d18-024): "写道：" with a full-width colon, right
+    # after the time, was kept as the reply's last line, and the whole-line refusal above it was lost
+    from coldmail.replies.classify import new_text
+
+    reply = "不用了，谢谢。\n\n王伟 <wang@kehu.example> 于2025年3月4日周二 09:12写道：\n> 您好，王先生\n> 回复“不用了”即可\n"
+    assert new_text(reply) == "不用了，谢谢。"
+
+
 @pytest.mark.parametrize("text", [
     # an Outlook header block with nothing above it: the unquoted original below is ours, not a reply
     "\nOd: Petra Nováková <petra@routewise.example>\nOdesláno: pondělí 3. listopadu 2026 10:02\n"

@@ -13,9 +13,10 @@ _QUOTE_HEADERS = [
     # "On Mon, 3 Jun 2024 at 10:00, Sam <sam@x> wrote:" in many languages (possibly wrapped).
     re.compile(r"^\s*(on|le|am|el|il|op|den|em|på|w dniu|dne|в|את|في|于|在)\b.{0,200}?"
                r"(wrote|a écrit|schrieb|escribió|escribio|ha scritto|schreef|skrev|napisał|napisal|escreveu|"
-               r"написал|написала|kirjoitti|írta|kirjutas|rakstīja|כתב|كتب|写道)\s*:?\s*$", re.I),
-    re.compile(r"^.{0,200}\b(wrote|a écrit|schrieb|escribió|ha scritto|schreef|skrev|napisał|escreveu|"
-               r"написал|написала|kirjoitti|rakstīja|כתב|كتب|写道)\s*:\s*$", re.I),
+               r"написал|написала|kirjoitti|írta|kirjutas|rakstīja|כתב|كتب|写道)\s*[:：]?\s*$", re.I),
+    # (写道 may follow the time with no space: "09:12写道：", a full-width colon from a Chinese client)
+    re.compile(r"^.{0,200}(?:\b(?:wrote|a écrit|schrieb|escribió|ha scritto|schreef|skrev|napisał|escreveu|"
+               r"написал|написала|kirjoitti|rakstīja|כתב|كتب)|写道)\s*[:：]\s*$", re.I),
     re.compile(r"^\s*-{2,}\s*(original message|ursprüngliche nachricht|message d'origine|mensaje original|"
                r"messaggio originale|oorspronkelijk bericht|originalmeddelande|wiadomość oryginalna|"
                r"mensagem original|исходное сообщение|forwarded message|weitergeleitete nachricht)\s*-{2,}\s*$", re.I),
@@ -58,7 +59,7 @@ _SENT_FROM = ("sent from my", "gesendet von meinem", "envoyé de mon", "enviado 
 
 def _ends_with_wrote(lowered: str) -> bool:
     tail = lowered.rstrip()
-    if tail.endswith(":"):
+    if tail.endswith((":", "：")):
         tail = tail[:-1].rstrip()
     return tail.endswith(_WROTE)
 
@@ -80,7 +81,7 @@ def _quote_header_line(stripped: str) -> bool:
 
 def _wrote_line(stripped: str) -> bool:
     """_QUOTE_HEADERS[1] matches the (stripped) line."""
-    return stripped.endswith(":") and _ends_with_wrote(stripped.lower()) and bool(_QUOTE_HEADERS[1].match(stripped))
+    return stripped.endswith((":", "：")) and _ends_with_wrote(stripped.lower()) and bool(_QUOTE_HEADERS[1].match(stripped))
 
 
 @functools.cache
