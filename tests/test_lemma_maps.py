@@ -96,3 +96,13 @@ def test_lexicons_compile_to_the_same_lemma_patterns_as_over_the_whole_dictionar
         lexmod.lemma_of.cache_clear()
         lexmod.lexicon.cache_clear()
         DEFAULT_DICTIONARY_FACTORY._get_dictionary.cache_clear()
+
+
+def test_a_merge_conflict_marker_in_a_lexicon_is_an_error_naming_the_line(tmp_path):
+    # session 27: two helpers' lexicon branches merged with markers left in nl.txt and pt.txt, which loaded
+    # as words ("=======" in [past]) and changed readings without a word of warning
+    path = tmp_path / "xx.txt"
+    path.write_text("[meta]\nlemma = none\n[refusal]\nno thanks\n<<<<<<< HEAD\nnein\n=======\nnon\n>>>>>>> other\n",
+                    encoding="utf-8")
+    with pytest.raises(ValueError, match=r"xx.txt, line 5: a merge conflict marker"):
+        read_file(path)

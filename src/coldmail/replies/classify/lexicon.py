@@ -239,10 +239,12 @@ def read_file(path: Path) -> tuple[dict[str, str], dict[str, list[str]]]:
     meta: dict[str, str] = {}
     entries: dict[str, list[str]] = {}
     section = None
-    for raw in path.read_text(encoding="utf-8").splitlines():
+    for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         line = raw.split(" #", 1)[0].strip()
         if not line or line.startswith("#"):
             continue
+        if line.startswith(("<<<<<<<", "=======", ">>>>>>>")):  # a merge left half done: not words of the language
+            raise ValueError(f"{path.name}, line {n}: a merge conflict marker ({line[:7]})")
         if line.startswith("[") and line.endswith("]"):
             section = line[1:-1].strip()
             if section != "meta" and section not in PARTS:
