@@ -1195,6 +1195,18 @@ def test_a_do_not_contact_label_in_quotation_marks_is_asked_for(monkeypatch, tex
 
 
 @pytest.mark.parametrize("lang, text, intent", [
+    ("tr", "Yine mi? Lütfen başka mail göndermeyin.", "opt_out"),  # "Again? Please send no more mail."
+    ("en", "Seriously? No thanks.", "opt_out"),
+    ("en", "Thursday? Sure, no problem.", "human"),
+    ("en", "Demo? No thanks. Send me the prices.", None),  # a person's words after it: a person looks
+])
+def test_a_short_question_first_does_not_qualify_a_refusal(lang, text, intent):
+    # session 27 (three helpers' reports, d18 "Another one? Please, no more."): a question of a word or three
+    # was a tag on what was said only after the first sentence
+    assert read_reply(text, lexicon(lang)).intent == intent
+
+
+@pytest.mark.parametrize("lang, text, intent", [
     ("en", "I had unsubscribed from your newsletter, it came too often. This is different: tell me more.", "human"),
     ("ro", "M-am dezabonat de la newsletterul vostru, dar asta e altceva. Spune-mi mai multe.", "human"),
     ("de", "Ich habe mich abgemeldet, aber das hier ist etwas anderes und interessiert mich.", "human"),

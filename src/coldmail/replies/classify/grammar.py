@@ -59,7 +59,7 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
     weak: list[str] = []  # ACTION on a CHANNEL without SELF: a signature's newsletter line reads so too
     past: list[str] = []  # the writer's own removal, told ("I unsubscribed last year"): an objection unless a person's words say otherwise
     refusals: list[str] = []  # "no thanks": an answer to something, which other words may qualify
-    tags = 0  # later questions of a word or three ("Clear?"), which do not qualify a refusal
+    tags = 0  # questions of a word or three ("Clear?", "Another one?"), which do not qualify a refusal
     soft: list[str] = []  # a negated CONTACT ("I don't read mails until...") which an away notice may explain
     deferral = polite = instead = False
     nows: list[str] = []  # "derzeit", "for now": a deferral of now only, which qualifies a bare refusal, not a request
@@ -157,7 +157,7 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
             f.spans.setdefault("source", f.spans["wherefrom"])
         if asks and not f.has("refusal") and not any(f.has(p) for p in ("where", "what", "obtain", "hold", "copy", "source")):
             r.human.append("QUESTION")  # (not "how many times do I have to say 'not interested'?": rhetorical)
-            if k > 0 and not lex.chars and len(f.s.clauses) <= TAG_WORDS and not f.has("human"):
+            if not lex.chars and len(f.s.clauses) <= TAG_WORDS and not f.has("human"):
                 tags += 1  # "¿Queda claro?", "Understood?": a tag on what was said, not a question of the person's
         # "remove all addresses @ourfirm.example": the writer's company is SELF
         target = "self" if f.has("self") or company and f.has("channel") else "channel" if f.has("channel") else None
