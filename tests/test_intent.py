@@ -1194,6 +1194,20 @@ def test_a_do_not_contact_label_in_quotation_marks_is_asked_for(monkeypatch, tex
     assert (r.kind == "opt_out" and r.confidence >= REVIEW_THRESHOLD) == acted, r.why
 
 
+@pytest.mark.parametrize("lang, text, intent, suppressed", [
+    ("ar", "هل حصلتم عليها من مسح بطاقتي في المعرض؟", "source", False),  # "from the scan of my badge at the fair?"
+    ("ar", "امسحوا بياناتي من فضلكم.", "erasure", True),  # "wipe my data, please"
+    ("ar", "من أين حصلتم على عنواني؟ امسحوني من عندكم.", "erasure", True),  # the erasure in a sentence of its own
+])
+def test_an_erase_word_inside_a_source_question_is_no_erasure(lang, text, intent, suppressed):
+    # session 27 (a helper's made-up reply): Arabic مسح is both "scan" and "wipe", and "did you get it from the
+    # scan of my badge?" was acted on as an erasure request, the writer's data to be destroyed
+    from coldmail.replies.classify.intent import suppresses
+
+    reading = read_reply(text, lexicon(lang))
+    assert (reading.intent, suppresses(reading)) == (intent, suppressed), reading.parts
+
+
 @pytest.mark.parametrize("lang, text, intent", [
     ("tr", "Yine mi? Lütfen başka mail göndermeyin.", "opt_out"),  # "Again? Please send no more mail."
     ("en", "Seriously? No thanks.", "opt_out"),

@@ -167,6 +167,7 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
             continue
         if f.has("forgotten"):
             requests.setdefault("erasure", []).append(label("forgotten", f))
+        bare_erase = False  # ERASE on the writer alone, nothing named as data
         if f.has("erase") and not f.negated("erase"):
             if f.has("mydata"):  # "delete my data"
                 requests.setdefault("erasure", []).append(f"{label('erase', f)} + {label('mydata', f)}")
@@ -183,6 +184,7 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
                 # "Forget this address", "vergessen Sie diese Adresse": a verb that only destroys data
                 # (not also "remove from", like "delete"), on the writer, and no list named: erasure
                 requests.setdefault("erasure", []).append(f"{label('erase', f)} + {label('self', f)}")
+                bare_erase = True
         elif f.has("action") and f.has("mydata") and f.has("store") and not f.negated("action"):
             # "remove my details from your CRM" (from where data is kept, not from a mailing list)
             requests.setdefault("erasure", []).append(
@@ -233,6 +235,11 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
             source = f"{label(asker, f)} + {verb} + {label(on, f)}"
         elif sourced:  # "where from?", "the source of my data"
             source = f"{label('source', f)}" + (f" + {label(on, f)}" if on else "?")
+        bare_erase = bare_erase and source is not None and asks
+        if bare_erase:  # "did you get it from the scan (مسح: also "wipe") of my badge?": the source's noun, no request
+            requests["erasure"].pop()
+            if not requests["erasure"]:
+                del requests["erasure"]
         before_access = len(requests.get("access", ()))
         if f.has("access"):
             requests.setdefault("access", []).append(label("access", f))
@@ -261,7 +268,7 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
         # "¿De dónde ha sacado mi dirección?": the source question's own verb (taken out of a list) is no removal
         taken = source is not None and asks and f.overlaps("action", "obtain")
         for verb in ("action", "erase"):
-            if verb == "action" and taken:
+            if verb == "action" and taken or verb == "erase" and bare_erase:
                 continue
             if f.has(verb) and target == "self" and f.has("self") and (
                     not f.near(verb, "self", 1) or f.subject_after(verb)):
