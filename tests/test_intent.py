@@ -332,6 +332,11 @@ def _read_sure(monkeypatch, text: str, label: str, p: float):
     return classify_text(text)
 
 
+def _acted_as_opt_out(r) -> bool:
+    """The reply is suppressed at once, not sent to review."""
+    return r.kind == "opt_out" and r.confidence >= REVIEW_THRESHOLD
+
+
 class _Sure:
     """A second opinion that is sure of one label (the decision rule is under test, not the model)."""
 
@@ -1172,7 +1177,7 @@ def test_the_writers_own_address_negated_is_no_negated_contact(text, stop):
 ])
 def test_a_title_under_the_name_is_no_referral(monkeypatch, text, acted):
     r = _read_sure(monkeypatch, text, "opt_out", 0.9)
-    assert (r.kind == "opt_out" and r.confidence >= REVIEW_THRESHOLD) == acted, r.why
+    assert _acted_as_opt_out(r) == acted, r.why
 
 
 @pytest.mark.parametrize("text, acted", [
@@ -1191,7 +1196,7 @@ def test_a_do_not_contact_label_in_quotation_marks_is_asked_for(monkeypatch, tex
     # session 26 (training d5 "mark me do-not-contact" in 13 languages): words in quotation marks were all
     # taken as our footer's, mentioned and not said
     r = _read_sure(monkeypatch, text, "opt_out", 0.9)
-    assert (r.kind == "opt_out" and r.confidence >= REVIEW_THRESHOLD) == acted, r.why
+    assert _acted_as_opt_out(r) == acted, r.why
 
 
 @pytest.mark.parametrize("lang, text, intent, suppressed", [
@@ -1246,7 +1251,7 @@ def test_a_time_in_the_writers_story_is_no_deferral(monkeypatch, text, acted):
     # session 27 (training d18 "closing/retiring", d13, d16, d17, d4: 6 opt-outs held in review): any
     # sentence naming a time held an opt-out back, even one telling what happened
     r = _read_sure(monkeypatch, text, "opt_out", 0.9)
-    assert (r.kind == "opt_out" and r.confidence >= REVIEW_THRESHOLD) == acted, r.why
+    assert _acted_as_opt_out(r) == acted, r.why
 
 
 @pytest.mark.parametrize("text, acted", [
@@ -1260,7 +1265,7 @@ def test_our_footers_refusal_typed_back_in_quotation_marks(monkeypatch, text, ac
     # session 27 (training d18 "quote-footer" family, 4 languages): the footer says reply "no thanks", and
     # some do, quotation marks and all; a first sentence that is only a quoted whole-line refusal is that refusal
     r = _read_sure(monkeypatch, text, "opt_out", 0.9)
-    assert (r.kind == "opt_out" and r.confidence >= REVIEW_THRESHOLD) == acted, r.why
+    assert _acted_as_opt_out(r) == acted, r.why
 
 
 @pytest.mark.parametrize("text, kind, asked", [
