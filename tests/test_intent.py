@@ -1238,6 +1238,8 @@ def test_a_removal_the_writer_tells_of_is_their_story(lang, text, intent):
     reading = read_reply(text, lexicon(lang))
     assert reading.intent == intent, reading.parts
     assert ("opt_out" in reading.found) == (intent != "human"), reading.found
+    if intent == "human":  # the removal set aside is named for the person who reviews it
+        assert any(h.startswith("PAST=") for h in reading.human), reading.human
 
 
 @pytest.mark.parametrize("text, acted", [

@@ -340,7 +340,9 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
         r.blocked.append(f"{weak[0]} with {evidence[0]}")
     strong = [h for h in evidence if h != "QUESTION"]
     if past and not strong:  # "I unsubscribed from all your lists last year. Where is this address from?"
-        opt += past  # (beside a person's words it is their story: "I had unsubscribed, but this is different")
+        opt += past
+    elif past:  # beside a person's words it is their story ("I had unsubscribed, but this is different"): said in `why`
+        r.human.append(past[0])
     if r.parts and not opt and strong:  # "No thanks. But send me the pricing.": a person looks
         r.blocked.append(f"{r.parts[0]} with {strong[0]}")
         r.parts = []
