@@ -51,7 +51,7 @@ LATER = (DEV, HERE.parent / "replies-d3", HERE.parent / "replies-d4", HERE.paren
          HERE.parent / "replies-d7", HERE.parent / "replies-d8", HERE.parent / "replies-d9", HERE.parent / "replies-d10",
          HERE.parent / "replies-d11", HERE.parent / "replies-d12", HERE.parent / "replies-d13", HERE.parent / "replies-d14",
          HERE.parent / "replies-d15", HERE.parent / "replies-d16",
-         HERE.parent / "replies-d17", HERE.parent / "replies-d18")
+         HERE.parent / "replies-d17", HERE.parent / "replies-d18", HERE.parent / "replies-d19")
 
 
 def load_dev() -> list[dict]:
@@ -59,7 +59,7 @@ def load_dev() -> list[dict]:
     evals/replies-d4, "d4-"; evals/replies-d5, "d5-"; evals/replies-d6, "d6-"; evals/replies-d7, "d7-";
     evals/replies-d8, "d8-"; evals/replies-d9, "d9-"; evals/replies-d10, "d10-"; evals/replies-d11, "d11-";
     evals/replies-d12, "d12-"; evals/replies-d13, "d13-"; evals/replies-d14, "d14-"; evals/replies-d15, "d15-";
-    evals/replies-d16, "d16-"; evals/replies-d17, "d17-"; evals/replies-d18, "d18-"; evals/replies-d19 is not among them
+    evals/replies-d16, "d16-"; evals/replies-d17, "d17-"; evals/replies-d18, "d18-"; evals/replies-d19, "d19-"; evals/replies-d20 is not among them
     yet):
     each by writers who had not read the rules, measured once as unseen data, then tuned on. Always
     training, never held out; kept out of `load` so that adding them did not move the held-out split."""
