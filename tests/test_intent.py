@@ -1305,3 +1305,30 @@ def test_the_writer_deleted_from_a_database_is_an_erasure_request(monkeypatch, t
     r = _read_sure(monkeypatch, text, "erasure" if erasure else "opt_out", 0.9)
     assert (r.request == "erasure") == erasure and r.confidence >= REVIEW_THRESHOLD, r.why
     assert r.kind == "opt_out" or r.request == "erasure", r.why  # either way the writer is suppressed
+
+
+@pytest.mark.parametrize("text, acted", [
+    ("Thanks, the licences work. Please stop sending us paper invoices, email them to ap@firm.example.", False),
+    ("Please don't send paper invoices any more, they get lost. A PDF is better.", False),
+    ("Please stop sending me emails about invoices.", True),  # the emails are stopped: a CHANNEL is named
+    ("Stop emailing me.\n\nRegards,\nGareth\nHead of Operations\nPembroke Parcel Services Ltd", True),  # a signature's
+])
+def test_things_sent_are_not_mail_to_the_writer(monkeypatch, text, acted):
+    # session 28 (training d19 "stop the paper invoices", et fi he pt: suppressed): STOP or a negated CONTACT on
+    # GOODS (invoices, parcels, deliveries) asks for no less mail; a signature's company name is no object
+    r = _read_sure(monkeypatch, text, "opt_out", 0.9)
+    assert _acted_as_opt_out(r) == acted, r.why
+
+
+@pytest.mark.parametrize("text, acted", [
+    ("Yes, Thursday works.\n\nJust please don't write to this address any more, we close it in January. "
+     "Send the invite and everything else to sales@firm.example.", False),
+    ("Please stop emailing me. For data protection questions my DPO is dpo@firm.example.", True),  # no CONTACT
+    ("Remove us all, not just me: my colleague (ana@firm.example) got the same email.", True),  # a removal of its own
+    ("Please stop writing to me.\n\n-------- Original message --------\nFrom: Sam <sam@vendor.example>", True),
+])
+def test_another_address_to_write_to_is_a_redirect(monkeypatch, text, acted):
+    # session 28 (training d19 "use the new address", bg cs el: suppressed): after a stop, a sentence that gives
+    # another address to write to makes it a redirect, which waits for a person
+    r = _read_sure(monkeypatch, text, "opt_out", 0.9)
+    assert _acted_as_opt_out(r) == acted, r.why

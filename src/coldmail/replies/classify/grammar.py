@@ -20,7 +20,7 @@ import re
 from coldmail.replies.classify import quotes
 from coldmail.replies.classify.anaphora import ANAPHOR_WORDS, all_of_me, antecedent, referred
 from coldmail.replies.classify.lexicon import Lexicon, plain, refusals_only, whole_line
-from coldmail.replies.classify.mentions import do_not_contact, first_line, prepared
+from coldmail.replies.classify.mentions import do_not_contact, first_line, prepared, redirect
 from coldmail.replies.classify.parts import Found, label, wanted
 from coldmail.replies.classify.reading import Reading
 from coldmail.replies.classify.sentences import read
@@ -61,7 +61,8 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
     refusals: list[str] = []  # "no thanks": an answer to something, which other words may qualify
     tags = 0  # questions of a word or three ("Clear?", "Another one?"), which do not qualify a refusal
     soft: list[str] = []  # a negated CONTACT ("I don't read mails until...") which an away notice may explain
-    deferral = polite = instead = False
+    deferral = polite = False
+    instead = ""  # INSTEAD (someone else taken off) or REDIRECT (another address to write to): a person looks
     nows: list[str] = []  # "derzeit", "for now": a deferral of now only, which qualifies a bare refusal, not a request
     stops: list[str] = []  # STOP on a CHANNEL, no CONTACT: a deferral of now still holds it
     boilerplate = None  # from a disclaimer or newsletter line on: its paragraph, and below a first paragraph, the rest
@@ -145,8 +146,14 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
             polite = True
             r.human.append(label("polite", f))
         if f.has("instead"):  # "take Dan off Tuesday's invite and put me in his place": not the writer off
-            instead = True
+            instead = "INSTEAD"
             r.human.append(label("instead", f))
+        if opt and k not in signed and redirect(raw, f):  # "don't write here; send the invite to sales@..."
+            instead = instead or "REDIRECT"
+            r.human.append("REDIRECT (another address to write to)")
+        # "stop sending paper invoices, email them": things sent, not mail to the writer (named before any CHANNEL:
+        # not "stop sending me emails about invoices"; not a signature's "Parcel Services")
+        goods = f.has("goods") and k not in signed and min(f.spans["goods"]) < min(f.spans.get("channel", [(1e9,)]))
         for part in ("human", "referral"):
             if part == "referral" and k in signed and not f.has("contact") and not (  # a title, not "PS ask my colleague"
                     lex.possessives & set(f.s.surface.split())):
@@ -287,7 +294,9 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
                 else:
                     weak.append(f"{label(verb, f)} + {label(target, f)}")
                 break
-        if f.has("stop") and (f.has("contact") or f.has("channel")) and not f.negated("stop"):
+        if goods and (f.has("stop") or f.has("negcontact") or f.has("contact") and f.negated("contact", every=False)):
+            r.human.append(label("goods", f))
+        if f.has("stop") and (f.has("contact") or f.has("channel")) and not f.negated("stop") and not goods:
             opt.append(f"{label('stop', f)} + {label('contact' if f.has('contact') else 'channel', f)}")
             if not f.has("contact"):
                 stops.append(opt[-1])  # "Parad la cuenta demo de momento": what is stopped may be the writer's own
@@ -304,13 +313,15 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
             # (word positions; `chars` scripts have no words to count, so only the length counts there)
             short = len(f.s.clauses) <= 6 and f.has(verb) and (
                 f.lex.chars or len(f.s.clauses) - 1 - min(f.spans[verb])[1] <= 1)
-            if f.has(verb) and f.negated(verb, every=False) and not f.has("negated") and (
+            if f.has(verb) and f.negated(verb, every=False) and not f.has("negated") and not goods and (
                     f.has("self") or f.has("channel") or short) and (
                     not f.named("contact") if verb == "contact" else wanted(f)):
                 soft.append(f"NEGATION + {label(verb, f)}")
-        if f.has("negcontact") and not f.has("negated") and (f.has("self") or f.has("channel") or len(f.s.clauses) <= 6):
+        if f.has("negcontact") and not f.has("negated") and not goods and (f.has("self") or f.has("channel") or len(f.s.clauses) <= 6):
             opt.append(f"NEGATED CONTACT={f.word('negcontact')}")  # "nebesiųskite", "nepište mi"
-        if f.has("refusal"):
+        if goods and f.overlaps("refusal", "contact"):
+            pass  # "ärge saatke meile enam paberarveid": don't send us paper invoices any more
+        elif f.has("refusal"):
             refusals.append(label("refusal", f))
         elif k > 0 and len(raw) <= 80 and not f.has("action") and whole_line(raw, lex):
             # "How many times do I have to say no? ... Stop.": a refusal said as a sentence of its own. (An
@@ -371,7 +382,7 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
     if opt and (deferral or polite or instead) and not r.parts:
         # "not this year, maybe in spring": a person's answer. But "no budget, remove me from your list"
         # says the opt-out outright beside it: neither wins, and a person looks.
-        said = "DEFERRAL" if deferral else "POLITE" if polite else "INSTEAD"
+        said = "DEFERRAL" if deferral else "POLITE" if polite else instead
         r.held = f"{explicit[0]} with {said}" if explicit else ""
         r.blocked.append(r.held or said)
         opt = []

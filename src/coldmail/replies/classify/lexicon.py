@@ -51,6 +51,7 @@ PARTS = (
     "others",  # "customers", "drivers", "users": people whose data the writer's company holds, not the writer
     "now",  # "currently", "for now": a DEFERRAL of now only, which asks for no later message
     "past",  # "I unsubscribed", "ich hatte mich abgemeldet": the writer's own act, told, not a removal asked for
+    "goods",  # "invoices", "parcels", "orders": things sent that are not mail to the writer ("stop the paper invoices")
 )
 # Function words and fixed phrases are matched as written: lemmatizing "don't" gives "do".
 AS_WRITTEN = frozenset({"negation", "negated", "deferral", "refusal", "polite", "disclaimer", "footer", "self",

@@ -79,3 +79,16 @@ def first_line(quoted: tuple[str, ...], sentences: tuple[str, ...]) -> str:
     if quoted and first.strip(" .!") == "QUOTE":
         return quoted[0].strip(" .!")[1:-1]
     return first
+
+
+_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_REMOVALS = ("action", "erase", "stop", "refusal", "negation", "negcontact", "negated")
+
+
+def redirect(sentence: str, f: Found) -> bool:
+    """The sentence gives another address to write to: "Don't write to this address any more, we close it in
+    January. Send the invite to sales@firm.example." A CONTACT word and an address, in a sentence of no removal
+    of its own (not "my colleague (x@firm.example) got the same mail: remove us all"), and not a quote header
+    left in the text ("Saatja: Sam Carter <sam@vendor.example>")."""
+    m = _ADDRESS.search(sentence)
+    return bool(m) and ":" not in sentence[:m.start()] and f.has("contact") and not any(f.has(p) for p in _REMOVALS)
