@@ -1332,3 +1332,17 @@ def test_another_address_to_write_to_is_a_redirect(monkeypatch, text, acted):
     # another address to write to makes it a redirect, which waits for a person
     r = _read_sure(monkeypatch, text, "opt_out", 0.9)
     assert _acted_as_opt_out(r) == acted, r.why
+
+
+@pytest.mark.parametrize("text, acted", [
+    ("Hi Ivan,\n\nWere you at FER too, class of 2009? Small world. Still in touch with Prof. Matić?\n\nDario\n\n"
+     "P.S. As for the training: we are not interested, so please don't send these emails any more.", True),
+    ("Hi Ivan,\n\nHow was the fair in Zagreb? Busy?\n\nDario\n\nPS: not interested, please don't write again.", True),
+    ("Do you have a price list for 50 seats? Not interested in the demo though.", False),  # no P.S.: it qualifies
+    ("Hi Ivan,\n\nSmall world! Still in touch with Prof. Matić?\n\nP.S. No thanks. But send me the prices.", False),
+])
+def test_a_postscript_is_not_qualified_by_the_letters_questions(monkeypatch, text, acted):
+    # session 28 (training d19 "refusal in a P.S. after small talk", hr): a question of small talk in the letter
+    # had held back the refusal said after it, in a P.S.; the P.S.'s own words still qualify it
+    r = _read_sure(monkeypatch, text, "opt_out", 0.9)
+    assert _acted_as_opt_out(r) == acted, r.why

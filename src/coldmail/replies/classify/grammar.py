@@ -20,18 +20,16 @@ import re
 from coldmail.replies.classify import quotes
 from coldmail.replies.classify.anaphora import ANAPHOR_WORDS, all_of_me, antecedent, referred
 from coldmail.replies.classify.lexicon import Lexicon, plain, refusals_only, whole_line
-from coldmail.replies.classify.mentions import do_not_contact, first_line, prepared, redirect
+from coldmail.replies.classify.mentions import do_not_contact, first_line, postscript, prepared, redirect
 from coldmail.replies.classify.parts import Found, label, wanted
+from coldmail.replies.classify.questions import source_asked
 from coldmail.replies.classify.reading import Reading
 from coldmail.replies.classify.sentences import read
 
-WHERE_BEFORE = 8  # words from WHERE to its verb, in one clause, in a sentence that does not ask
 TAG_WORDS = 3  # "¿Queda claro?", "Is that clear?": a later question this short does not qualify a refusal
-CHARS_WHAT = 6  # characters between WHAT and the CHANNEL it asks about, in scripts without spaces ("哪个邮件列表")
 DEFERRAL_WORDS = 6  # "Maybe next year, then.": a sentence this short that names a time is an answer
 # what makes a sentence naming a time an answer to us, not the writer's story
 _ANSWERS = ("contact", "refusal", "human", "action", "stop", "erase", "want", "now", "negcontact", "polite", "negation")
-FOLLOW_WORDS = 3  # "Who?", "From where, then?": a question that asks about the sentence before
 # A bare domain ("all addresses @acme.example", "anyone at @acme.example"): the whole company.
 _DOMAIN = re.compile(r"(?<![\w.+-])@[\w-]+(?:\.[\w-]+)+")
 
@@ -60,6 +58,7 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
     past: list[str] = []  # the writer's own removal, told ("I unsubscribed last year"): an objection unless a person's words say otherwise
     refusals: list[str] = []  # "no thanks": an answer to something, which other words may qualify
     tags = 0  # questions of a word or three ("Clear?", "Another one?"), which do not qualify a refusal
+    ps, small_talk = postscript(sentences, paragraph_of), (0, 0, 0)  # above a P.S.: questions, refusals, tags
     soft: list[str] = []  # a negated CONTACT ("I don't read mails until...") which an away notice may explain
     deferral = polite = False
     instead = ""  # INSTEAD (someone else taken off) or REDIRECT (another address to write to): a person looks
@@ -91,6 +90,8 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
 
     for k, raw in enumerate(sentences):
         tell(k - 1)
+        if k == ps:
+            small_talk = (r.human.count("QUESTION"), len(soft) + len(refusals), tags)
         if r.first_at is None:
             if findings() > counted:
                 r.first_at = offsets[k - 1]
@@ -201,47 +202,7 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
         if (on is None and ante is not None and f.has("anaphor") and (ante.has("self") or ante.has("mydata"))
                 and len(f.s.clauses) <= ANAPHOR_WORDS):
             on = "anaphor"  # "I never gave you my address. Where did you get it?"
-        # "where did you get my address?", "from which list do you have me?"
-        # "what list do you have me from?": WHAT asks about the CHANNEL (just before it), unlike "what do
-        # you have about me in your CRM?", which asks what is held
-        # (in scripts without spaces, WHAT just before the CHANNEL: "哪个列表", not "ما ... رسائلكم")
-        what_channel = f.has("what") and f.has("channel") and any(
-            (0 <= c - w <= CHARS_WHAT if f.lex.chars else 0 < c - w <= 3)
-            for _, w, _ in f.spans["what"] for c, _, _ in f.spans["channel"])
-        got = f.has("obtain") or f.has("hold") and what_channel and asks
-        copy = f.has("copy") or f.has("access")  # "send me a copy of the data (which) you have": access
-        # a SOURCE noun asks in a question, or about the writer or their data ("the source of my address")
-        sourced = f.has("source") and (asks or f.has("mydata") or f.has("self")) and not f.readers
-        # "which data do you have on me?" reads WHICH as WHERE and HAVE as OBTAIN too ("welche ... haben",
-        # "koje ... imate", "co macie o mnie"): without a place it came from (a list, a database) and
-        # without a WHERE of its own, it asks what is held.
-        which_have = (f.has("what") and not what_channel and not sourced
-                      and f.within("obtain", "hold") and not f.asks_where())
-        # "nehmen Sie meine Adresse raus": the verb that takes the writer off is not also where it came from
-        got = got and not (not asks and f.overlaps("obtain", "action", "erase"))
-        # "How do I get off this list?": the verb is the removal's (a removal's particle just after it), not OBTAIN
-        got = got and not any(a == ob + 1 for _, ob, _ in f.spans.get("obtain", ()) for a, _, _ in f.spans.get("action", ()))
-        # "Someone must have sold you my address. Who?": a bare WHERE/WHO question just after a sentence
-        # on how the writer's address was obtained asks where it came from
-        follow = (asks and not got and before is not None and f.has("where") and len(f.s.clauses) <= FOLLOW_WORDS
-                  and before.has("obtain") and not before.within("obtain", "hold")  # not "imate li o meni...? Koje?"
-                  and any(before.has(p) for p in ("self", "mydata", "anaphor")))
-        # Outside a question, WHERE leads its verb in its clause ("tell me where you got my address", "de
-        # qual mailing vocês obtiveram meus dados"): not "présentes ou futures, et ne pas donner nos
-        # coordonnées", where "ou" (or) folds to "où"
-        clause = f.s.clauses
-        where = f.has("where") and (asks or f.lex.chars or any(
-            0 < o - w <= WHERE_BEFORE and clause[w] == clause[o]
-            for w, _, _ in f.spans["where"] for o, _, _ in f.spans.get("obtain", ())))
-        source = None
-        if follow:
-            source = f"{label('where', f)} + {label('obtain', before)} (the sentence before)"
-        elif on and got and not copy and not which_have and (where or sourced or what_channel):
-            asker = "where" if where else "source" if sourced else "what"
-            verb = label("obtain" if f.has("obtain") else "hold", f)
-            source = f"{label(asker, f)} + {verb} + {label(on, f)}"
-        elif sourced:  # "where from?", "the source of my data"
-            source = f"{label('source', f)}" + (f" + {label(on, f)}" if on else "?")
+        source, what_channel, sourced = source_asked(f, before, on, asks)
         bare_erase = bare_erase and source is not None and asks
         if bare_erase:  # "did you get it from the scan (مسح: also "wipe") of my badge?": the source's noun, no request
             requests["erasure"].pop()
@@ -334,6 +295,9 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
     explicit = list(opt)  # said outright: ACTION on SELF, STOP on CONTACT ("remove me", "stop emailing me")
     evidence = [h for h in r.human if h != "QUOTED"]
     person = [h for h in evidence if h not in nows]  # "derzeit ... schreiben Sie mir nicht mehr" asks all the same
+    if len(soft) + len(refusals) > small_talk[1]:  # said in a P.S.: the letter's questions do not qualify it
+        tags += small_talk[0] - small_talk[2]
+        person = [h for h in person if h != "QUESTION"] if small_talk[0] else person
     if soft and not opt and person:
         r.blocked.append(f"{soft[0]} with {person[0]}")  # "on holiday, not reading e-mails": a person looks
     else:

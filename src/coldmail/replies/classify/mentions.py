@@ -92,3 +92,17 @@ def redirect(sentence: str, f: Found) -> bool:
     left in the text ("Saatja: Sam Carter <sam@vendor.example>")."""
     m = _ADDRESS.search(sentence)
     return bool(m) and ":" not in sentence[:m.start()] and f.has("contact") and not any(f.has(p) for p in _REMOVALS)
+
+
+# A postscript's mark, as writers type it: P.S., PS:, P.D. (es), Ui. (hu), Υ.Γ. (el), נ.ב. (he), 追伸 (ja), 附言 (zh)
+_POSTSCRIPT = re.compile(r"(?:p\.?\s?s\.?|p\.\s?d\.|ui\.|u\.\s?i\.|υ\.\s?γ\.|נ\.ב\.|追伸|附言|又及)(?:\s|:|$)", re.I)
+
+
+def postscript(sentences: tuple[str, ...], paragraph_of: tuple[int, ...]) -> int:
+    """The first sentence of the reply's postscript, a paragraph starting "P.S." after the letter (the number of
+    sentences if there is none): "Still in touch with Prof. Matić? ... P.S. As for the training: not
+    interested, don't send these any more." A question in the letter above does not qualify what it says."""
+    for k, s in enumerate(sentences):
+        if k and paragraph_of[k] != paragraph_of[k - 1] and _POSTSCRIPT.match(s.strip()):
+            return k
+    return len(sentences)
