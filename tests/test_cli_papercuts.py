@@ -86,5 +86,18 @@ def test_the_demo_without_a_terminal_does_not_wait_in_the_tui(tmp_path):
     msg = email.message_from_bytes(sent[2].read_bytes(), policy=email.policy.default)
     assert msg["To"] == "Claire Martin <claire.martin@transports-martin.example>" and msg["List-Unsubscribe"]
     text = msg.get_body(("plain",)).get_content()
-    assert "Where your details came from: speaker list of Logistics Paris 2026" in text
-    assert 'just reply "no thanks"' in text
+    assert "Nous avons trouvé vos coordonnées via : speaker list of Logistics Paris 2026" in text
+    assert "répondez simplement « non merci »" in text
+    # Claire is in France: she reads French from the first line to the notice, never "I'm writing to
+    # you as Directrice logistique at Transports Martin" above a French notice.
+    assert msg["Subject"] == "Une question sur vos opérations chez Transports Martin"
+    assert msg["Content-Language"] == "fr"
+    assert text.startswith("Bonjour Claire,\r\n") and ("Je vous écris en votre qualité de Directrice logistique, car "
+                                                      "je pense que notre travail pourrait vous être utile chez "
+                                                      "Transports Martin.") in text
+    assert "I'm writing to you" not in text and "Where your details came from" not in text
+    hana = email.message_from_bytes(sent[0].read_bytes(), policy=email.policy.default)  # in the UK: English
+    assert hana["Subject"] == "A question about Freightly's operations"
+    hana_text = hana.get_body(("plain",)).get_content()
+    assert "I'm writing to you as Head of Operations at Freightly" in hana_text
+    assert 'just reply "no thanks"' in hana_text and "Where your details came from" in hana_text

@@ -64,15 +64,20 @@ def test_without_a_public_url_the_full_notice_stays(people):  # noqa: F811
 
 
 def test_layered_golden(people):  # noqa: F811
+    # The English version, asked for by name: 7-bit, so the tokens in its links are never wrapped.
     composed = compose_for(layered(people), template="first_touch", email=PEOPLE["fr"][0], now=NOW,
-                           message_id="<golden-2@acme-tools.example>")
+                           message_id="<golden-2@acme-tools.example>", language="en")
     got = re.sub(r"/(u|p)/[0-9a-z]{1,12}\.[a-z2-7]{16}", r"/\1/TOKEN", normalise(composed.raw))
     path = GOLDEN / "first_touch.layered.eml"
     if os.environ.get("UPDATE_GOLDEN"):
         path.write_text(got, encoding="utf-8")
     assert got == path.read_text(encoding="utf-8")
-    # The shipped template is English, so the whole email is, French contact or not.
     assert "Content-Language: en\n" in got and "vous écrit" not in got
+    # Left to her country, the French contact gets the shipped French version: French throughout.
+    m = parse(render_for(layered(people), template="first_touch", email=PEOPLE["fr"][0], now=NOW))
+    text = m.get_body(("plain",)).get_content()
+    assert m["Content-Language"] == "fr" and text.startswith("Bonjour Claire,")
+    assert "vous écrit" in text and "is writing to you" not in text and "I'm writing" not in text
 
 
 def test_a_profile_url_is_not_shown_as_the_source(people):  # noqa: F811

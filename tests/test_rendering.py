@@ -250,7 +250,71 @@ def test_lint_finds_problems():
 
 
 def test_shipped_templates_are_clean():
-    assert lint.check_all() == {"first_touch": [], "follow_up_1": [], "follow_up_2": []}
+    steps = ("first_touch", "follow_up_1", "follow_up_2")
+    assert lint.check_all() == {f"{step}{lang}": [] for step in steps for lang in ("", ".de", ".fr")}
+
+
+# What each shipped step says in each language it ships in: a sentence of its own, and the English
+# sentence that must not be there instead.
+SHIPPED_STEPS = {
+    "first_touch": {
+        "en": ("I'm Sam Carter at Acme Tools Ltd. I'm writing to you as Head of Operations at Example Co", None),
+        "fr": ("Je vous écris en votre qualité de Head of Operations, car je pense que notre travail pourrait "
+               "vous être utile chez Example Co.", "I'm writing to you"),
+        "de": ("Ich schreibe Ihnen in Ihrer Rolle als Head of Operations, weil unsere Arbeit für Sie bei "
+               "Example Co relevant sein könnte.", "I'm writing to you"),
+    },
+    "follow_up_1": {
+        "en": ("A short follow-up to my note from last week", None),
+        "fr": ("Je me permets de revenir vers vous au sujet de mon message de la semaine dernière",
+               "A short follow-up"),
+        "de": ("ich melde mich noch einmal kurz zu meiner Nachricht von letzter Woche", "A short follow-up"),
+    },
+    "follow_up_2": {
+        "en": ("I haven't heard back, so I'll assume the timing isn't right", None),
+        "fr": ("Sans nouvelles de votre part, j'en déduis que le moment n'est pas le bon", "I haven't heard back"),
+        "de": ("da ich nichts von Ihnen gehört habe, gehe ich davon aus", "I haven't heard back"),
+    },
+}
+SHIPPED_SUBJECTS = {
+    "en": "A question about Example Co's operations",
+    "fr": "Une question sur vos opérations chez Example Co",
+    "de": "Eine Frage zu Ihren Abläufen bei Example Co",
+}
+GREETINGS = {"en": "Hi Hana,", "fr": "Bonjour Claire,", "de": "Guten Tag Jonas Example,"}
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "de"])
+@pytest.mark.parametrize("step", list(SHIPPED_STEPS))
+def test_shipped_steps_are_written_in_the_contacts_language(people, step, lang):
+    """Found in the demo: Claire (FR, "Directrice logistique") got the English first touch, "as
+    Directrice logistique at Transports Martin", under a French notice. A contact in France or
+    Germany gets the shipped step in French or German, and its notice and opt-out in that language."""
+    m = parse(render_for(people, template=step, email=PEOPLE[lang][0], now=NOW))
+    text = m.get_body(("plain",)).get_content()
+    body, _, notice = text.partition("\n-- \n")
+    own, english = SHIPPED_STEPS[step][lang]
+    assert body.startswith(GREETINGS[lang] + "\n") and own in body
+    if english:
+        assert english not in body and "'s " not in text and "Language:" not in text
+    subject = SHIPPED_SUBJECTS[lang]
+    assert m["Subject"] == (subject if step == "first_touch" else "Re: " + subject)
+    assert m["Content-Language"] == lang  # one language: the body's, the notice's and the opt-out's
+    intro, source_label, held_label, optout = MARKERS[lang]
+    assert intro in notice and source_label in notice and optout in body
+    assert f'lang="{lang}"' in m.get_body(("html",)).get_content()
+
+
+def test_a_reps_own_step_is_not_replaced_by_a_shipped_translation(people):
+    """A rep who rewrote first_touch in the workspace keeps their words for every contact; a French
+    version of their own, when they write one, is what French contacts get."""
+    _custom_template(people, "first_touch", "Subject: Our own words\nHello {{ first_name | default('there') }}.\n")
+    m = parse(render_for(people, template="first_touch", email=PEOPLE["fr"][0]))
+    assert m["Subject"] == "Our own words" and "Hello Claire." in m.get_body(("plain",)).get_content()
+    _custom_template(people, "first_touch.fr", "Subject: Nos propres mots\nLanguage: fr\nBonjour {{ first_name | default('') }}.\n")
+    m = parse(render_for(people, template="first_touch", email=PEOPLE["fr"][0]))
+    assert m["Subject"] == "Nos propres mots" and m["Content-Language"] == "fr"
+    assert parse(render_for(people, template="first_touch", email=PEOPLE["de"][0]))["Subject"] == "Our own words"
 
 
 def test_privacy_notice_covers_every_article_14_item(people):
@@ -326,7 +390,8 @@ def test_templates_check_says_which_variables_a_template_needs(people, cli):
     out = cli("templates", "check", "first_touch")
     assert out.returncode == 0, out.stderr
     assert "campaign: topic, value_proposition" in out.stdout
-    assert "contact: company, first_name, role" in out.stdout and "sender: sender_company, sender_name" in out.stdout
+    # last_name: the German version greets "Guten Tag Jonas Weber" (a first name alone is too familiar beside Sie)
+    assert "contact: company, first_name, last_name, role" in out.stdout and "sender: sender_company, sender_name" in out.stdout
 
 
 def test_a_template_declares_an_unknown_language(people):

@@ -106,6 +106,20 @@ def _split_subject(name: str, text: str) -> tuple[str, str, str | None]:
     return subject, rest.lstrip("\n"), language
 
 
+def _versions_to_try(name: str, language: str | None, workspace_templates: Path | None) -> list[str]:
+    """`name.<language>` then `name`; but a rep who rewrote `name` in the workspace without writing
+    its `name.<language>` there keeps their own text: a shipped translation of the text they
+    replaced is not theirs."""
+    if not language:
+        return [name]
+    versioned = f"{name}.{language}"
+    if workspace_templates is not None:
+        own = workspace_templates / EMAIL_DIR
+        if (own / f"{name}.txt.j2").is_file() and not (own / f"{versioned}.txt.j2").is_file():
+            return [name]
+    return [versioned, name]
+
+
 def render_template(
     name: str, context: dict, *, workspace_templates: Path | None = None, who: str = "",
     language: str | None = None,
@@ -113,7 +127,7 @@ def render_template(
     """Render `email/<name>.txt.j2` (and `.html.j2` when it exists) for one contact, or its version
     in the contact's `language`, `email/<name>.<language>.txt.j2`, when there is one."""
     rendered = None
-    for chosen in ([f"{name}.{language}"] if language else []) + [name]:
+    for chosen in _versions_to_try(name, language, workspace_templates):
         txt_name = f"{EMAIL_DIR}/{chosen}.txt.j2"
         rendered = templating.render(txt_name, context, workspace_templates=workspace_templates, who=who,
                                      missing_ok=True)
