@@ -1346,3 +1346,24 @@ def test_a_postscript_is_not_qualified_by_the_letters_questions(monkeypatch, tex
     # had held back the refusal said after it, in a P.S.; the P.S.'s own words still qualify it
     r = _read_sure(monkeypatch, text, "opt_out", 0.9)
     assert _acted_as_opt_out(r) == acted, r.why
+
+
+@pytest.mark.parametrize("text, label, acted", [
+    ("no thnaks not intrested pls dont emial agian\n\nSent from my iPhone", "opt_out", True),
+    ("nie jestem zaintersowny prosze nie psiac wiecej do mnie, dzieki", "opt_out", True),
+    ("no thnaks not intrested pls dont emial agian", "human", False),  # the model does not read it so: no guess
+    ("Dobry den, jsem na rodicovske do brezna. Napiste mi prosim pak znovu", "opt_out", False),  # never into "nepište"
+])
+def test_a_hurried_phone_replys_typos(monkeypatch, text, label, acted):
+    # session 28 (training d19 "typo-ridden phone reply", en pl mt; d6, d8): words one typo from the lexicon's
+    # are read as them, in a language the detector proposed, and only where the model reads the same
+    r = _read_sure(monkeypatch, text, label, 0.9)
+    assert _acted_as_opt_out(r) == acted, r.why
+    if not acted:
+        assert r.kind == "human" and r.confidence < REVIEW_THRESHOLD, r.why
+
+
+def test_an_invoicing_product_named_is_not_goods(monkeypatch):
+    # session 28 (a helper's gap report): "invoice" further on than the verb's object is the topic, not the thing sent
+    r = _read_sure(monkeypatch, "Please stop writing to me about your invoice automation tool.", "opt_out", 0.9)
+    assert _acted_as_opt_out(r), r.why

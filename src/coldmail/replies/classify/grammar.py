@@ -154,7 +154,8 @@ def read_reply(text: str, lex: Lexicon, *, near: bool = False) -> Reading:
             r.human.append("REDIRECT (another address to write to)")
         # "stop sending paper invoices, email them": things sent, not mail to the writer (named before any CHANNEL:
         # not "stop sending me emails about invoices"; not a signature's "Parcel Services")
-        goods = f.has("goods") and k not in signed and min(f.spans["goods"]) < min(f.spans.get("channel", [(1e9,)]))
+        goods = (f.has("goods") and k not in signed and f.beside("goods", "contact", "stop")
+                 and min(f.spans["goods"]) < min(f.spans.get("channel", [(1e9,)])))
         for part in ("human", "referral"):
             if part == "referral" and k in signed and not f.has("contact") and not (  # a title, not "PS ask my colleague"
                     lex.possessives & set(f.s.surface.split())):

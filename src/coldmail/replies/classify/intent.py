@@ -29,7 +29,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from coldmail.replies.classify import translit
+from coldmail.replies.classify import translit, typos
 from coldmail.replies.classify.grammar import Reading, read_reply
 from coldmail.replies.classify.language import SHORT, candidates
 from coldmail.replies.classify.lexicon import WHOLE_WORDS, languages, lexicon, whole_line
@@ -144,6 +144,17 @@ def read(text: str, prior: str | None = None) -> Reading:
                     best = typo
                     readings.append(best)
                     break
+    if all(r.intent is None for r in readings) and len(text.split()) <= SHORT_WORDS:
+        # "no thnaks not intrested pls dont emial agian": a phone reply's words, one typo from the lexicon's
+        # (`typos`), in a language the detector proposed; a guess, kept only where the model is sure of the same
+        for lang in langs:
+            fixed = typos.corrected(text, lang)
+            if fixed and (lex := lexicon(lang)) is not None and (typo := read_reply(fixed, lex)).intent in _REQUESTS:
+                typo.stray = typo.typo = True
+                typo.parts = [*typo.parts, "(words one typo away)"]
+                readings.append(typo)
+                best = typo
+                break
     if all(r.intent is None for r in readings) and translit.latin_only(text):
         # "parakalw mi mou ksanasteilete", "pozhaluysta ne pishite mne": Greek or Cyrillic typed in Latin
         # letters, which no language reads. The lexicon whose skeleton finds the most parts, if it finds
@@ -290,6 +301,10 @@ def classify_text(text: str, *, prior: str | None = None) -> Classification:
     # reply is acted on only where the model is sure of the same
     stray = reading.stray and not ((label == intent or label == "erasure" and intent == "opt_out")
                                    and probs[label] >= STRAY_SURE)
+    if stray and reading.typo:  # not even a guess worth a reviewer's time ("Napiste mi" is not "nepište mi")
+        return Classification(ReplyKind.HUMAN, NOTHING_FOUND, new_text=text, language=lang,
+                              why=f"no intent found (read with its typos corrected, {reading.parts[0]}, "
+                                  f"which the model does not read) [{lang}]; {opinion}")
     conf = DISAGREE if vetoed or differs or long or reading.conflict or stray else ACT
     why = (f"{' | '.join(reading.parts)} [{lang}]; {opinion}" + ("; long reply" if long else "")
            + (f"; the model reads {other}" if differs and other != label else "")

@@ -174,6 +174,16 @@ class Found:
 
         return any(apart(a, x) <= clauses for a, _, _ in self.spans.get(part, ()) for x, _, _ in self.spans.get(other, ()))
 
+    def beside(self, part: str, *verbs: str, before: int = 2, after: int = 3) -> bool:
+        """Some match of `part` is in the clause of a match of one of `verbs`, at most `before` words before it
+        or `after` words after its first word: its object ("stop sending us paper invoices", "paperilaskujen lähettäminen"),
+        not a word further on ("stop writing to me about your invoicing tool"). `chars` scripts: anywhere."""
+        if self.lex.chars:
+            return self.has(part)
+        of = self.s.clauses
+        return any(of[a] == of[x] and (0 < a - x <= after or 0 < x - b <= before)
+                   for a, b, _ in self.spans.get(part, ()) for v in verbs for x, y, _ in self.spans.get(v, ()))
+
     def subject_after(self, verb: str) -> bool:
         """The writer is named only as a subject after every match of `verb` ([meta] subjects), in its
         clause or a later one: "Bitte löschen Sie die Mail, ich habe die falsche Datei angehängt" deletes

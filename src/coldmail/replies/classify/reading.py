@@ -28,6 +28,7 @@ class Reading:
     named: bool = False  # some sentence names the writer's data (MY DATA; not "your traffic data", not a disclaimer's)
     whole: bool = False  # the reply is one whole-line refusal and nothing else ("Not interested.", "Unsubscribe")
     stray: bool = False  # read in a language the detector did not propose: `latin`, or a short reply read in every language
+    typo: bool = False  # read with words one typo from the lexicon's corrected (typos.py): a guess, like `stray`
 
     @property
     def ways(self) -> int:
